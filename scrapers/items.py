@@ -1,0 +1,55 @@
+"""What spiders yield. Spiders hand over raw documents; parsing happens in the pipeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class WorkbookDocument:
+    """One ICE workbook exactly as served, before any parsing.
+
+    `kind` is "participating" or "pending", decided from the link text and file name.
+    `not_modified` is set when the server answered 304: nothing to archive or parse.
+    """
+
+    url: str
+    kind: str
+    body: bytes = b""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    filename: str = ""
+    link_text: str = ""
+    page_url: str = ""
+    fetched_at: str = ""
+    not_modified: bool = False
+
+
+@dataclass
+class MoaDocument:
+    """A Memorandum of Agreement or addendum PDF linked from a workbook row."""
+
+    url: str
+    kind: str  # "moa" or "addendum"
+    body: bytes = b""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    fetched_at: str = ""
+    not_modified: bool = False
+
+
+@dataclass
+class LocalSignal:
+    """A mention of 287(g) with immigration context on a local government page or document."""
+
+    jurisdiction: str
+    state: str
+    url: str
+    title: str
+    snippet: str
+    matched: str
+    county: str = ""
+    date: str | None = None
+    source: str = ""
+    content_sha256: str = ""
+    spider: str = ""

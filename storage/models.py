@@ -1,0 +1,221 @@
+"""The tracker's tables. Every change goes through an Alembic migration (storage/migrations)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL is happier with BIGINT.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
+
+
+class CrawlRun(Base):
+    """One attempt to read a source: what was fetched, what came of it."""
+
+    __tablename__ = "crawl_runs"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    source: Mapped[str] = mapped_column(String(100), index=True)
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(20), default="running")  # running ok unchanged failed refused
+    error: Mapped[str | None] = mapped_column(Text)
+    requests: Mapped[int] = mapped_column(Integer, default=0)
+    bytes_downloaded: Mapped[int] = mapped_column(BigInteger, default=0)
+    stats: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Document(Base):
+    """A raw document, content-addressed: the same bytes under two names are one document."""
+
+    __tablename__ = "documents"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    content_type: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(30))  # participating pending moa addendum local
+    path: Mapped[str] = mapped_column(String(300))
+    first_url: Mapped[str] = mapped_column(Text)
+    filename: Mapped[str | None] = mapped_column(String(300))
+    first_fetched_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Fetch(Base):
+    """Every response kept for a URL: validators for conditional requests and provenance."""
+
+    __tablename__ = "fetches"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    url: Mapped[str] = mapped_column(Text)
+    fetched_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    status: Mapped[int] = mapped_column(Integer)
+    etag: Mapped[str | None] = mapped_column(String(300))
+    last_modified: Mapped[str | None] = mapped_column(String(100))
+    headers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    __table_args__ = (Index("ix_fetches_url", "url", mysql_length=255),)
+
+
+class Publication(Base):
+    """One distinct workbook as ICE published it: the unit of change."""
+
+    __tablename__ = "publications"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    source_url: Mapped[str] = mapped_column(Text)
+    filename: Mapped[str | None] = mapped_column(String(300))
+    stamp: Mapped[str | None] = mapped_column(String(20))
+    row_count: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(20))  # applied baseline refused
+    reason: Mapped[str | None] = mapped_column(Text)
+    warnings: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    applied_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (UniqueConstraint("document_id", "kind", name="uq_publication_document"),)
+
+
+class Agreement(Base):
+    """One agreement (or pending entry) across publications, with its current fields."""
+
+    __tablename__ = "agreements"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    uid: Mapped[str] = mapped_column(String(40), unique=True)
+    list_kind: Mapped[str] = mapped_column(String(20), index=True)  # participating | pending
+    status: Mapped[str] = mapped_column(String(20), default="active")  # active | removed
+    state: Mapped[str] = mapped_column(String(2), index=True)
+    agency: Mapped[str] = mapped_column(String(300))
+    agency_type: Mapped[str | None] = mapped_column(String(60))
+    county: Mapped[str | None] = mapped_column(String(200))
+    model: Mapped[str] = mapped_column(String(3))
+    signed: Mapped[dt.date | None] = mapped_column(Date)
+    signed_raw: Mapped[str | None] = mapped_column(String(100))
+    moa_url: Mapped[str | None] = mapped_column(Text)
+    addendum_url: Mapped[str | None] = mapped_column(Text)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    was_pending: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_seen: Mapped[dt.datetime] = mapped_column(DateTime)
+    last_seen: Mapped[dt.datetime] = mapped_column(DateTime)
+    first_publication_id: Mapped[int] = mapped_column(ForeignKey("publications.id"))
+    last_publication_id: Mapped[int] = mapped_column(ForeignKey("publications.id"))
+    missing_since_publication_id: Mapped[int | None] = mapped_column(ForeignKey("publications.id"))
+    missing_count: Mapped[int] = mapped_column(Integer, default=0)
+    removed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class AgreementVersion(Base):
+    """Every version of every agreement, so `export --as-of` can answer for any day."""
+
+    __tablename__ = "agreement_versions"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    agreement_id: Mapped[int] = mapped_column(ForeignKey("agreements.id"), index=True)
+    publication_id: Mapped[int] = mapped_column(ForeignKey("publications.id"))
+    valid_from: Mapped[dt.datetime] = mapped_column(DateTime)
+    valid_to: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class Event(Base):
+    """A change worth telling someone about; `seq` orders them, `id` is stable across re-runs."""
+
+    __tablename__ = "events"
+    seq: Mapped[int] = mapped_column(BigId, primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), unique=True)
+    type: Mapped[str] = mapped_column(String(40), index=True)
+    detected_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    publication_id: Mapped[int | None] = mapped_column(ForeignKey("publications.id"))
+    agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"))
+    state: Mapped[str | None] = mapped_column(String(2), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class MoaParse(Base):
+    """What was read from one MOA/addendum PDF (by content), kept for search and alerts."""
+
+    __tablename__ = "moa_parses"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), unique=True)
+    url: Mapped[str] = mapped_column(Text)
+    parsed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    error: Mapped[str | None] = mapped_column(Text)
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    text: Mapped[str | None] = mapped_column(Text)
+
+
+class Delivery(Base):
+    """The outbox: one row per (event, destination), so each is sent once and never lost."""
+
+    __tablename__ = "deliveries"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    event_seq: Mapped[int] = mapped_column(ForeignKey("events.seq"))
+    destination: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending sending sent failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    batch: Mapped[str | None] = mapped_column(String(64), index=True)
+    external_ref: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    __table_args__ = (
+        UniqueConstraint("event_seq", "destination", name="uq_delivery"),
+        Index("ix_deliveries_status", "status"),
+    )
+
+
+class DigestWatermark(Base):
+    """How far each email subscriber has been told; moves only after SMTP accepts."""
+
+    __tablename__ = "digest_watermarks"
+    subscriber: Mapped[str] = mapped_column(String(300), primary_key=True)
+    last_event_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    last_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    last_active_count: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Problem(Base):
+    """An operational problem maintainers hear about once when it opens and once when it clears."""
+
+    __tablename__ = "problems"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), index=True)
+    source: Mapped[str] = mapped_column(String(100))
+    message: Mapped[str] = mapped_column(Text)
+    opened_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    count: Mapped[int] = mapped_column(Integer, default=1)
+    alerted_open: Mapped[bool] = mapped_column(Boolean, default=False)
+    alerted_close: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Lease(Base):
+    """Who runs the scheduler for this database; a holder that stops heart-beating loses it."""
+
+    __tablename__ = "leases"
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    acquired_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    heartbeat_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
