@@ -1,0 +1,143 @@
+"""The tracker's command line: `python scheduler.py COMMAND`. Thin: parse flags, call in.
+
+Exit codes follow CONTRACT.md: 0 ok, 1 a crawl failed or a publication was refused
+(or a file was unreadable), 2 stale or failing sources (`status`) or a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import sys
+
+import settings as tracker_settings
+from service.errors import UserError
+from service.logs import configure_logging
+
+EVENT_TYPES = (
+    "agreement_added", "agreement_removed", "agreement_changed", "moa_published", "addendum_published",
+    "moa_changed", "pending_added", "pending_removed", "local_signal", "baseline",
+)
+
+
+def _iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2025-06-17") from None
+
+
+def _iso_time(text: str) -> dt.datetime:
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a time like 2025-06-17T23:32:04Z") from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment
+
+
+def _state(text: str) -> str:
+    from scrapers.parsers.states import state_code
+
+    code, problem = state_code(text)
+    if code is None or (problem and len(text) > 2 and "sounds alike" in problem):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a US state or territory")
+    return code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="scheduler.py", description="The 287(g) tracker.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    sub.add_parser("run", help="run the scheduled service until SIGTERM/SIGINT")
+    once = sub.add_parser("once", help="one cycle now: crawl, parse, diff, store, alert")
+    once.add_argument("--only", choices=["ice", "local", "alerts", "digests"])
+    sub.add_parser("jobs", help="list scheduled jobs with their cron expression and next run")
+    sub.add_parser("status", help="last good crawl per source; exit 2 when stale or failing")
+
+    export = sub.add_parser("export", help="current (or as-of) agreements")
+    export.add_argument("--format", choices=["csv", "jsonl", "xlsx"], required=True)
+    export.add_argument("--output", help="file to write (default: standard output; required for xlsx)")
+    export.add_argument("--state", type=_state)
+    export.add_argument("--as-of", type=_iso_date, dest="as_of")
+    export.add_argument("--include-removed", action="store_true", dest="include_removed")
+
+    events = sub.add_parser("events", help="the change events, oldest first")
+    events.add_argument("--format", choices=["jsonl", "table"], default="jsonl")
+    events.add_argument("--since", type=_iso_time)
+    events.add_argument("--type", choices=EVENT_TYPES, dest="type")
+    events.add_argument("--state", type=_state)
+
+    digest = sub.add_parser("digest", help="send or preview email digests")
+    mode = digest.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--send-now", action="store_true", dest="send_now")
+    mode.add_argument("--preview", metavar="ADDRESS")
+
+    moa = sub.add_parser("parse-moa", help="parse one MOA PDF offline and print what was extracted")
+    moa.add_argument("path")
+    moa.add_argument("--format", choices=["json"], default="json")
+
+    sub.add_parser("reparse", help="rebuild the store from the raw archive, without the network")
+    return parser
+
+
+def dispatch(args: argparse.Namespace, config: tracker_settings.TrackerSettings) -> int:
+    if args.command == "parse-moa":
+        from scrapers.moa_worker import moa_command
+
+        return moa_command(args.path, args.format)
+    if args.command == "once":
+        from service.cycle import run_once
+
+        return run_once(config, only=args.only)
+    if args.command == "run":
+        from service.runner import run_service
+
+        return run_service(config)
+    if args.command == "jobs":
+        from service.runner import print_jobs
+
+        return print_jobs(config)
+    if args.command == "status":
+        from service.status import print_status
+
+        return print_status(config)
+    if args.command == "export":
+        from storage.export import export_command
+
+        return export_command(config, args)
+    if args.command == "events":
+        from storage.event_log import events_command
+
+        return events_command(config, args)
+    if args.command == "digest":
+        from alerts.digest import digest_command
+
+        return digest_command(config, send_now=args.send_now, preview=args.preview)
+    if args.command == "reparse":
+        from service.cycle import reparse_archive
+
+        return reparse_archive(config)
+    raise AssertionError(args.command)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    configure_logging()
+    try:
+        config = tracker_settings.load()
+        return dispatch(args, config)
+    except (UserError, tracker_settings.SettingsError) as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    except Exception:
+        logging.getLogger("tracker").exception("unexpected error")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

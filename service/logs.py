@@ -1,0 +1,19 @@
+"""Structured log lines on stderr: `time level logger message key=value ...` for journald and grep."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+FORMAT = "%(asctime)s level=%(levelname)s logger=%(name)s msg=%(message)r"
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    root = logging.getLogger()
+    if any(getattr(h, "_tracker", False) for h in root.handlers):
+        return
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(FORMAT, datefmt="%Y-%m-%dT%H:%M:%S%z"))
+    handler._tracker = True  # type: ignore[attr-defined]
+    root.addHandler(handler)
+    root.setLevel(level)
