@@ -1,0 +1,38 @@
+"""Operational problems: opened once, counted while they last, closed once.
+
+Maintainers hear about a problem when it opens and when it clears, never once per run;
+delivery of those notices is the alerts' job (see `alerts.maintainers`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import Problem, utcnow
+
+
+def open_problem(session: Session, key: str, source: str, message: str) -> Problem:
+    """Record that `key` is failing; repeated calls bump the count of the open problem."""
+    problem = session.scalars(select(Problem).where(Problem.key == key, Problem.closed_at.is_(None))).first()
+    if problem is None:
+        problem = Problem(key=key, source=source, message=message, opened_at=utcnow())
+        session.add(problem)
+    else:
+        problem.count += 1
+        problem.message = message
+    session.flush()
+    return problem
+
+
+def close_problem(session: Session, key: str) -> Problem | None:
+    """Mark `key` recovered; returns the closed problem, or None when nothing was open."""
+    problem = session.scalars(select(Problem).where(Problem.key == key, Problem.closed_at.is_(None))).first()
+    if problem is not None:
+        problem.closed_at = utcnow()
+        session.flush()
+    return problem
+
+
+def open_problems(session: Session) -> list[Problem]:
+    return list(session.scalars(select(Problem).where(Problem.closed_at.is_(None)).order_by(Problem.opened_at)))
