@@ -94,7 +94,7 @@ class Publication(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     warnings: Mapped[list[Any]] = mapped_column(JSON, default=list)
     applied_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
-    __table_args__ = (UniqueConstraint("document_id", "kind", name="uq_publication_document"),)
+    __table_args__ = (Index("ix_publications_kind_status", "kind", "status"),)
 
 
 class Agreement(Base):
