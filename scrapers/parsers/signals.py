@@ -95,6 +95,7 @@ class SignalMatch:
     start: int
     end: int
     snippet: str
+    distance: int = 0
 
 
 def normalize(text: str) -> str:
@@ -102,11 +103,23 @@ def normalize(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-def _context_near(text: str, start: int, end: int, window: int) -> str | None:
+def _context_near(text: str, start: int, end: int, window: int) -> tuple[str, int] | None:
+    """The immigration term closest to the mention within the window, and how far away it is."""
     lo, hi = max(0, start - window), min(len(text), end + window)
-    around = text[lo:start] + " " + text[end:hi]
-    found = _CONTEXT_ANYCASE.search(around) or _CONTEXT_CASED.search(around)
-    return found.group(0) if found else None
+    best: tuple[str, int] | None = None
+    for pattern in (_CONTEXT_ANYCASE, _CONTEXT_CASED):
+        for found in pattern.finditer(text, lo, hi):
+            if found.start() < end and start < found.end():
+                continue
+            distance = start - found.end() if found.end() <= start else found.start() - end
+            if best is None or distance < best[1]:
+                best = (found.group(0), distance)
+    return best
+
+
+def strongest(matches: list[SignalMatch]) -> SignalMatch:
+    """The mention with its immigration term closest: the one a reader should see first."""
+    return min(matches, key=lambda m: (m.distance, m.start))
 
 
 def snippet_around(text: str, start: int, end: int, radius: int = SNIPPET_RADIUS) -> str:
@@ -129,23 +142,22 @@ def _keyword_pattern(keywords: Iterable[str]) -> re.Pattern[str] | None:
     return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(w) for w in words) + r")(?!\w)", re.IGNORECASE)
 
 
-def find_signals(
-    text: str, keywords: Iterable[str] = (), window: int = CONTEXT_WINDOW
-) -> list[SignalMatch]:
+def find_signals(text: str, keywords: Iterable[str] = (), window: int = CONTEXT_WINDOW) -> list[SignalMatch]:
     """Every 287(g) mention with immigration context, plus every extra keyword, in reading order."""
     flat = normalize(text)
     found: list[SignalMatch] = []
     for mention in _MENTION.finditer(flat):
-        context = _context_near(flat, mention.start(), mention.end(), window)
-        if context is None:
+        near = _context_near(flat, mention.start(), mention.end(), window)
+        if near is None:
             continue
         found.append(
             SignalMatch(
                 matched=normalize(mention.group(0)),
-                context=context,
+                context=near[0],
                 start=mention.start(),
                 end=mention.end(),
                 snippet=snippet_around(flat, mention.start(), mention.end()),
+                distance=near[1],
             )
         )
     extra = _keyword_pattern(keywords)
@@ -161,6 +173,7 @@ def find_signals(
                     start=hit.start(),
                     end=hit.end(),
                     snippet=snippet_around(flat, hit.start(), hit.end()),
+                    distance=window + 1,
                 )
             )
     return sorted(found, key=lambda m: m.start)
