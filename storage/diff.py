@@ -1,0 +1,272 @@
+"""A publication against what the store knows → change events. Pure: no database.
+
+The rules of identity live in `storage.identity`; this module decides what each
+match, leftover and duplicate means for a reader:
+
+- matched, fields differ → `agreement_changed` (before/after hold only what changed);
+  a new or changed MOA/addendum link → `moa_published` / `addendum_published`;
+- a new row nobody matches → `agreement_added` (or `pending_added`), `was_pending`
+  when the agency is, or recently was, on the pending list;
+- a known agreement missing from the publication is only counted; after
+  `removal_confirmations` consecutive good publications without it, `agreement_removed`
+  dated by the first publication it was missing from. A pending entry that turns up as
+  participating leaves at once with `reason: signed`;
+- a known agreement that is a near-duplicate of one that was matched (ICE dropped a
+  duplicate row) is merged into it with an `agreement_changed`, never a removal;
+- the first publication of a list is a `baseline`: recorded, never alerted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from storage.identity import Facts, match, same_agency
+
+PARTICIPATING = "participating"
+PENDING = "pending"
+COMPARED = ("state", "agency", "agency_type", "county", "signed", "signed_raw")
+RECORD_FIELDS = ("state", "agency", "agency_type", "county", "model", "signed", "signed_raw", "moa_url",
+                 "addendum_url")
+RULE_NOTES = {
+    "holder_change": "matched on county, model and signed date only: the agreement seems to have a new holder; "
+                     "flagged for review",
+    "state_correction": "same agency, model and signed date under another state: read as a state correction",
+}
+
+
+@dataclass(frozen=True)
+class PublicationRef:
+    """Which publication is being diffed: it dates and sources every event."""
+
+    sha256: str
+    kind: str
+    source_url: str
+    detected_at: str
+    run_id: int | None = None
+    stamp: str | None = None
+
+
+@dataclass
+class Known:
+    """An agreement (or pending entry) as the store knows it before this publication."""
+
+    uid: str
+    fields: dict
+    status: str = "active"
+    missing_count: int = 0
+    missing_since: str | None = None
+    was_pending: bool = False
+
+
+@dataclass
+class Upsert:
+    uid: str
+    fields: dict
+    new: bool
+    was_pending: bool = False
+    reinstated: bool = False
+
+
+@dataclass
+class Diff:
+    upserts: list[Upsert] = field(default_factory=list)
+    missing: list[tuple[str, int, str]] = field(default_factory=list)  # uid, count, missing since
+    removed: list[str] = field(default_factory=list)
+    merged: list[tuple[str, str]] = field(default_factory=list)  # uid, into uid
+    events: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def new_uid(pub: PublicationRef, fields: dict) -> str:
+    seed = f"{pub.sha256}|{fields['state']}|{fields['model']}|{fields['agency']}"
+    return hashlib.sha256(seed.encode()).hexdigest()[:32]
+
+
+def event_id(kind: str, uid: str, pub: PublicationRef, extra: str = "") -> str:
+    return hashlib.sha256(f"{kind}|{uid}|{pub.sha256}|{extra}".encode()).hexdigest()[:32]
+
+
+def make_event(kind: str, uid: str, fields: dict, pub: PublicationRef, *, before: dict | None = None,
+               after: dict | None = None, extra_id: str = "", **details) -> dict:
+    """One event in the contract's shape (plus `list`, `signed_raw` and details such as `review`)."""
+    payload = {
+        "id": event_id(kind, uid, pub, extra_id),
+        "type": kind,
+        "detected_at": pub.detected_at,
+        "run_id": pub.run_id,
+        "state": fields.get("state"),
+        "agency": fields.get("agency"),
+        "agency_type": fields.get("agency_type"),
+        "county": fields.get("county"),
+        "model": fields.get("model"),
+        "signed": fields.get("signed"),
+        "signed_raw": fields.get("signed_raw"),
+        "moa_url": fields.get("moa_url"),
+        "addendum_url": fields.get("addendum_url"),
+        "was_pending": bool(details.pop("was_pending", False)),
+        "source_url": pub.source_url,
+        "publication": pub.stamp,
+        "list": pub.kind,
+        "before": before,
+        "after": after,
+        "agreement_uid": uid,
+    }
+    payload.update({k: v for k, v in details.items() if v is not None})
+    return payload
+
+
+def diff_publication(
+    known: Sequence[Known],
+    records: Sequence[dict],
+    pub: PublicationRef,
+    *,
+    removal_confirmations: int = 2,
+    other_list: Sequence[Known] = (),
+) -> Diff:
+    """Everything that changes when `records` (one publication) replaces `known`.
+
+    `other_list` is the other list's agreements: pending entries when diffing the
+    participating list (for `was_pending`), participating ones when diffing pending
+    (for `reason: signed`).
+    """
+    result = Diff()
+    records = [{k: r.get(k) for k in RECORD_FIELDS} for r in records]
+    if not any(k.status in ("active", "removed") for k in known):
+        for fields in records:
+            uid = new_uid(pub, fields)
+            result.upserts.append(Upsert(uid, fields, new=True))
+            result.events.append(make_event("baseline", uid, fields, pub))
+        return result
+
+    active = [k for k in known if k.status == "active"]
+    old_facts = [Facts.of(k.fields) for k in active]
+    new_facts = [Facts.of(r) for r in records]
+    matches = match(old_facts, new_facts)
+    matched_old = {m.old for m in matches}
+    matched_new = {m.new for m in matches}
+
+    for m in matches:
+        _matched(result, active[m.old], records[m.new], pub, m.rule, m.review)
+
+    _merge_or_count_missing(result, active, old_facts, matched_old, records, new_facts, matches, pub,
+                            removal_confirmations, other_list)
+
+    removed = {_key(k.fields): k for k in known if k.status == "removed"}
+    other_by_state = _by_state(Facts.of(k.fields) for k in other_list)
+    kept_new = _by_group((new_facts[j], j) for j in sorted(matched_new))
+    for j, fields in enumerate(records):
+        if j in matched_new:
+            continue
+        group = kept_new.setdefault((new_facts[j].state, new_facts[j].model), [])
+        twin = next((i for i in group if same_agency(new_facts[i], new_facts[j])), None)
+        if twin is not None:
+            result.warnings.append(
+                f"{fields['agency']} ({fields['state']} {fields['model']}) repeats {records[twin]['agency']}: "
+                "treated as a duplicate row"
+            )
+            continue
+        group.append(j)
+        back = removed.get(_key(fields))
+        if back is not None:
+            result.upserts.append(Upsert(back.uid, fields, new=False, was_pending=back.was_pending, reinstated=True))
+            result.events.append(make_event(_added(pub), back.uid, fields, pub, note="listed again after removal",
+                                            was_pending=back.was_pending))
+            continue
+        was_pending = pub.kind == PARTICIPATING and any(
+            same_agency(facts, new_facts[j]) for facts in other_by_state.get(new_facts[j].state, ())
+        )
+        uid = new_uid(pub, fields)
+        result.upserts.append(Upsert(uid, fields, new=True, was_pending=was_pending))
+        result.events.append(make_event(_added(pub), uid, fields, pub, was_pending=was_pending))
+    return result
+
+
+def _added(pub: PublicationRef) -> str:
+    return "agreement_added" if pub.kind == PARTICIPATING else "pending_added"
+
+
+def _key(fields: dict) -> tuple[str, str, str]:
+    facts = Facts.of(fields)
+    return facts.state, facts.model, facts.key
+
+
+def _matched(result: Diff, old: Known, fields: dict, pub: PublicationRef, rule: str, review: bool) -> None:
+    result.upserts.append(Upsert(old.uid, fields, new=False, was_pending=old.was_pending))
+    if pub.kind != PARTICIPATING:
+        return
+    before = {k: old.fields.get(k) for k in COMPARED if _differs(old.fields.get(k), fields.get(k))}
+    if before:
+        after = {k: fields.get(k) for k in before}
+        result.events.append(make_event(
+            "agreement_changed", old.uid, fields, pub, before=before, after=after,
+            extra_id=repr(sorted(after.items())), rule=rule, review=review or None,
+            note=RULE_NOTES.get(rule), was_pending=old.was_pending,
+        ))
+    for link, kind in (("moa_url", "moa_published"), ("addendum_url", "addendum_published")):
+        new_link = fields.get(link)
+        if new_link and new_link != old.fields.get(link):
+            result.events.append(make_event(
+                kind, old.uid, fields, pub, before={link: old.fields.get(link)}, after={link: new_link},
+                extra_id=new_link, was_pending=old.was_pending,
+            ))
+
+
+def _by_group(items: Iterable[tuple[Facts, int]]) -> dict[tuple[str, str], list[int]]:
+    groups: dict[tuple[str, str], list[int]] = {}
+    for facts, index in items:
+        groups.setdefault((facts.state, facts.model), []).append(index)
+    return groups
+
+
+def _by_state(facts: Iterable[Facts]) -> dict[str, list[Facts]]:
+    groups: dict[str, list[Facts]] = {}
+    for item in facts:
+        groups.setdefault(item.state, []).append(item)
+    return groups
+
+
+def _differs(a: object, b: object) -> bool:
+    return (a or None) != (b or None)
+
+
+def _merge_or_count_missing(result: Diff, active: Sequence[Known], old_facts: Sequence[Facts],
+                            matched_old: set[int], records: Sequence[dict], new_facts: Sequence[Facts],
+                            matches: Iterable, pub: PublicationRef, confirmations: int,
+                            other_list: Sequence[Known]) -> None:
+    survivor = {m.old: m.new for m in matches}
+    survivors = _by_group((old_facts[i], i) for i in survivor)
+    other_by_state = _by_state(Facts.of(k.fields) for k in other_list if k.status == "active")
+    for i, old in enumerate(active):
+        if i in matched_old:
+            continue
+        group = survivors.get((old_facts[i].state, old_facts[i].model), ())
+        into = next((s for s in group if same_agency(old_facts[s], old_facts[i])), None)
+        if into is not None and pub.kind == PARTICIPATING:
+            kept = records[survivor[into]]
+            result.merged.append((old.uid, active[into].uid))
+            result.events.append(make_event(
+                "agreement_changed", active[into].uid, kept, pub,
+                before={"agency": old.fields["agency"]}, after={"agency": kept["agency"]},
+                extra_id=f"merge:{old.uid}", rule="duplicate_dropped",
+                note=f"ICE dropped a duplicate row ({old.fields['agency']}); one agreement remains",
+            ))
+            continue
+        if into is not None:
+            result.merged.append((old.uid, active[into].uid))
+            continue
+        count = old.missing_count + 1
+        since = old.missing_since or pub.detected_at
+        signed = pub.kind == PENDING and any(
+            same_agency(f, old_facts[i]) for f in other_by_state.get(old_facts[i].state, ())
+        )
+        if signed or count >= confirmations:
+            result.removed.append(old.uid)
+            kind = "agreement_removed" if pub.kind == PARTICIPATING else "pending_removed"
+            result.events.append(make_event(
+                kind, old.uid, old.fields, pub, removed_as_of=since, missing_from=count,
+                reason="signed" if signed else None, was_pending=old.was_pending,
+            ))
+        else:
+            result.missing.append((old.uid, count, since))
