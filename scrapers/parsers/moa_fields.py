@@ -1,0 +1,452 @@
+"""Field readers for 287(g) Memoranda of Agreement, working on words with positions.
+
+Every function here is pure: it takes words or strings that the PDF layer (text layer or
+Tesseract) produced and returns plain values.  MOAs are mostly scanner output, so each
+reader is written to return ``None`` when its evidence is weak: a reporter can fill a gap,
+but a wrong signer name in print is a correction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+from rapidfuzz import fuzz
+
+
+@dataclass(frozen=True)
+class Word:
+    """One word with its box in PDF points and a confidence (100 for a text layer)."""
+
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    text: str
+    conf: float = 100.0
+
+    @property
+    def xc(self) -> float:
+        return (self.x0 + self.x1) / 2
+
+
+Line = list[Word]
+
+MODELS = {
+    "JEM": ("jail enforcement model", "jail enforcement"),
+    "TFM": ("task force model", "task force"),
+    "WSO": ("warrant service officer program", "warrant service officer"),
+}
+
+# What each template's PURPOSE clause says; the 2019 WSO template has no model in its heading.
+PURPOSE_HINTS = {
+    "WSO": "promote public safety by facilitating the custodial transfer",
+    "JEM": "arrested and booked into",
+}
+
+# ICE officials who signed MOAs in the period the samples cover; OCR'd ICE names are snapped
+# to these only when the match is close, so a misread letter does not reach a reporter.
+KNOWN_ICE_SIGNERS = (
+    "Caleb Vitello",
+    "Todd M. Lyons",
+    "Todd Lyons",
+    "C.M. Cronen",
+    "Timothy S. Robbins",
+    "Matthew T. Albence",
+    "Thomas D. Homan",
+    "Tae D. Johnson",
+)
+
+MONTHS = {
+    m: i + 1
+    for i, m in enumerate(
+        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+    )
+}
+
+NAME_STOPWORDS = {
+    "date", "signature", "title", "name", "agency", "for", "ice", "lea", "the", "office",
+    "county", "department", "dept", "police", "sheriff", "sheriffs", "enforcement", "immigration",
+    "customs", "director", "acting", "security", "homeland", "operations", "removal", "chief",
+    "of", "and", "u.s.", "us", "program", "model", "state", "city", "digitally", "signed", "by",
+    "assistant", "executive", "associate", "field", "public", "safety", "jailer", "commissioner",
+    "appendix", "contact", "points", "washington", "dc", "memorandum", "agreement", "moa",
+}
+NAME_PREFIXES = {"sheriff", "chief", "commissioner", "director", "mr.", "ms.", "mrs.", "dr.", "colonel"}
+NAME_SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
+AGENCY_WORDS = (
+    "sheriff", "police", "county", "department", "dept", "office", "public safety", "detention",
+    "jail", "correction", "marshal", "patrol", "city", "state", "parish", "commission",
+    "authority", "division", "bureau",
+)
+LABELS = ("date", "name", "title", "agency", "signature")
+STATES = (
+    "alabama|alaska|arizona|arkansas|california|colorado|connecticut|delaware|florida|georgia|"
+    "hawaii|idaho|illinois|indiana|iowa|kansas|kentucky|louisiana|maine|maryland|massachusetts|"
+    "michigan|minnesota|mississippi|missouri|montana|nebraska|nevada|new hampshire|new jersey|"
+    "new mexico|new york|north carolina|north dakota|ohio|oklahoma|oregon|pennsylvania|"
+    "rhode island|south carolina|south dakota|tennessee|texas|utah|vermont|virginia|washington|"
+    "west virginia|wisconsin|wyoming"
+)
+
+
+def group_lines(words: list[Word], tolerance: float = 4.0) -> list[Line]:
+    """Group words into reading-order lines, because both pdfplumber and Tesseract hand back
+    words, and the signature block has to be read column by column."""
+    lines: list[Line] = []
+    for w in sorted(words, key=lambda w: ((w.top + w.bottom) / 2, w.x0)):
+        mid = (w.top + w.bottom) / 2
+        if lines:
+            last = lines[-1]
+            last_mid = sum((x.top + x.bottom) / 2 for x in last) / len(last)
+            if abs(mid - last_mid) <= tolerance:
+                last.append(w)
+                continue
+        lines.append([w])
+    return [sorted(line, key=lambda w: w.x0) for line in lines]
+
+
+def line_text(line: Line) -> str:
+    return " ".join(w.text for w in line)
+
+
+def tidy(text: str) -> str:
+    """Drop the fill-in underscores and scanner debris that surround typed values."""
+    text = text.replace("\u2019", "'").replace("\u2018", "'")
+    text = text.replace("_", "")
+    text = re.sub(r"[~|\u00ad]+", " ", text)
+    text = re.sub(r"\s+", " ", text)
+    return text.strip(" .,:;-=\"'*")
+
+
+def _valid_date(y: int, m: int, d: int) -> str | None:
+    if y < 100:
+        y += 2000
+    if not 2000 <= y <= 2039:
+        return None
+    try:
+        return date(y, m, d).isoformat()
+    except ValueError:
+        return None
+
+
+def parse_date(text: str) -> str | None:
+    """Read one date as ISO 8601 from a signature line; None unless it is unambiguous."""
+    t = text.replace("O", "0") if re.search(r"\d", text) and not re.search(r"[A-Za-z]{3}", text) else text
+    m = re.search(r"\b(20\d\d)\.(\d\d)\.(\d\d)\b", t)
+    if m:
+        return _valid_date(int(m[1]), int(m[2]), int(m[3]))
+    m = re.search(r"\b(\d{1,2})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{4}|\d{2})(?!\d)", t)
+    if m:
+        return _valid_date(int(m[3]), int(m[1]), int(m[2]))
+    m = re.search(r"\b([A-Za-z]{3,9})\.?\s+(\d\s?\d|\d)\s*,?\s+(\d\s?\d\s?\d\s?\d)\b", t)
+    if m:
+        month = MONTHS.get(m[1][:3].lower())
+        if month and (len(m[1]) == 3 or fuzz.ratio(m[1].lower(), _month_name(month)) >= 80):
+            return _valid_date(int(m[3].replace(" ", "")), month, int(m[2].replace(" ", "")))
+    return None
+
+
+def _month_name(month: int) -> str:
+    return date(2000, month, 1).strftime("%B").lower()
+
+
+def clean_person_name(text: str) -> str | None:
+    """Return a person's name if the text plausibly is one, else None (OCR debris, labels)."""
+    text = tidy(re.sub(r"\([^)]*\)", " ", text))
+    tokens = text.split()
+    while tokens and tokens[0].lower().rstrip(".") + ("." if tokens[0].endswith(".") else "") in NAME_PREFIXES:
+        tokens = tokens[1:]
+    if not 2 <= len(tokens) <= 5:
+        return None
+    core: list[str] = []
+    initials: list[str] = []
+    for tok in tokens:
+        bare = tok.strip(",")
+        low = bare.lower()
+        if low in NAME_STOPWORDS:
+            return None
+        if low in NAME_SUFFIXES:
+            continue
+        if re.fullmatch(r"(?:[A-Z]\.){1,3}", bare) or re.fullmatch(r"[A-Z]", bare):
+            initials.append(bare)
+            continue
+        if not re.fullmatch(r"[A-Z][A-Za-z'\-]+\.?", bare):
+            return None
+        core.append(bare)
+    if not all(re.search(r"[aeiouyAEIOUY]", w) for w in core):
+        return None
+    if not core or (len(core) < 2 and not initials):
+        return None
+    if all(t.isupper() for t in core if len(t) > 2):
+        tokens = [t if t.lower().strip(",") in NAME_SUFFIXES or "." in t else t.title() for t in tokens]
+    return " ".join(tokens).strip(",")
+
+
+def snap_ice_name(name: str | None) -> str | None:
+    """Correct a near-miss OCR reading of a known ICE signer; keep anything else as read."""
+    if not name:
+        return name
+    best = max(KNOWN_ICE_SIGNERS, key=lambda k: fuzz.ratio(k.lower(), name.lower()))
+    return best if 85 <= fuzz.ratio(best.lower(), name.lower()) < 100 else name
+
+
+def _label(line_str: str) -> tuple[str | None, str]:
+    """Split 'Title: Sheriff' into ('title', 'Sheriff'), tolerating OCR'd labels ('T itle.')."""
+    m = re.match(r"\s*([A-Za-z1][A-Za-z1 ]{2,10}?)\s*[:.,;·\-_]+\s*(.*)$", line_str)
+    if m:
+        head = m[1].replace(" ", "").replace("1", "i").lower()
+        for lab in LABELS:
+            if head == lab or (len(head) >= 4 and fuzz.ratio(head, lab) >= 75):
+                return lab, m[2]
+    m = re.match(r"\s*for\s+(?:the\s+)?(lea|ice)\s*[:.;]?\s*(.*)$", line_str, re.I)
+    if m:
+        return "for", m[2]
+    return None, line_str
+
+
+def _conf(words: list[Word]) -> float:
+    return min((w.conf for w in words), default=0.0)
+
+
+def _remainder_words(line: Line, remainder: str) -> list[Word]:
+    n = len(remainder.split())
+    return line[len(line) - n:] if n else []
+
+
+def read_signer_column(lines: list[Line], *, min_conf: float = 70.0) -> dict:
+    """Read name, title, date and agency from one party's column of a signature block.
+
+    Handles the 2025 templates (Date:/Signature:/Name:/Title:/Agency: labels, sometimes a
+    name typed after 'For ICE:') and the 2019-2020 ones (date line, signature, then name and
+    title lines).  Words below ``min_conf`` never become a value.
+    """
+    out: dict = {"name": None, "title": None, "date": None, "agency": None}
+    texts = [line_text(line) for line in lines]
+    labelled: dict[str, list[tuple[int, str, float]]] = {}
+    for i, (line, text) in enumerate(zip(lines, texts, strict=True)):
+        lab, rest = _label(text)
+        if lab:
+            conf = _conf(_remainder_words(line, rest))
+            labelled.setdefault(lab, []).append((i, rest, conf))
+    # Date: a labelled value, or a date typed just above/below an empty 'Date:' line.
+    for i, rest, conf in labelled.get("date", []):
+        candidates = [(rest, conf)]
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(lines) and _label(texts[j])[0] is None:
+                candidates.append((texts[j], _conf(lines[j])))
+        for value, c in candidates:
+            iso = parse_date(value)
+            if iso and c >= min_conf:
+                out["date"] = iso
+                break
+        if out["date"]:
+            break
+    if not out["date"] and not labelled.get("date"):
+        for line, text in zip(lines, texts, strict=True):
+            iso = parse_date(text)
+            if iso and _conf(line) >= min_conf:
+                out["date"] = iso
+                break
+    for key in ("name", "for", "signature"):
+        for _, rest, conf in labelled.get(key, []):
+            name = clean_person_name(rest)
+            if name and conf >= min_conf:
+                out["name"] = name
+                break
+        if out["name"]:
+            break
+    for _, rest, conf in labelled.get("title", []):
+        title = tidy(rest)
+        if title and conf >= min_conf and re.search(r"[A-Za-z]{4}", title) and _plain(title):
+            out["title"] = title
+            break
+    for _, rest, conf in labelled.get("agency", []):
+        agency = tidy(rest)
+        if agency and conf >= min_conf and _plain(agency):
+            out["agency"] = agency
+            break
+    if not labelled.get("name") and not labelled.get("title"):
+        _read_unlabelled(lines, texts, out, min_conf)
+    return out
+
+
+def _plain(text: str) -> bool:
+    """True when a value reads like words rather than a scribble's OCR."""
+    words = re.findall(r"[A-Za-z][A-Za-z'.,]*", text)
+    return bool(words) and sum(len(w) for w in words) >= 0.7 * len(text.replace(" ", ""))
+
+
+def _read_unlabelled(lines: list[Line], texts: list[str], out: dict, min_conf: float) -> None:
+    """2019-2020 templates: the typed name sits under the signature, the title under it."""
+    for i, (line, text) in enumerate(zip(lines, texts, strict=True)):
+        if _label(text)[0] or _conf(line) < min_conf:
+            continue
+        name = clean_person_name(text)
+        if name and not out["name"]:
+            out["name"] = name
+            if i + 1 < len(lines) and _conf(lines[i + 1]) >= min_conf:
+                title = tidy(texts[i + 1])
+                if _plain(title) and not re.search(r"immigration|homeland|department", title, re.I):
+                    out["title"] = title
+            break
+
+
+def is_ice_column(lines: list[Line]) -> bool | None:
+    text = " ".join(line_text(line) for line in lines).lower()
+    if re.search(r"for\s+ice", text):
+        return True
+    if re.search(r"for\s+the\s+lea", text):
+        return False
+    if re.search(r"immigration|homeland security|removal operations", text):
+        return True
+    return None
+
+
+def find_model(heading: str, body: str, title: str | None, hint: str | None) -> tuple[str | None, str]:
+    """The model from the heading; the purpose clause, PDF title and workbook as fallbacks."""
+    head = heading.lower()
+    for model, (phrase, _) in MODELS.items():
+        if fuzz.partial_ratio(phrase, head) >= 88:
+            return model, "heading"
+    low = re.sub(r"\s+", " ", body.lower())
+    for model, phrase in PURPOSE_HINTS.items():
+        if fuzz.partial_ratio(phrase, low[:6000]) >= 90:
+            return model, "purpose clause"
+    counts = {m: sum(low.count(p) for p in phrases) for m, phrases in MODELS.items()}
+    if max(counts.values()) >= 2:
+        return max(counts, key=lambda m: counts[m]), "body text"
+    if title:
+        m = re.search(r"\b(JEM|TFM?|WSO)\b", title)
+        if m:
+            return ("TFM" if m[1].startswith("TF") else m[1]), "PDF title"
+    if hint:
+        h = hint.upper()
+        for model in MODELS:
+            if model in h or (model == "TFM" and "TASK" in h) or (model == "JEM" and "JAIL" in h):
+                return model, "workbook"
+    return None, "none"
+
+
+def looks_like_agency(text: str | None) -> bool:
+    if not text or not 6 <= len(text) <= 90:
+        return False
+    low = text.lower()
+    if not any(re.search(rf"\b{w}", low) for w in AGENCY_WORDS):
+        return False
+    words = re.findall(r"[A-Za-z']+", text)
+    if len(words) < 2:
+        return False
+    return all(re.search(r"[aeiouy]", w.lower()) or len(w) <= 4 for w in words)
+
+
+def agency_from_parties(text: str) -> str | None:
+    """The agency named in the PARTIES clause ('... (DHS), and the X, hereinafter ...')."""
+    flat = re.sub(r"\s+", " ", text.replace("_", ""))
+    m = re.search(
+        r"\([A-Z]H ?S\)\s*,?\s*and\s+(?:the\s*)?(.{3,120}?)\s*(?:,\s*hereinafter|\(hereinafter|,\s*pursuant|"
+        r"\s+pursuant|\s*\([A-Z ]{2,8}\)\s*,)",
+        flat,
+    )
+    if not m:
+        return None
+    value = tidy(re.sub(r"\s*\([A-Z .]{2,10}\)\s*$", "", m[1]))
+    value = re.sub(r"^the(?=[A-Z])", "", value)
+    return value if looks_like_agency(value) else None
+
+
+def place_from_title(title: str | None) -> str | None:
+    """'287(g) MOA TF - Kenneth City PD' -> 'Kenneth City PD': the uploader's own label."""
+    if not title:
+        return None
+    m = re.search(r"[-\u2013]\s*(.+)$", title) or re.search(r"\band\s+(.+)$", title)
+    return tidy(m[1]) if m else None
+
+
+def agrees(candidate: str, evidence: str | None, threshold: float = 80) -> bool:
+    if not evidence:
+        return False
+    a, b = _norm_agency(candidate), _norm_agency(evidence)
+    return fuzz.token_set_ratio(a, b) >= threshold or fuzz.partial_ratio(a, b) >= 90
+
+
+def _norm_agency(text: str) -> str:
+    low = text.lower().replace("'", "")
+    low = re.sub(r"\bdept\b\.?", "department", low)
+    low = re.sub(r"\bco\b\.?", "county", low)
+    low = re.sub(r"\bpd\b", "police department", low)
+    low = re.sub(r"\bso\b", "sheriffs office", low)
+    low = re.sub(r"[^a-z ]+", " ", low)
+    return re.sub(r"\s+", " ", low).strip()
+
+
+def split_state(agency: str) -> tuple[str, str | None]:
+    """'Edgewood Police Dept., FL' -> ('Edgewood Police Dept.', 'FL')."""
+    m = re.match(rf"^(.*?),\s*((?:{STATES})|[A-Z]{{2}})$", agency, re.I)
+    if m and looks_like_agency(m[1]):
+        return m[1].strip(), m[2]
+    return agency, None
+
+
+def footer_agency(page_tails: list[list[str]]) -> str | None:
+    """An agency printed in the footer of several pages (the 2020+ templates do this)."""
+    counts: Counter[str] = Counter()
+    for tail in page_tails:
+        seen = set()
+        for text in tail:
+            text = re.sub(r"\bRe[vV]ised\b.*$", "", text)
+            text = tidy(re.sub(r"(^|\s)\d{1,2}(\s|$)", " ", text))
+            if looks_like_agency(text) and text not in seen:
+                seen.add(text)
+                counts[text] += 1
+    best = [t for t, n in counts.most_common() if n >= 2]
+    return best[0] if best else None
+
+
+def revised_date(page_texts: list[str]) -> str | None:
+    """The template's 'Revised mm/dd/yyyy' footer, by majority over pages (OCR misreads vary)."""
+    votes: Counter[str] = Counter()
+    for text in page_texts:
+        for m in re.finditer(r"Re[vV]is[ec]d\s*(\d{1,2})\s*/\s*(\d\s?\d?)\s*/\s*(\d{4})", text):
+            iso = _valid_date(int(m[3]), int(m[1]), int(m[2].replace(" ", "")))
+            if iso:
+                votes[iso] += 1
+    if not votes:
+        return None
+    iso, n = votes.most_common(1)[0]
+    return iso if n >= max(1, sum(votes.values()) // 2) else None
+
+
+def poc_name(text: str) -> str | None:
+    """The LEA's point of contact from Appendix A: often the signer, spelled out in full."""
+    m = re.search(r"POINTS\s*OF\s*CONTACT.*?For\s+the\s+LEA\s*:?\s*([^\n]+)", text, re.S | re.I)
+    return clean_person_name(m[1]) if m else None
+
+
+def cid_offset(text: str) -> int | None:
+    """The constant that turns '(cid:41)(cid:82)' runs into ASCII, for fonts without a Unicode
+    map (Word-made MOAs with subset fonts); None when no offset reads like English."""
+    cids = [int(c) for c in re.findall(r"\(cid:(\d+)\)", text)]
+    if len(cids) < 5:
+        return None
+    best, best_score = None, 1
+    common = re.compile(r"\b(?:the|for|and|of|to|in|date|name|title|signature|agency)\b", re.I)
+    for offset in range(0, 64):
+        decoded = "".join(chr(c + offset) if 32 <= c + offset < 127 else "\x00" for c in cids)
+        score = len(common.findall(decoded))
+        if score > best_score:
+            best, best_score = offset, score
+    return best
+
+
+def apply_cids(text: str, offset: int | None) -> str:
+    if offset is None or "(cid:" not in text:
+        return text
+
+    def one(m: re.Match[str]) -> str:
+        code = int(m[1]) + offset
+        return chr(code) if 32 <= code < 127 else ""
+
+    return re.sub(r"\(cid:(\d+)\)", one, text)
