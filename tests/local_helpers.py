@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import functools
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import unquote
 
 from scrapy.http import HtmlResponse, Request, Response, TextResponse, XmlResponse
 from scrapy.http.response import Response as BaseResponse
@@ -41,9 +45,19 @@ class _QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
         return
 
-    def guess_type(self, path: str | Path) -> str:
-        if str(path).endswith(".json") or "/v1/" in str(path):
+    def translate_path(self, path: str) -> str:
+        """Saved answers may be named after their query ("RSSFeed.aspx@ModID=1") or lack a suffix."""
+        base, _, query = path.partition("?")
+        plain = super().translate_path(base)
+        candidates = [f"{plain}@{unquote(query)}"] if query else []
+        candidates += [plain + ".json", plain + ".html", plain]
+        return next((c for c in candidates if os.path.isfile(c)), plain)
+
+    def guess_type(self, path: str | os.PathLike[str]) -> str:
+        if str(path).endswith(".json"):
             return "application/json"
+        if "RSSFeed.aspx" in str(path):
+            return "text/xml"
         return super().guess_type(path)
 
 
@@ -76,9 +90,22 @@ OFFLINE_SETTINGS = (
 
 def crawl_command(spider: str, output: Path, *args: str) -> list[str]:
     """`scrapy crawl` as a maintainer types it, with the store and the network politeness turned off."""
-    import sys
-
     command = [sys.executable, "-m", "scrapy", "crawl", spider, "-O", str(output)]
     for setting in OFFLINE_SETTINGS:
         command += ["-s", setting]
     return command + list(args)
+
+
+def run_crawls(*commands: list[str]) -> None:
+    """Run crawls side by side from the repository root, as `scrapy crawl` expects."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    procs = [subprocess.Popen(c, cwd=REPO, env=env, stderr=subprocess.PIPE, text=True) for c in commands]
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+
+
+def read_jsonl(path: Path) -> list[dict[str, object]]:
+    import json
+
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
