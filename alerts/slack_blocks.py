@@ -1,0 +1,135 @@
+"""Slack messages for a run's events: Block Kit plus a plain-text fallback, split to fit.
+
+Every event is named in full; what does not fit in one message (50 blocks, 3000 characters
+per section, about 40,000 characters of text) continues in further parts that the sender
+posts as thread replies. Everything that came from a source is escaped for Slack's markup,
+so an agency name can never ping a channel or forge a link.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from alerts.event_text import EventSummary, by_state, state_name
+
+MAX_BLOCKS = 50
+MAX_SECTION_CHARS = 3000
+MAX_TEXT_CHARS = 39_000
+MAX_HEADER_CHARS = 150
+APP_NAME = "287(g) tracker"
+
+
+def escape(text: str) -> str:
+    """Slack's three control characters; `<!channel>` becomes inert text."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def link(url: str, label: str) -> str:
+    safe_url = escape(url).replace("|", "%7C").replace(" ", "%20")
+    return f"<{safe_url}|{escape(label)}>"
+
+
+@dataclass
+class SlackPart:
+    """One message of a run: the first is posted to the channel, the rest in its thread."""
+
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    seqs: list[int] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.lines)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def event_mrkdwn(event: EventSummary) -> str:
+    """One event as a section's mrkdwn, always within Slack's per-section limit."""
+    head = f"*{escape(event.label)}:* *{escape(event.subject)}*"
+    rest: list[str] = []
+    if event.facts:
+        rest.append(escape(" · ".join(event.facts)))
+    rest.extend(f"• {escape(name)}: {escape(old)} → {escape(new)}" for name, old, new in event.changes)
+    if event.quote:
+        rest.append("> " + escape(event.quote))
+    if event.links:
+        rest.append(" · ".join(link(url, label) for label, url in event.links))
+    text = "\n".join([head, *rest])
+    if len(text) <= MAX_SECTION_CHARS:
+        return text
+    # Links would break if cut, so drop them before cutting prose; the name always stays.
+    text = "\n".join([head, *rest[:-1]]) if event.links else text
+    return _clip(text, MAX_SECTION_CHARS)
+
+
+def event_fallback(event: EventSummary) -> str:
+    facts = f" ({' · '.join(event.facts)})" if event.facts else ""
+    changes = "".join(f"; {name}: {old} → {new}" for name, old, new in event.changes)
+    return escape(f"{event.state or '—'} · {event.headline}{facts}{changes}")
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def _state_heading(state: str | None, count: int, continued: bool) -> dict[str, Any]:
+    code = f" ({state})" if state else ""
+    suffix = ", continued" if continued else f" — {count} change{'s' if count != 1 else ''}"
+    return _section(escape(f"*{state_name(state)}{code}*{suffix}"))
+
+
+def plan_messages(events: Sequence[EventSummary]) -> list[SlackPart]:
+    """Pure: split a run's events for one channel into messages, grouped by state."""
+    groups = by_state(events)
+    if not groups:
+        return []
+    total = sum(len(g) for _, g in groups)
+    states = ", ".join(f"{s or '—'} {len(g)}" for s, g in groups)
+    title = f"{APP_NAME}: {total} change{'s' if total != 1 else ''}"
+    first = SlackPart(
+        blocks=[
+            {"type": "header", "text": {"type": "plain_text", "text": _clip(title, MAX_HEADER_CHARS)}},
+            _context(escape(states)),
+        ],
+        lines=[escape(f"{title} ({states})")],
+    )
+    parts = [first]
+    for state, group in groups:
+        heading_needed = True
+        for event in group:
+            section = _section(event_mrkdwn(event))
+            line = event_fallback(event)
+            part = parts[-1]
+            extra_blocks = 2 if heading_needed else 1
+            # The first message keeps one block free for the "continued in the thread" note.
+            limit = MAX_BLOCKS - 1 if part is first else MAX_BLOCKS
+            if part.seqs and (
+                len(part.blocks) + extra_blocks > limit
+                or len(part.text) + len(line) + 1 > MAX_TEXT_CHARS
+            ):
+                part = SlackPart(blocks=[_context("")], lines=[""])
+                parts.append(part)
+                heading_needed = True
+            if heading_needed:
+                part.blocks.append(_state_heading(state, len(group), continued=event is not group[0]))
+                heading_needed = False
+            part.blocks.append(section)
+            part.lines.append(line)
+            part.seqs.append(event.seq)
+    count = len(parts)
+    for number, part in enumerate(parts[1:], start=2):
+        note = f"{APP_NAME}, continued: part {number} of {count}"
+        part.blocks[0] = _context(escape(note))
+        part.lines[0] = escape(note)
+    if count > 1:
+        first.blocks.insert(2, _context(escape(f"Continued in the thread: {count - 1} more part(s).")))
+    return parts
