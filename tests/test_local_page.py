@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from scrapy.http import HtmlResponse
 
-from scrapers.spiders.local.local_page import LocalPageSpider, document_links
+from scrapers.spiders.local.base import document_links
+from scrapers.spiders.local.local_page import LocalPageSpider
 from tests.local_helpers import FIXTURES, crawl_command, file_response, read_jsonl, run_crawls, serve
 
 LOOK_ALIKES = ("Highway 287", "287 Grand", "287(g)(3)", "2025-287G", "287 G Street", "US-287", "287.057")

@@ -15,9 +15,11 @@ from __future__ import annotations
 import hashlib
 import io
 import logging
+import re
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import pdfplumber
 import scrapy
@@ -36,6 +38,7 @@ from scrapers.parsers.signals import find_signals, group_nearby, guess_date, nor
 logger = logging.getLogger(__name__)
 
 MAX_PDF_PAGES = 400
+_DOCUMENT_LINK = re.compile(r"\.pdf$|/viewfile/|/documentcenter/view/|view\.ashx", re.IGNORECASE)
 _DOMAINS = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
@@ -147,6 +150,28 @@ class LocalSpider(scrapy.Spider):
                 content=first.snippet,
             )
 
+    def _signals_in_blocks(self, response: Response, target: Target, selector: str) -> Iterator[LocalSignal]:
+        """Each element the selector (CSS, or XPath when it starts with "/" or "(") picks is one item."""
+        if not isinstance(response, TextResponse):
+            return
+        blocks = response.xpath(selector) if is_xpath(selector) else response.css(selector)
+        for block in blocks:
+            link = block.css("a::attr(href)").get()
+            yield from self._signals_in_block(
+                page_text(block),
+                target,
+                url=response.urljoin(link) if link else response.url,
+                title=block_title(block),
+                source="page",
+            )
+
+    def _follow_documents(self, response: Response, target: Target) -> Iterator[scrapy.Request]:
+        """Agenda packets and attachments on the same site; their link text becomes the title."""
+        if not isinstance(response, TextResponse):
+            return
+        for url, text in document_links(response):
+            yield self._request(url, self.parse, target, cb_kwargs={"title": text})
+
     def _signals_in_block(
         self, text: str, target: Target, *, url: str, title: str, source: str, date: str | None = None
     ) -> Iterator[LocalSignal]:
@@ -234,6 +259,32 @@ class LocalSpider(scrapy.Spider):
             return
         target = response.request.cb_kwargs.get("target") if response.request is not None else None
         self._count("errors", target or self.target)
+
+
+def is_xpath(selector: str) -> bool:
+    return selector.startswith(("/", "(", "./"))
+
+
+def document_links(response: TextResponse) -> list[tuple[str, str]]:
+    """(absolute URL, link text) of every linked PDF-like document on the page's own site."""
+    home = site_of(response.url)
+    found: dict[str, str] = {}
+    for link in response.css("a[href]"):
+        url = response.urljoin(link.attrib["href"])
+        if urlsplit(url).scheme not in {"http", "https"} or not _DOCUMENT_LINK.search(urlsplit(url).path):
+            continue
+        if site_of(url) != home:
+            continue
+        found.setdefault(url, " ".join(t.strip() for t in link.css("::text").getall() if t.strip()))
+    return list(found.items())
+
+
+def block_title(block: Selector) -> str:
+    for query in ("h1 ::text, h2 ::text, h3 ::text, h4 ::text", "a ::text", "strong ::text"):
+        text = " ".join(t.strip() for t in block.css(query).getall() if t.strip())
+        if text:
+            return text
+    return ""
 
 
 def page_text(node: TextResponse | Selector | SelectorList[Selector]) -> str:

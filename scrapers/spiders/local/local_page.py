@@ -11,44 +11,13 @@ Linked PDFs on the same registered domain are fetched and searched; other sites 
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
-from parsel import Selector
 from scrapy.http import Response, TextResponse
 
 from scrapers import jurisdictions
-from scrapers.spiders.local.base import LocalSpider, Target, page_text, site_of
-
-_DOCUMENT_LINK = re.compile(r"\.pdf$|/viewfile/|/documentcenter/view/|view\.ashx", re.IGNORECASE)
-
-
-def is_xpath(selector: str) -> bool:
-    return selector.startswith(("/", "(", "./"))
-
-
-def document_links(response: TextResponse) -> list[tuple[str, str]]:
-    """(absolute URL, link text) of every linked PDF-like document on the page's own site."""
-    home = site_of(response.url)
-    found: dict[str, str] = {}
-    for link in response.css("a[href]"):
-        url = response.urljoin(link.attrib["href"])
-        if urlsplit(url).scheme not in {"http", "https"} or not _DOCUMENT_LINK.search(urlsplit(url).path):
-            continue
-        if site_of(url) != home:
-            continue
-        found.setdefault(url, " ".join(t.strip() for t in link.css("::text").getall() if t.strip()))
-    return list(found.items())
-
-
-def block_title(block: Selector) -> str:
-    for query in ("h1 ::text, h2 ::text, h3 ::text, h4 ::text", "a ::text", "strong ::text"):
-        text = " ".join(t.strip() for t in block.css(query).getall() if t.strip())
-        if text:
-            return text
-    return ""
+from scrapers.spiders.local.base import LocalSpider, Target
 
 
 class LocalPageSpider(LocalSpider):
@@ -83,21 +52,7 @@ class LocalPageSpider(LocalSpider):
         if not isinstance(response, TextResponse):
             return
         if self.selector:
-            yield from self._parse_blocks(response, target)
+            yield from self._signals_in_blocks(response, target, self.selector)
         else:
             yield from self._signals_in_page(response, target)
-        for url, text in document_links(response):
-            yield self._request(url, self.parse, target, cb_kwargs={"title": text})
-
-    def _parse_blocks(self, response: TextResponse, target: Target) -> Iterator[Any]:
-        assert self.selector is not None
-        blocks = response.xpath(self.selector) if is_xpath(self.selector) else response.css(self.selector)
-        for block in blocks:
-            link = block.css("a::attr(href)").get()
-            yield from self._signals_in_block(
-                page_text(block),
-                target,
-                url=response.urljoin(link) if link else response.url,
-                title=block_title(block),
-                source="page",
-            )
+        yield from self._follow_documents(response, target)
