@@ -1,0 +1,116 @@
+"""The scheduled jobs: what `scheduler.py run` fires on each tick.
+
+The job store pickles a textual reference to each function ("service.jobs:ice_job"), never the
+function or its arguments, so these are module-level and take no arguments; each re-reads the
+settings when it fires, so an edited `.env` takes effect at the next run without a restart.
+
+A job only works while this process holds the scheduler lease (checked against the database
+right before it starts) and while the service is not stopping. It reports a cycle's non-zero
+exit as an exception, so the scheduler's error listener opens a maintainer problem for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import settings
+from service import cycle
+from service.lease import DatabaseLease
+from settings import TrackerSettings
+
+log = logging.getLogger("tracker.jobs")
+
+DONE = "done"
+SKIPPED = "skipped"
+STOPPED = "stopped"
+
+
+class JobFailed(RuntimeError):
+    """A cycle part returned a failure code; the message names the part and the code."""
+
+
+@dataclass
+class _Runtime:
+    """What the running service shares with its jobs: the lease, the stop flag, who is busy."""
+
+    lease: DatabaseLease | None = None
+    stopping: threading.Event = field(default_factory=threading.Event)
+    busy: int = 0
+    idle: threading.Condition = field(default_factory=threading.Condition)
+
+
+_runtime = _Runtime()
+
+
+def bind(lease: DatabaseLease | None, stopping: threading.Event) -> None:
+    """Called by the runner at start: jobs in this process crawl only under this lease."""
+    _runtime.lease = lease
+    _runtime.stopping = stopping
+
+
+def wait_idle(timeout: float) -> bool:
+    """Wait until no job is working; False when some still is after `timeout` seconds."""
+    with _runtime.idle:
+        return _runtime.idle.wait_for(lambda: _runtime.busy == 0, timeout)
+
+
+@contextmanager
+def _working() -> Iterator[None]:
+    with _runtime.idle:
+        _runtime.busy += 1
+    try:
+        yield
+    finally:
+        with _runtime.idle:
+            _runtime.busy -= 1
+            _runtime.idle.notify_all()
+
+
+def _guarded(what: str, work: Callable[[TrackerSettings], int]) -> str:
+    if _runtime.stopping.is_set():
+        log.info("%s not started: the service is stopping", what)
+        return SKIPPED
+    lease = _runtime.lease
+    if lease is None or not lease.renew():
+        log.info("%s skipped: another scheduler holds the lease for this database", what)
+        return SKIPPED
+    config = settings.load()
+    with _working():
+        code = work(config)
+    if code == 0:
+        return DONE
+    if _runtime.stopping.is_set():
+        log.info("%s stopped by the service shutting down (exit %s)", what, code)
+        return STOPPED
+    raise JobFailed(f"{what} failed (exit {code}); see the log and `scheduler.py status`")
+
+
+def ice_job() -> str:
+    """Crawl ICE (a `scrapy crawl ice_287g` subprocess), store, diff and queue alerts."""
+    return _guarded("ICE crawl", lambda config: cycle.run_ice(config))
+
+
+def local_job() -> str:
+    """Crawl every local government source."""
+    return _guarded("local crawl", lambda config: cycle.run_local(config))
+
+
+def digest_job() -> str:
+    """Send the email digests that are due; the digest code decides per subscriber hour and zone."""
+    return _guarded("digests", lambda config: cycle.run_digests(config))
+
+
+def outbox_job() -> str:
+    """Retry Slack, instant email and maintainer messages still waiting in the outbox."""
+    return _guarded("outbox retry", lambda config: cycle.run_alerts(config))
+
+
+def staleness_job() -> str:
+    """Open or close the maintainer problem `ice:stale` (no new ICE publication for N days)."""
+    from service.status import check_staleness
+
+    return _guarded("staleness check", check_staleness)

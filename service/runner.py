@@ -1,0 +1,473 @@
+"""`scheduler.py run` and `scheduler.py jobs`: the long-running service and its timetable.
+
+The service is an APScheduler 3 BlockingScheduler in the configured zone (UTC unless TZ).
+Its jobs live in the tracker's own database (table `apscheduler_jobs`) so their next run times
+survive restarts; they are fired only while this process holds the scheduler lease
+(service.lease), so a second `run` on the same database waits on standby instead of crawling.
+
+Choices that keep a months-long unattended run honest:
+
+* `coalesce=True`, `max_instances=1`: runs that piled up while the service was down or busy
+  collapse into one, and a crawl still going when its next tick comes is not started twice.
+* `misfire_grace_time` is the job's own longest interval between two runs (at least a minute),
+  not APScheduler's 1 s: a run delayed by a restart, a deploy or a busy thread pool still
+  happens (once), and a run only counts as missed when a later one has already come due. A
+  missed run opens a maintainer problem (`job:<id>:missed`), cleared by the next good run.
+* A restart keeps a stored job's pending next run time when its schedule did not change;
+  `replace_existing=True` alone would recompute it from "now" and silently drop the run
+  that was due while the service was down.
+* Crontab weekdays count from Sunday=0 (7 is Sunday too); APScheduler 3's `from_crontab`
+  counts from Monday, so weekday numbers are translated to names before building the trigger.
+  Unlike Vixie cron, a restricted day-of-month AND day-of-week must both match.
+* A job that raises or whose cycle part fails opens the problem `job:<id>`; its next good run
+  closes it. Maintainers hear of each once (see alerts.problems), across restarts too.
+* SIGTERM/SIGINT: no new job starts, running crawl subprocesses get SIGTERM (SIGKILL after
+  STOP_GRACE seconds, or at a second signal), the lease is released, and the exit code is 0.
+
+Two environment knobs exist for the test suite only and are not settings:
+TRACKER_TEST_TICK_SECONDS replaces every cron with an interval of that many seconds, and
+TRACKER_TEST_LEASE_SECONDS shortens the lease period (normally LEASE_PERIOD).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.events import (
+    EVENT_JOB_ERROR,
+    EVENT_JOB_EXECUTED,
+    EVENT_JOB_MAX_INSTANCES,
+    EVENT_JOB_MISSED,
+    EVENT_SCHEDULER_STARTED,
+    JobEvent,
+)
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers import SchedulerNotRunningError
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from alerts.problems import close_problem, open_problem
+from service import jobs
+from service.lease import DatabaseLease, current_holder, new_holder_id
+from settings import SettingsError, TrackerSettings
+from storage.db import connect, make_engine
+from storage.models import CrawlRun, utcnow
+
+log = logging.getLogger("tracker.service")
+
+JOBS_TABLE = "apscheduler_jobs"
+JOBSTORE = "tracker"
+LEASE_PERIOD = dt.timedelta(seconds=90)
+STOP_GRACE = 60.0
+STALENESS_CRON = "15 * * * *"
+OUTBOX_CRON = "*/5 * * * *"
+TEST_TICK_ENV = "TRACKER_TEST_TICK_SECONDS"
+TEST_LEASE_ENV = "TRACKER_TEST_LEASE_SECONDS"
+_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One scheduled job: `func` is a textual reference because the job store pickles it."""
+
+    id: str
+    name: str
+    func: str
+    cron: str
+    setting: str
+    source: str
+    jitter: int = 0
+
+
+def job_specs(config: TrackerSettings) -> list[JobSpec]:
+    return [
+        JobSpec("ice_crawl", "ICE crawl", "service.jobs:ice_job", config.ice_crawl_cron, "ICE_CRAWL_CRON", "ice",
+                config.ice_crawl_jitter),
+        JobSpec("local_crawl", "local crawl", "service.jobs:local_job", config.local_crawl_cron, "LOCAL_CRAWL_CRON",
+                "local"),
+        JobSpec("digests", "email digests", "service.jobs:digest_job", config.digest_cron, "DIGEST_CRON", "alerts"),
+        JobSpec("staleness", "ICE staleness check", "service.jobs:staleness_job", STALENESS_CRON, "(built in)",
+                "ice"),
+        JobSpec("outbox_retry", "outbox retry", "service.jobs:outbox_job", OUTBOX_CRON, "(built in)", "alerts"),
+    ]
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name.removeprefix(":"))
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"TZ={name!r}: not a time zone name like UTC or America/New_York") from None
+
+
+def _weekday(text: str, expr: str) -> int:
+    word = text.strip().lower()
+    if word.isdigit() and 0 <= int(word) <= 7:
+        return int(word)
+    if word[:3] in _WEEKDAYS:
+        return _WEEKDAYS.index(word[:3])
+    raise ValueError(f"{text!r} is not a weekday in {expr!r}")
+
+
+def crontab_weekdays(field: str) -> str:
+    """The crontab day-of-week field (Sunday=0 or 7) as weekday names APScheduler reads unambiguously."""
+    if field == "*":
+        return "*"
+    days: set[int] = set()
+    for part in field.split(","):
+        body, _, step_text = part.partition("/")
+        step = int(step_text) if step_text else 1
+        if step < 1:
+            raise ValueError(f"step {step_text!r} in {field!r}")
+        if body == "*":
+            start, end = 0, 6
+        elif "-" in body:
+            low, high = body.split("-", 1)
+            start, end = _weekday(low, field), _weekday(high, field)
+            if end < start and end == 0:
+                end = 7
+            if end < start:
+                raise ValueError(f"range {body!r} runs backwards in {field!r}")
+        else:
+            start = _weekday(body, field)
+            end = 7 if step_text else start
+        days.update(day % 7 for day in range(start, end + 1, step))
+    if len(days) == 7:
+        return "*"
+    return ",".join(_WEEKDAYS[day] for day in sorted(days))
+
+
+def cron_trigger(expr: str, timezone: dt.tzinfo, jitter: int = 0, setting: str = "cron") -> CronTrigger:
+    """A CronTrigger for a 5-field crontab expression, read the way crontab(5) reads it."""
+    fields = expr.split()
+    if len(fields) != 5:
+        raise SettingsError(f"{setting}={expr!r}: expected 5 crontab fields (minute hour day month weekday)")
+    minute, hour, day, month, weekday = fields
+    try:
+        return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=crontab_weekdays(weekday),
+                           timezone=timezone, jitter=jitter or None)
+    except ValueError as exc:
+        raise SettingsError(f"{setting}={expr!r}: {exc}") from None
+
+
+def _test_seconds(name: str) -> float | None:
+    raw = os.environ.get(name, "").strip()
+    return float(raw) if raw else None
+
+
+def trigger_for(spec: JobSpec, timezone: dt.tzinfo, with_jitter: bool = True) -> BaseTrigger:
+    tick = _test_seconds(TEST_TICK_ENV)
+    if tick:
+        return IntervalTrigger(seconds=tick, timezone=timezone)
+    return cron_trigger(spec.cron, timezone, spec.jitter if with_jitter else 0, spec.setting)
+
+
+def longest_gap(trigger: BaseTrigger, timezone: dt.tzinfo, samples: int = 8) -> dt.timedelta:
+    """The longest wait between consecutive runs over the next few, e.g. Friday→Monday for weekdays."""
+    if isinstance(trigger, IntervalTrigger):
+        return trigger.interval
+    now = dt.datetime.now(timezone)
+    previous = trigger.get_next_fire_time(None, now)
+    gap = dt.timedelta(0)
+    for _ in range(samples):
+        if previous is None:
+            break
+        following = trigger.get_next_fire_time(previous, previous + dt.timedelta(seconds=1))
+        if following is None:
+            break
+        gap = max(gap, following - previous)
+        previous = following
+    return gap
+
+
+def misfire_grace(trigger: BaseTrigger, timezone: dt.tzinfo) -> int:
+    return max(int(longest_gap(trigger, timezone).total_seconds()), 60)
+
+
+def _child_pids() -> list[int]:
+    """This process's children (the crawl subprocesses), from /proc; empty where there is none."""
+    me = os.getpid()
+    children = []
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[-1].split()
+        if len(fields) > 1 and fields[1] == str(me):
+            children.append(int(entry.name))
+    return children
+
+
+def _signal_children(signum: int, skip: Iterable[int] = ()) -> set[int]:
+    signalled = set()
+    for pid in _child_pids():
+        if pid in skip:
+            continue
+        try:
+            os.kill(pid, signum)
+        except ProcessLookupError:
+            continue
+        signalled.add(pid)
+    return signalled
+
+
+class Service:
+    """One `scheduler.py run`: a scheduler that works while it holds the lease."""
+
+    def __init__(self, config: TrackerSettings, sessions: sessionmaker[Session], lease: DatabaseLease,
+                 timezone: dt.tzinfo) -> None:
+        self.config = config
+        self.sessions = sessions
+        self.lease = lease
+        self.timezone = timezone
+        self.specs = {spec.id: spec for spec in job_specs(config)}
+        self.triggers = {spec.id: trigger_for(spec, timezone) for spec in self.specs.values()}
+        self.stopping = threading.Event()
+        self.attached = False
+        self.scheduler = BlockingScheduler(
+            timezone=timezone,
+            executors={"default": ThreadPoolExecutor(len(self.specs)), "lease": ThreadPoolExecutor(1)},
+            job_defaults={"coalesce": True, "max_instances": 1},
+        )
+        self.scheduler.add_listener(self._on_error, EVENT_JOB_ERROR)
+        self.scheduler.add_listener(self._on_missed, EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES)
+        self.scheduler.add_listener(self._on_executed, EVENT_JOB_EXECUTED)
+        self.scheduler.add_listener(self._on_started, EVENT_SCHEDULER_STARTED)
+
+    def run(self) -> int:
+        jobs.bind(self.lease, self.stopping)
+        heartbeat = max(self.lease.period.total_seconds() / 3, 0.5)
+        self.scheduler.add_job(self._lease_tick, IntervalTrigger(seconds=heartbeat, timezone=self.timezone),
+                               id="lease", name="scheduler lease", executor="lease",
+                               next_run_time=dt.datetime.now(self.timezone), misfire_grace_time=None)
+        previous = {sig: signal.signal(sig, self._on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        log.info("service starting as %s (jobs in table %s, zone %s)", self.lease.holder, JOBS_TABLE,
+                 self.timezone)
+        try:
+            self.scheduler.start()
+            self._finish_running_jobs()
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+            self._release()
+            jobs.bind(None, self.stopping)
+        log.info("service stopped")
+        return 0
+
+    def _on_signal(self, signum: int, _frame: object) -> None:
+        name = signal.Signals(signum).name
+        if self.stopping.is_set():
+            log.warning("second %s: killing crawl subprocesses now", name)
+            _signal_children(signal.SIGKILL)
+            return
+        log.info("%s received: stopping (running crawls are stopped, the lease released)", name)
+        self.stopping.set()
+        threading.Thread(target=self._stop_scheduler, name="stop", daemon=True).start()
+
+    def _on_started(self, _event: object) -> None:
+        if self.stopping.is_set():
+            threading.Thread(target=self._stop_scheduler, name="stop", daemon=True).start()
+
+    def _stop_scheduler(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+
+    def _finish_running_jobs(self) -> None:
+        if jobs.wait_idle(0):
+            return
+        log.info("asking running crawl subprocesses to stop")
+        deadline = time.monotonic() + STOP_GRACE
+        signalled: set[int] = set()
+        while not jobs.wait_idle(1.0):
+            if time.monotonic() > deadline:
+                log.warning("crawls still running after %.0f s: killing them", STOP_GRACE)
+                _signal_children(signal.SIGKILL)
+                jobs.wait_idle(10.0)
+                return
+            signalled |= _signal_children(signal.SIGTERM, skip=signalled)
+
+    def _release(self) -> None:
+        try:
+            self.lease.release()
+        except SQLAlchemyError:
+            log.exception("could not release the lease; a standby takes over when it expires")
+
+    def _lease_tick(self) -> None:
+        """Heartbeat on its own thread, so a long crawl never lets the lease lapse."""
+        if self.stopping.is_set():
+            return
+        try:
+            held = self.lease.acquire()
+        except SQLAlchemyError:
+            log.exception("lease check failed")
+            held = False
+        if held and not self.attached:
+            self._attach()
+        elif not held and self.attached:
+            log.warning("lost the scheduler lease to another process: standing by")
+            self._detach()
+        elif not held:
+            log.debug("standby: another scheduler holds the lease")
+
+    def _attach(self) -> None:
+        """Lease won: load the persistent jobs and bring them up to date with the settings."""
+        log.info("holding the scheduler lease: running the jobs")
+        store = SQLAlchemyJobStore(engine=make_engine(self.config.database_url), tablename=JOBS_TABLE)
+        self.scheduler.pause()
+        try:
+            self.scheduler.add_jobstore(store, JOBSTORE)
+            self.attached = True
+            for stale in self.scheduler.get_jobs(jobstore=JOBSTORE):
+                if stale.id not in self.specs:
+                    self.scheduler.remove_job(stale.id, JOBSTORE)
+            for spec in self.specs.values():
+                self._schedule(spec)
+            self._close_interrupted_runs()
+        finally:
+            try:
+                self.scheduler.resume()
+            except SchedulerNotRunningError:
+                log.debug("scheduler stopped while taking up the jobs")
+
+    def _schedule(self, spec: JobSpec) -> None:
+        trigger = self.triggers[spec.id]
+        try:
+            existing = self.scheduler.get_job(spec.id, JOBSTORE)
+        except LookupError:
+            existing = None
+        options: dict[str, object] = {}
+        if existing is not None and existing.next_run_time is not None and repr(existing.trigger) == repr(trigger):
+            options["next_run_time"] = existing.next_run_time
+        self.scheduler.add_job(
+            spec.func, trigger, id=spec.id, name=spec.name, jobstore=JOBSTORE, executor="default",
+            replace_existing=True, coalesce=True, max_instances=1,
+            misfire_grace_time=misfire_grace(trigger, self.timezone), **options,
+        )
+
+    def _detach(self) -> None:
+        self.attached = False
+        try:
+            self.scheduler.remove_jobstore(JOBSTORE)
+        except KeyError:
+            return
+
+    def _close_interrupted_runs(self) -> None:
+        """Crawls left 'running' by a process that died: older than any crawl can last, so not live."""
+        cutoff = utcnow() - dt.timedelta(seconds=self.config.crawl_timeout + 600)
+        with self.sessions.begin() as session:
+            result = session.execute(
+                update(CrawlRun)
+                .where(CrawlRun.status == "running", CrawlRun.started_at < cutoff)
+                .values(status="failed", finished_at=utcnow(),
+                        error="interrupted: the process running this crawl stopped before it finished")
+                .execution_options(synchronize_session=False)
+            )
+        if result.rowcount:
+            log.warning("marked %d interrupted crawl run(s) as failed", result.rowcount)
+
+    def _problem(self, event: JobEvent, suffix: str, message: str, opening: bool) -> None:
+        spec = self.specs.get(event.job_id)
+        if spec is None:
+            return
+        key = f"job:{spec.id}{suffix}"
+        try:
+            with self.sessions.begin() as session:
+                if opening:
+                    open_problem(session, key, spec.source, message)
+                else:
+                    close_problem(session, key)
+        except SQLAlchemyError:
+            log.exception("could not record problem %s: %s", key, message)
+
+    def _on_error(self, event: JobEvent) -> None:
+        spec = self.specs.get(event.job_id)
+        if spec is None:
+            log.error("internal job %s failed: %r", event.job_id, getattr(event, "exception", None))
+            return
+        exception = getattr(event, "exception", None)
+        message = f"{spec.name} failed: {type(exception).__name__}: {exception}"
+        log.error(message)
+        self._problem(event, "", message, opening=True)
+
+    def _on_missed(self, event: JobEvent) -> None:
+        spec = self.specs.get(event.job_id)
+        if spec is None:
+            return
+        if event.code == EVENT_JOB_MAX_INSTANCES:
+            message = f"{spec.name} skipped a run: the previous one was still going"
+        else:
+            when = getattr(event, "scheduled_run_time", None)
+            message = (f"{spec.name} missed its run at {when:%Y-%m-%d %H:%M %Z}: the service was down or busy "
+                       f"for longer than the job's grace period")
+        log.warning(message)
+        self._problem(event, ":missed", message, opening=True)
+
+    def _on_executed(self, event: JobEvent) -> None:
+        if getattr(event, "retval", None) != jobs.DONE:
+            return
+        self._problem(event, "", "", opening=False)
+        self._problem(event, ":missed", "", opening=False)
+
+
+def lease_period() -> dt.timedelta:
+    seconds = _test_seconds(TEST_LEASE_ENV)
+    return dt.timedelta(seconds=seconds) if seconds else LEASE_PERIOD
+
+
+def run_service(config: TrackerSettings) -> int:
+    """Run until SIGTERM/SIGINT; 0 on a clean stop."""
+    timezone = zone(config.timezone)
+    for spec in job_specs(config):
+        trigger_for(spec, timezone)
+    sessions = connect(config.database_url)
+    lease = DatabaseLease(sessions, new_holder_id(), lease_period())
+    return Service(config, sessions, lease, timezone).run()
+
+
+def _describe(moment: dt.datetime | None) -> str:
+    return moment.isoformat(timespec="seconds") if moment else "never"
+
+
+def print_jobs(config: TrackerSettings) -> int:
+    """Every job with its cron expression and next run, computed from the triggers alone."""
+    timezone = zone(config.timezone)
+    now = dt.datetime.now(timezone)
+    rows = [("JOB", "CRON", f"NEXT RUN ({timezone})", "WHAT")]
+    for spec in job_specs(config):
+        trigger = trigger_for(spec, timezone, with_jitter=False)
+        what = spec.name if spec.setting.startswith("(") else f"{spec.name} ({spec.setting})"
+        if spec.jitter:
+            what += f", plus up to {spec.jitter} s random delay"
+        rows.append((spec.id, spec.cron, _describe(trigger.get_next_fire_time(None, now)), what))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)) + "  " + row[3])
+    try:
+        sessions = connect(config.database_url)
+        with sessions() as session:
+            holder = current_holder(session)
+        sessions.kw["bind"].dispose()
+    except SQLAlchemyError as exc:
+        print(f"service: cannot read the database ({type(exc).__name__})")
+        return 0
+    if holder is None:
+        print("service: not running (no scheduler holds the lease for this database)")
+    else:
+        age = int((utcnow() - holder.heartbeat_at).total_seconds())
+        print(f"service: running as {holder.holder} (last heartbeat {age} s ago)")
+    return 0
