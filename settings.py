@@ -58,6 +58,19 @@ def _float(env: Mapping[str, str], name: str, default: float) -> float:
     return value
 
 
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name}={raw!r}: expected a number of seconds") from None
+    if value < 0:
+        raise SettingsError(f"{name}={raw!r}: must not be negative")
+    return value
+
+
 @dataclass(frozen=True)
 class TrackerSettings:
     """Every knob in CONTRACT.md plus a few operational ones, with their defaults."""
@@ -86,6 +99,7 @@ class TrackerSettings:
     max_drop_share: float = 0.10
     stale_after_days: int = 7
     crawl_timeout: int = 1800
+    crawl_delay: float = 1.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -143,6 +157,7 @@ def load(env: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env"
         max_drop_share=_float(values, "MAX_DROP_SHARE", d.max_drop_share),
         stale_after_days=_int(values, "STALE_AFTER_DAYS", d.stale_after_days, minimum=1),
         crawl_timeout=_int(values, "CRAWL_TIMEOUT", d.crawl_timeout, minimum=10),
+        crawl_delay=_seconds(values, "CRAWL_DELAY", d.crawl_delay),
     )
 
 
@@ -157,9 +172,9 @@ TEMPLATES_DIR = str(Path(__file__).resolve().parent / "scrapers" / "templates")
 USER_AGENT = _tracker.user_agent
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
-DOWNLOAD_DELAY = 1.0
-AUTOTHROTTLE_ENABLED = True
-AUTOTHROTTLE_START_DELAY = 1.0
+DOWNLOAD_DELAY = _tracker.crawl_delay
+AUTOTHROTTLE_ENABLED = _tracker.crawl_delay > 0
+AUTOTHROTTLE_START_DELAY = max(_tracker.crawl_delay, 0.1)
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 RETRY_ENABLED = True
@@ -172,6 +187,8 @@ REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
 TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
+TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False
 
 DOWNLOADER_MIDDLEWARES = {
     "scrapers.middlewares.ConditionalGetMiddleware": 560,

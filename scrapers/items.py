@@ -23,6 +23,7 @@ class WorkbookDocument:
     page_url: str = ""
     fetched_at: str = ""
     not_modified: bool = False
+    error: str | None = None
 
 
 @dataclass

@@ -1,33 +1,105 @@
-"""One cycle of the tracker: crawl → parse → diff → store → alert, each part runnable alone."""
+"""One cycle of the tracker: crawl → parse → diff → store → alert, each part runnable alone.
+
+Each part reports on stdout in one line a person can read, and returns an exit code:
+0 ok, 1 when a crawl failed or a publication was refused (the store is left as it was).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
+import threading
+
+from service.crawl import CrawlResult, close_interrupted, run_spider
 from settings import TrackerSettings
+from storage.db import connect
+
+log = logging.getLogger(__name__)
 
 
-def run_ice(config: TrackerSettings) -> int:
+def describe(result: CrawlResult) -> str:
+    parts = [f"{result.source}: {result.status}"]
+    for publication in result.stats.get("publications", []):
+        line = f"{publication['kind']} {publication['status']}"
+        if publication.get("rows"):
+            line += f" ({publication['rows']} rows, {publication['events']} events)"
+        if publication.get("reason"):
+            line += f": {publication['reason']}"
+        parts.append(line)
+    if result.status in ("failed", "refused") and result.error:
+        parts.append(result.error.replace("\n", "; "))
+    return " | ".join(parts)
+
+
+def run_ice(config: TrackerSettings, stop: threading.Event | None = None) -> int:
     """Crawl ICE in a `scrapy crawl ice_287g` subprocess; 0 ok, 1 failed or refused."""
-    raise NotImplementedError
+    sessions = connect(config.database_url)
+    close_interrupted(sessions, "ice", dt.timedelta(seconds=config.crawl_timeout))
+    result = run_spider(sessions, "ice_287g", "ice", timeout=config.crawl_timeout, stop=stop)
+    _record_problem(sessions, result)
+    print(describe(result), flush=True)
+    return 0 if result.status in ("ok", "unchanged") else 1
 
 
-def run_local(config: TrackerSettings) -> int:
+def run_local(config: TrackerSettings, stop: threading.Event | None = None) -> int:
     """Crawl every local source; 0 ok, 1 when one failed."""
-    raise NotImplementedError
+    from scrapers.local_sources import local_spiders
+
+    sessions = connect(config.database_url)
+    code = 0
+    for spider in local_spiders():
+        if stop is not None and stop.is_set():
+            break
+        source = f"local:{spider}"
+        close_interrupted(sessions, source, dt.timedelta(seconds=config.crawl_timeout))
+        result = run_spider(sessions, spider, source, timeout=config.crawl_timeout, stop=stop)
+        _record_problem(sessions, result)
+        print(describe(result), flush=True)
+        code = code or (0 if result.status in ("ok", "unchanged") else 1)
+    return code
 
 
 def run_alerts(config: TrackerSettings) -> int:
     """Deliver pending Slack/instant-email/maintainer messages from the outbox."""
-    raise NotImplementedError
+    from alerts.deliver import deliver_all
+
+    report = deliver_all(config, connect(config.database_url))
+    print(f"alerts: {report}", flush=True)
+    return 0
 
 
-def run_digests(config: TrackerSettings) -> int:
+def run_digests(config: TrackerSettings, force: bool = False) -> int:
     """Send every email digest that is due now."""
-    raise NotImplementedError
+    from alerts.digest import send_due_digests
+
+    report = send_due_digests(config, connect(config.database_url), force=force)
+    print(f"digests: {report}", flush=True)
+    return 0
 
 
 def run_once(config: TrackerSettings, only: str | None = None) -> int:
-    raise NotImplementedError
+    """All parts in order (or one): a failed crawl does not keep alerts from going out."""
+    from alerts.subscriptions import load_subscriptions
+
+    load_subscriptions(config.subscriptions_file)
+    code = 0
+    if only in (None, "ice"):
+        code = max(code, run_ice(config))
+    if only in (None, "local"):
+        code = max(code, run_local(config))
+    if only in (None, "alerts"):
+        code = max(code, run_alerts(config))
+    if only in (None, "digests"):
+        code = max(code, run_digests(config))
+    return code
 
 
-def reparse_archive(config: TrackerSettings) -> int:
-    raise NotImplementedError
+def _record_problem(sessions, result: CrawlResult) -> None:
+    from alerts.problems import close_problem, open_problem
+
+    key = f"{result.source}:crawl"
+    with sessions.begin() as session:
+        if result.status == "failed":
+            open_problem(session, key, result.source, f"{result.source} crawl failed: {result.error}")
+        elif result.status in ("ok", "unchanged"):
+            close_problem(session, key)

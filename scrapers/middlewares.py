@@ -1,0 +1,48 @@
+"""Conditional requests: an unchanged publication should cost a 304, not a download.
+
+Validators (ETag, Last-Modified) come from the store's record of earlier fetches of the
+same URL. MOA links marked `once` are not asked for again while their last good fetch is
+recent: hundreds of PDFs need not be revalidated every hour.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.archive import last_good_fetch
+from storage.db import connect
+from storage.models import utcnow
+
+MOA_RECHECK = dt.timedelta(days=7)
+
+
+class ConditionalGetMiddleware:
+    def __init__(self, sessions: sessionmaker[Session], stats) -> None:
+        self.sessions = sessions
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        tracker = crawler.settings.get("TRACKER_SETTINGS")
+        if tracker is None or not crawler.settings.getbool("TRACKER_CONDITIONAL_GET", True):
+            raise NotConfigured("no tracker settings")
+        return cls(connect(tracker.database_url), crawler.stats)
+
+    def process_request(self, request, spider=None):
+        if not request.meta.get("conditional"):
+            return None
+        with self.sessions() as session:
+            fetch = last_good_fetch(session, request.url)
+        if fetch is None:
+            return None
+        if request.meta.get("once") and utcnow() - fetch.fetched_at < MOA_RECHECK:
+            self.stats.inc_value("tracker/skipped_recent")
+            raise IgnoreRequest(f"fetched recently: {request.url}")
+        if fetch.etag:
+            request.headers.setdefault(b"If-None-Match", fetch.etag.encode("latin-1"))
+        if fetch.last_modified:
+            request.headers.setdefault(b"If-Modified-Since", fetch.last_modified.encode("latin-1"))
+        return None

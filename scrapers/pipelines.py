@@ -1,0 +1,194 @@
+"""Archive raw bytes → parse → hand each publication to storage.
+
+Raw documents are committed the moment they arrive, so nothing fetched is lost even if
+the crawl dies later. Workbooks are applied when the spider closes, participating before
+pending, so a new agreement can be matched against the pending list it left.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from dataclasses import dataclass
+
+from scrapy.exceptions import NotConfigured
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from scrapers.items import LocalSignal, MoaDocument, WorkbookDocument
+from scrapers.parsers.ice_workbook import PARTICIPATING, WorkbookError, parse_workbook
+from storage.archive import archive_document, last_good_fetch, record_fetch
+from storage.db import connect
+from storage.diff import PublicationRef, make_event
+from storage.models import Agreement, CrawlRun, Document, Event, utcnow
+from storage.publications import Outcome, apply_publication
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Queued:
+    item: WorkbookDocument
+    document_id: int
+
+
+def source_name(spider) -> str:
+    return "ice" if spider.name == "ice_287g" else f"local:{spider.name}"
+
+
+class StorePipeline:
+    def __init__(self, tracker, sessions: sessionmaker[Session], crawler, run_id: int | None) -> None:
+        self.tracker = tracker
+        self.crawler = crawler
+        self.sessions = sessions
+        self.stats = crawler.stats
+        self.run_id = run_id
+        self.queued: list[Queued] = []
+        self.outcomes: list[Outcome] = []
+        self.failures: list[str] = []
+        self.signals = 0
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        tracker = crawler.settings.get("TRACKER_SETTINGS")
+        if tracker is None:
+            raise NotConfigured("no tracker settings")
+        run_id = crawler.settings.getint("TRACKER_RUN_ID") or None
+        return cls(tracker, connect(tracker.database_url), crawler, run_id)
+
+    def open_spider(self, spider=None) -> None:
+        if self.run_id is None:
+            with self.sessions.begin() as session:
+                source = source_name(spider or self.crawler.spider)
+                run = CrawlRun(source=source, started_at=utcnow(), status="running", stats={})
+                session.add(run)
+                session.flush()
+                self.run_id = run.id
+
+    def process_item(self, item, spider=None):
+        if isinstance(item, WorkbookDocument):
+            self._workbook(item)
+        elif isinstance(item, MoaDocument):
+            self._moa(item)
+        elif isinstance(item, LocalSignal):
+            self._signal(item)
+        return item
+
+    def _workbook(self, item: WorkbookDocument) -> None:
+        with self.sessions.begin() as session:
+            if item.not_modified:
+                record_fetch(session, url=item.url, status=304, headers=item.headers, run_id=self.run_id)
+                self.outcomes.append(Outcome(item.kind, "unchanged"))
+                return
+            stored = archive_document(session, self.tracker.archive_dir, body=item.body, url=item.url,
+                                      kind=item.kind if not item.error else "rejected", filename=item.filename,
+                                      headers=item.headers, status=item.status, run_id=self.run_id)
+            document_id = stored.document.id
+        if item.error:
+            self.failures.append(item.error)
+            return
+        self.queued.append(Queued(item, document_id))
+
+    def _moa(self, item: MoaDocument) -> None:
+        with self.sessions.begin() as session:
+            if item.not_modified:
+                record_fetch(session, url=item.url, status=304, headers=item.headers, run_id=self.run_id)
+                return
+            before = last_good_fetch(session, item.url)
+            stored = archive_document(session, self.tracker.archive_dir, body=item.body, url=item.url,
+                                      kind=item.kind, headers=item.headers, status=item.status, run_id=self.run_id)
+            if before is not None and before.document_id != stored.document.id:
+                self._moa_changed(session, item, stored.document)
+
+    def _moa_changed(self, session: Session, item: MoaDocument, document: Document) -> None:
+        column = Agreement.moa_url if item.kind == "moa" else Agreement.addendum_url
+        now = utcnow()
+        ref = PublicationRef(sha256=document.sha256, kind=PARTICIPATING, source_url=item.url,
+                             detected_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"), run_id=self.run_id)
+        for agreement in session.scalars(select(Agreement).where(column == item.url, Agreement.status == "active")):
+            fields = {f: getattr(agreement, f) for f in ("state", "agency", "agency_type", "county", "model",
+                                                         "signed_raw", "moa_url", "addendum_url")}
+            fields["signed"] = agreement.signed.isoformat() if agreement.signed else None
+            payload = make_event("moa_changed", agreement.uid, fields, ref, document=item.kind,
+                                 sha256=document.sha256)
+            if session.scalars(select(Event.seq).where(Event.id == payload["id"])).first() is None:
+                session.add(Event(id=payload["id"], type="moa_changed", detected_at=now, run_id=self.run_id,
+                                  agreement_id=agreement.id, state=agreement.state, payload=payload))
+
+    def _signal(self, item: LocalSignal) -> None:
+        key = f"local_signal|{item.url}|{item.content_sha256 or hashlib.sha256(item.snippet.encode()).hexdigest()}"
+        event_id = hashlib.sha256(key.encode()).hexdigest()[:32]
+        now = utcnow()
+        with self.sessions.begin() as session:
+            if session.scalars(select(Event.seq).where(Event.id == event_id)).first() is not None:
+                return
+            payload = {
+                "id": event_id, "type": "local_signal", "detected_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "run_id": self.run_id, "state": item.state, "agency": item.jurisdiction, "agency_type": None,
+                "county": item.county or None, "model": None, "signed": None, "moa_url": None, "was_pending": False,
+                "source_url": item.url, "before": None, "after": None, "jurisdiction": item.jurisdiction,
+                "title": item.title, "url": item.url, "snippet": item.snippet, "matched": item.matched,
+                "date": item.date, "spider": item.spider, "list": "local",
+            }
+            session.add(Event(id=event_id, type="local_signal", detected_at=now, run_id=self.run_id,
+                              state=item.state, payload=payload))
+            self.signals += 1
+
+    def close_spider(self, spider=None) -> None:
+        self.queued.sort(key=lambda q: q.item.kind != PARTICIPATING)
+        for queued in self.queued:
+            self.outcomes.append(self._apply(queued))
+        failures = list(self.stats.get_value("tracker/failures") or [])
+        failures += [f for f in self.failures if f not in failures]
+        refused = [o for o in self.outcomes if o.status == "refused"]
+        if failures:
+            status = "failed"
+        elif refused:
+            status = "refused"
+        elif any(o.status in ("baseline", "applied") for o in self.outcomes) or self.signals:
+            status = "ok"
+        else:
+            status = "unchanged" if self.outcomes else "ok"
+        errors = failures + [f"{o.kind} refused: {o.reason}" for o in refused]
+        with self.sessions.begin() as session:
+            run = session.get(CrawlRun, self.run_id)
+            run.status = status
+            run.error = "\n".join(errors) or None
+            run.finished_at = utcnow()
+            run.requests = int(self.stats.get_value("downloader/request_count") or 0)
+            run.bytes_downloaded = int(self.stats.get_value("downloader/response_bytes") or 0)
+            run.stats = {
+                "publications": [
+                    {"kind": o.kind, "status": o.status, "rows": o.rows, "events": o.events, "reason": o.reason}
+                    for o in self.outcomes
+                ],
+                "local_signals": self.signals,
+                "items": int(self.stats.get_value("item_scraped_count") or 0),
+            }
+        for outcome in self.outcomes:
+            log.info("%s publication %s: %d rows, %d events%s", outcome.kind, outcome.status, outcome.rows,
+                     outcome.events, f" ({outcome.reason})" if outcome.reason else "")
+
+    def _apply(self, queued: Queued) -> Outcome:
+        item = queued.item
+        with self.sessions.begin() as session:
+            document = session.get(Document, queued.document_id)
+            body = (self.tracker.archive_dir / document.path).read_bytes()
+            parsed, error = None, None
+            try:
+                parsed = parse_workbook(body, item.kind, item.filename)
+            except WorkbookError as exc:
+                error = str(exc)
+            return apply_publication(
+                session, document=document, parsed=parsed, error=error, kind=item.kind, source_url=item.url,
+                filename=item.filename, run_id=self.run_id,
+                detected_at=_parse_time(item.fetched_at),
+                removal_confirmations=self.tracker.removal_confirmations, max_drop=self.tracker.max_drop_share,
+            )
+
+
+def _parse_time(text: str) -> dt.datetime:
+    if not text:
+        return utcnow()
+    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")

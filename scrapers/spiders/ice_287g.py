@@ -1,0 +1,187 @@
+"""ICE's 287(g) page → its workbook links → the workbooks (→ their MOA PDFs).
+
+No parsing of rows here: the spider finds links, fetches bytes and says what it got.
+A body that is not a real workbook is a failed fetch, never an empty list.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from urllib.parse import unquote, urlsplit
+
+import scrapy
+from scrapy.http import Response
+
+from scrapers.items import MoaDocument, WorkbookDocument
+from scrapers.parsers.ice_workbook import PARTICIPATING, PENDING, WorkbookError, parse_workbook
+
+WORKBOOK_LINK = re.compile(r"(\.xlsx?(\?|$)|/file-download/download/public/\d+)", re.I)
+OFFICIAL_HOSTS = ("ice.gov", "dhs.gov")
+
+
+def link_kind(text: str, filename: str) -> str | None:
+    """Participating or pending, from what the page says and what the file is called."""
+    for source in (filename.lower(), text.lower()):
+        if "pending" in source:
+            return PENDING
+        if "participat" in source or "agreement" in source:
+            return PARTICIPATING
+    return None
+
+
+def filename_from(response: Response) -> str:
+    """The name ICE gave the file: Content-Disposition when present, else the URL's last segment."""
+    disposition = response.headers.get(b"Content-Disposition", b"").decode("latin-1")
+    match = re.search(r"filename\*=(?:UTF-8'')?([^;]+)", disposition, re.I)
+    if match:
+        return unquote(match.group(1).strip().strip('"'))
+    match = re.search(r'filename="?([^";]+)"?', disposition, re.I)
+    if match:
+        return match.group(1).strip()
+    return unquote(urlsplit(response.url).path.rsplit("/", 1)[-1])
+
+
+def workbook_problem(body: bytes, content_type: str) -> str | None:
+    """Why these bytes cannot be a workbook, or None. Cheap: no rows are read."""
+    if not body:
+        return "empty body"
+    if not body.startswith(b"PK\x03\x04"):
+        looks = "an HTML page" if b"<html" in body[:2048].lower() or b"<!doctype" in body[:2048].lower() else (
+            f"{content_type or 'unknown content'}")
+        return f"served {looks} instead of a workbook"
+    try:
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            if "xl/workbook.xml" not in archive.namelist():
+                return "a zip file without a workbook inside"
+    except zipfile.BadZipFile as exc:
+        return f"a truncated or damaged workbook ({exc})"
+    return None
+
+
+def official(url: str, extra_hosts: tuple[str, ...] = ()) -> bool:
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("http", "https"):
+        return False
+    return any(host == h or host.endswith("." + h) for h in (*OFFICIAL_HOSTS, *extra_hosts))
+
+
+class Ice287gSpider(scrapy.Spider):
+    name = "ice_287g"
+
+    def __init__(self, url: str | None = None, fetch_moas: str | bool | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.page_url = url
+        self.fetch_moas = fetch_moas
+        self.failures: list[str] = []
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        tracker = crawler.settings.get("TRACKER_SETTINGS")
+        if spider.page_url is None:
+            spider.page_url = tracker.ice_287g_url
+        if spider.fetch_moas is None:
+            spider.fetch_moas = tracker.fetch_moas
+        elif isinstance(spider.fetch_moas, str):
+            spider.fetch_moas = spider.fetch_moas.strip().lower() in ("1", "true", "yes", "on")
+        return spider
+
+    async def start(self):
+        yield scrapy.Request(self.page_url, callback=self.parse, errback=self._failed,
+                             meta={"tracker_role": "page"})
+
+    def parse(self, response: Response):
+        links = list(self._parse_links(response))
+        self.crawler.stats.set_value("tracker/workbook_links", len(links))
+        if not links:
+            self._fail(f"no workbook links on {response.url}")
+            return
+        for url, text in links:
+            yield response.follow(
+                url, callback=self.parse_workbook, errback=self._failed,
+                meta={"link_text": text, "page_url": response.url, "conditional": True,
+                      "handle_httpstatus_list": [304], "tracker_role": "workbook"},
+            )
+
+    def _parse_links(self, response: Response):
+        seen: set[str] = set()
+        for anchor in response.css("a[href]"):
+            href = anchor.attrib["href"].strip()
+            if not WORKBOOK_LINK.search(href):
+                continue
+            url = response.urljoin(href)
+            if url in seen:
+                continue
+            seen.add(url)
+            text = " ".join(anchor.css("::text").getall()).strip() or anchor.attrib.get("title", "")
+            yield url, text
+
+    def parse_workbook(self, response: Response):
+        filename = filename_from(response)
+        text = response.meta.get("link_text", "")
+        kind = link_kind(text, filename)
+        headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+        document = WorkbookDocument(
+            url=response.url, kind=kind or PARTICIPATING, status=response.status, headers=headers,
+            filename=filename, link_text=text, page_url=response.meta.get("page_url", ""),
+            fetched_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+        if response.status == 304:
+            document.not_modified = True
+            yield document
+            return
+        document.body = response.body
+        problem = workbook_problem(response.body, headers.get("Content-Type", ""))
+        if problem is None and kind is None:
+            problem = f"cannot tell whether {filename!r} ({text!r}) is the participating or the pending list"
+        if problem:
+            document.error = f"{response.url}: {problem}"
+            self._fail(document.error)
+            yield document
+            return
+        yield document
+        if self.fetch_moas and kind == PARTICIPATING:
+            yield from self._moa_requests(response.body, filename)
+
+    def _moa_requests(self, body: bytes, filename: str):
+        try:
+            records = parse_workbook(body, PARTICIPATING, filename).records
+        except WorkbookError:
+            return
+        page_host = (urlsplit(self.page_url).hostname or "",)
+        for record in records:
+            for url, kind in ((record.moa_url, "moa"), (record.addendum_url, "addendum")):
+                if not url:
+                    continue
+                if not official(url, page_host):
+                    self.crawler.stats.inc_value("tracker/moa_skipped_host")
+                    self.logger.info("not following %s link outside ICE/DHS: %s", kind, url)
+                    continue
+                yield scrapy.Request(url, callback=self.parse_moa, errback=self._moa_failed,
+                                     meta={"moa_kind": kind, "conditional": True, "once": True,
+                                           "handle_httpstatus_list": [304], "tracker_role": "moa"})
+
+    def parse_moa(self, response: Response):
+        headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+        yield MoaDocument(
+            url=response.url, kind=response.meta["moa_kind"], body=b"" if response.status == 304 else response.body,
+            status=response.status, headers=headers, not_modified=response.status == 304,
+            fetched_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+
+    def _fail(self, message: str) -> None:
+        self.failures.append(message)
+        self.crawler.stats.set_value("tracker/failures", list(self.failures))
+        self.logger.error(message)
+
+    def _failed(self, failure) -> None:
+        request = failure.request
+        self._fail(f"{request.url}: {failure.getErrorMessage() or failure.type.__name__}")
+
+    def _moa_failed(self, failure) -> None:
+        self.crawler.stats.inc_value("tracker/moa_failed")
+        self.logger.warning("MOA not fetched: %s (%s)", failure.request.url, failure.getErrorMessage())

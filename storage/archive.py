@@ -1,0 +1,108 @@
+"""Raw documents, saved unedited and addressed by content.
+
+ICE has re-published different content under one file name and the same content under
+new names, so a document's identity is its sha256; the URL, time and headers of each
+fetch are rows in the database (`fetches`), never part of the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import Document, Fetch, utcnow
+
+KEPT_HEADERS = ("content-type", "content-length", "content-disposition", "etag", "last-modified", "date", "server")
+
+
+@dataclass(frozen=True)
+class Stored:
+    document: Document
+    new: bool
+
+
+def sha256(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
+
+
+def write_raw(archive_dir: Path, body: bytes, suffix: str = "") -> tuple[str, str]:
+    """Write the bytes once under archive/ab/<sha256><suffix>; returns (sha256, relative path)."""
+    digest = sha256(body)
+    relative = PurePosixPath(digest[:2]) / f"{digest}{suffix}"
+    target = archive_dir / relative
+    if not target.exists():
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(body)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, target)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+    return digest, str(relative)
+
+
+def read_raw(archive_dir: Path, document: Document) -> bytes:
+    return (archive_dir / document.path).read_bytes()
+
+
+def suffix_for(filename: str, content_type: str | None) -> str:
+    lowered = filename.lower()
+    for suffix in (".xlsx", ".pdf", ".html", ".json", ".xml"):
+        if lowered.endswith(suffix):
+            return suffix
+    if content_type and "html" in content_type:
+        return ".html"
+    return ""
+
+
+def archive_document(session: Session, archive_dir: Path, *, body: bytes, url: str, kind: str,
+                     filename: str = "", headers: dict[str, str] | None = None, status: int = 200,
+                     run_id: int | None = None) -> Stored:
+    """Save the bytes (if new) and record this fetch of them."""
+    headers = {k.lower(): v for k, v in (headers or {}).items()}
+    content_type = headers.get("content-type")
+    digest, relative = write_raw(archive_dir, body, suffix_for(filename or url, content_type))
+    document = session.scalars(select(Document).where(Document.sha256 == digest)).first()
+    new = document is None
+    if document is None:
+        document = Document(sha256=digest, size=len(body), content_type=content_type, kind=kind, path=relative,
+                            first_url=url, filename=filename or None, first_fetched_at=utcnow())
+        session.add(document)
+        session.flush()
+    record_fetch(session, url=url, status=status, headers=headers, document=document, run_id=run_id)
+    return Stored(document, new)
+
+
+def record_fetch(session: Session, *, url: str, status: int, headers: dict[str, str],
+                 document: Document | None = None, run_id: int | None = None) -> Fetch:
+    headers = {k.lower(): v for k, v in headers.items()}
+    fetch = Fetch(
+        run_id=run_id,
+        document_id=document.id if document else None,
+        url=url,
+        status=status,
+        etag=headers.get("etag"),
+        last_modified=headers.get("last-modified"),
+        headers={k: v for k, v in headers.items() if k in KEPT_HEADERS},
+        fetched_at=utcnow(),
+    )
+    session.add(fetch)
+    session.flush()
+    return fetch
+
+
+def last_good_fetch(session: Session, url: str) -> Fetch | None:
+    """The newest fetch of `url` that produced a document: its validators drive conditional GETs."""
+    return session.scalars(
+        select(Fetch).where(Fetch.url == url, Fetch.document_id.is_not(None)).order_by(Fetch.id.desc()).limit(1)
+    ).first()

@@ -1,0 +1,227 @@
+"""Apply one publication to the store in one transaction, or refuse it whole.
+
+The caller opens the transaction (`with session.begin():`); everything here happens
+inside it, so a crash leaves the previous state whole, and a refused publication
+leaves nothing but its own row saying why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from alerts.problems import close_problem, open_problem
+from scrapers.parsers.ice_workbook import PARTICIPATING, PENDING, ParsedWorkbook, publication_stamp
+from storage.diff import Known, PublicationRef, diff_publication
+from storage.models import Agreement, AgreementVersion, Document, Event, Publication
+
+GOOD = ("baseline", "applied")
+PENDING_MAX_DROP = 0.5  # the pending list shrinks by a fifth in a day when agencies sign
+VERSIONED = ("state", "agency", "agency_type", "county", "model", "signed", "signed_raw", "moa_url",
+             "addendum_url")
+
+
+@dataclass
+class Outcome:
+    """What became of one publication; the run's status and `once`'s exit code follow from it."""
+
+    kind: str
+    status: str  # baseline applied unchanged refused
+    reason: str | None = None
+    rows: int = 0
+    events: int = 0
+    publication_id: int | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def last_good(session: Session, kind: str) -> Publication | None:
+    return session.scalars(
+        select(Publication).where(Publication.kind == kind, Publication.status.in_(GOOD))
+        .order_by(Publication.id.desc()).limit(1)
+    ).first()
+
+
+def refusal_reason(parsed: ParsedWorkbook, previous: Publication | None, max_drop: float) -> str | None:
+    """Why a parsed workbook must not be trusted, or None. Pure, for tests and for the log."""
+    rows = len(parsed.records)
+    if rows == 0:
+        return f"{parsed.kind} workbook has no agreement rows"
+    if previous is None or previous.row_count == 0:
+        return None
+    share = max_drop if parsed.kind == PARTICIPATING else max(max_drop, PENDING_MAX_DROP)
+    drop = (previous.row_count - rows) / previous.row_count
+    if drop > share:
+        return (f"{parsed.kind} agreements fell from {previous.row_count} to {rows} ({drop:.0%}), more than the "
+                f"{share:.0%} allowed: refused until a maintainer checks it")
+    return None
+
+
+def apply_publication(
+    session: Session,
+    *,
+    document: Document,
+    parsed: ParsedWorkbook | None,
+    error: str | None,
+    kind: str,
+    source_url: str,
+    filename: str,
+    run_id: int | None,
+    detected_at: dt.datetime,
+    removal_confirmations: int = 2,
+    max_drop: float = 0.10,
+) -> Outcome:
+    """Diff and apply (or refuse) one workbook the crawl fetched."""
+    kind = parsed.kind if parsed is not None else kind
+    previous = last_good(session, kind)
+    if previous is not None and previous.document_id == document.id:
+        return Outcome(kind, "unchanged", rows=previous.row_count, publication_id=previous.id)
+
+    reason = error or refusal_reason(parsed, previous, max_drop)  # type: ignore[arg-type]
+    publication = Publication(
+        document_id=document.id, run_id=run_id, kind=kind, source_url=source_url, filename=filename or None,
+        stamp=publication_stamp(filename or source_url), row_count=len(parsed.records) if parsed else 0,
+        status="refused" if reason else "applied", reason=reason,
+        warnings=(parsed.warnings[:500] if parsed else []), applied_at=detected_at,
+    )
+    session.add(publication)
+    session.flush()
+    problem_key = f"ice:refused:{kind}"
+    if reason:
+        open_problem(session, problem_key, "ice", f"ICE {kind} publication {filename or source_url} refused: {reason}")
+        return Outcome(kind, "refused", reason, publication.row_count, publication_id=publication.id)
+    close_problem(session, problem_key)
+
+    other_kind = PENDING if kind == PARTICIPATING else PARTICIPATING
+    rows = {a.uid: a for a in session.scalars(
+        select(Agreement).where(Agreement.list_kind == kind, Agreement.status.in_(("active", "removed")))
+    )}
+    others = session.scalars(select(Agreement).where(Agreement.list_kind == other_kind)).all()
+    ref = PublicationRef(
+        sha256=document.sha256, kind=kind, source_url=source_url, run_id=run_id, stamp=publication.stamp,
+        detected_at=_stamp(detected_at),
+    )
+    firsts = {a.missing_since_publication_id for a in rows.values() if a.missing_since_publication_id}
+    since = {p.id: _stamp(p.applied_at) for p in session.scalars(select(Publication).where(Publication.id.in_(firsts)))}
+    result = diff_publication(
+        [_known(a, since.get(a.missing_since_publication_id)) for a in rows.values()],
+        [r.as_dict() for r in parsed.records],  # type: ignore[union-attr]
+        ref,
+        removal_confirmations=removal_confirmations,
+        other_list=[_known(a) for a in others if a.status == "active" or _recent(a, detected_at)],
+    )
+    if not any(a.status in ("active", "removed") for a in rows.values()):
+        publication.status = "baseline"
+
+    for upsert in result.upserts:
+        agreement = rows.get(upsert.uid)
+        if agreement is None:
+            agreement = Agreement(
+                uid=upsert.uid, list_kind=kind, status="active", first_seen=detected_at, last_seen=detected_at,
+                first_publication_id=publication.id, last_publication_id=publication.id,
+                was_pending=upsert.was_pending, extra={},
+            )
+            _set_fields(agreement, upsert.fields)
+            session.add(agreement)
+            session.flush()
+            rows[upsert.uid] = agreement
+            _open_version(session, agreement, publication, detected_at)
+            continue
+        changed = any(_value(getattr(agreement, f)) != _value(upsert.fields.get(f)) for f in VERSIONED)
+        if upsert.reinstated:
+            agreement.status, agreement.removed_at = "active", None
+            changed = True
+        agreement.last_seen, agreement.last_publication_id = detected_at, publication.id
+        agreement.missing_count, agreement.missing_since_publication_id = 0, None
+        if changed:
+            _set_fields(agreement, upsert.fields)
+            _close_version(session, agreement, detected_at)
+            _open_version(session, agreement, publication, detected_at)
+
+    for uid, count, _ in result.missing:
+        agreement = rows[uid]
+        if agreement.missing_count == 0:
+            agreement.missing_since_publication_id = publication.id
+        agreement.missing_count = count
+    for uid in result.removed:
+        agreement = rows[uid]
+        agreement.status = "removed"
+        gone = _first_missing(session, agreement) or detected_at
+        agreement.removed_at = gone
+        _close_version(session, agreement, gone)
+    for uid, _into in result.merged:
+        agreement = rows[uid]
+        agreement.status = "merged"
+        agreement.removed_at = detected_at
+        _close_version(session, agreement, detected_at)
+
+    agreement_ids = {uid: a.id for uid, a in rows.items()}
+    for payload in result.events:
+        session.add(Event(
+            id=payload["id"], type=payload["type"], detected_at=detected_at, run_id=run_id,
+            publication_id=publication.id, agreement_id=agreement_ids.get(payload["agreement_uid"]),
+            state=payload.get("state"), payload=payload,
+        ))
+    session.flush()
+    return Outcome(kind, publication.status, rows=publication.row_count, events=len(result.events),
+                   publication_id=publication.id, warnings=parsed.warnings + result.warnings)  # type: ignore[union-attr]
+
+
+def _stamp(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _known(agreement: Agreement, missing_since: str | None = None) -> Known:
+    return Known(
+        uid=agreement.uid,
+        fields={f: _value(getattr(agreement, f)) for f in VERSIONED},
+        status=agreement.status,
+        missing_count=agreement.missing_count,
+        missing_since=missing_since,
+        was_pending=agreement.was_pending,
+    )
+
+
+def _recent(agreement: Agreement, now: dt.datetime, days: int = 120) -> bool:
+    """A pending entry that left the list lately still explains a new agreement's `was_pending`."""
+    return agreement.removed_at is not None and now - agreement.removed_at <= dt.timedelta(days=days)
+
+
+def _value(value: object) -> object:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value or None
+
+
+def _set_fields(agreement: Agreement, fields: dict) -> None:
+    for name in VERSIONED:
+        value = fields.get(name)
+        if name == "signed" and isinstance(value, str):
+            value = dt.date.fromisoformat(value)
+        setattr(agreement, name, value)
+
+
+def _open_version(session: Session, agreement: Agreement, publication: Publication, at: dt.datetime) -> None:
+    session.add(AgreementVersion(
+        agreement_id=agreement.id, publication_id=publication.id, valid_from=at, valid_to=None,
+        fields={f: _value(getattr(agreement, f)) for f in VERSIONED},
+    ))
+
+
+def _close_version(session: Session, agreement: Agreement, at: dt.datetime) -> None:
+    session.flush()
+    current = session.scalars(
+        select(AgreementVersion).where(AgreementVersion.agreement_id == agreement.id,
+                                       AgreementVersion.valid_to.is_(None))
+    ).all()
+    for version in current:
+        version.valid_to = at
+
+
+def _first_missing(session: Session, agreement: Agreement) -> dt.datetime | None:
+    if agreement.missing_since_publication_id is None:
+        return None
+    first = session.get(Publication, agreement.missing_since_publication_id)
+    return first.applied_at if first else None

@@ -1,0 +1,111 @@
+"""A local stand-in for ICE's site: an HTTP server on 127.0.0.1 (port 0) with a request log.
+
+Routes are set per test: bytes plus headers, with ETag/Last-Modified answered by 304
+when the client sends matching validators, the way ice.gov's servers behave.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Route:
+    body: bytes
+    content_type: str = "application/octet-stream"
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    validators: bool = True
+
+
+@dataclass
+class Hit:
+    method: str
+    path: str
+    status: int
+    sent_bytes: int
+    headers: dict[str, str]
+
+
+class Mirror:
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        self.hits: list[Hit] = []
+        self.lock = threading.Lock()
+        mirror = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                mirror._serve(self)
+
+            def log_message(self, *args) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def base(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def set(self, path: str, body: bytes | str, content_type: str = "application/octet-stream", **kwargs) -> str:
+        data = body.encode() if isinstance(body, str) else body
+        with self.lock:
+            self.routes[path] = Route(data, content_type, **kwargs)
+        return self.url(path)
+
+    def page(self, links: list[tuple[str, str]], path: str = "/identify-and-arrest/287g") -> str:
+        """An HTML page shaped like ICE's, linking the given (href, text) pairs."""
+        items = "\n".join(f'<li><a href="{href}">{text}</a></li>' for href, text in links)
+        html = f"<html><head><title>287(g)</title></head><body><main><ul>{items}</ul></main></body></html>"
+        return self.set(path, html, "text/html; charset=utf-8")
+
+    def requests_for(self, path: str) -> list[Hit]:
+        return [h for h in self.hits if h.path == path]
+
+    def bytes_sent(self, suffix: str = "") -> int:
+        return sum(h.sent_bytes for h in self.hits if h.path.endswith(suffix))
+
+    def _serve(self, handler: BaseHTTPRequestHandler) -> None:
+        path = handler.path.split("?", 1)[0]
+        with self.lock:
+            route = self.routes.get(path)
+        request_headers = {k.lower(): v for k, v in handler.headers.items()}
+        if path == "/robots.txt" and route is None:
+            route = Route(b"User-agent: *\nDisallow: /private/\n", "text/plain")
+        if route is None:
+            self._answer(handler, path, 404, b"not found", {"Content-Type": "text/plain"}, request_headers)
+            return
+        headers = {"Content-Type": route.content_type, **route.headers}
+        if route.validators and route.status == 200:
+            etag = '"' + hashlib.sha256(route.body).hexdigest()[:16] + '"'
+            headers.setdefault("ETag", etag)
+            headers.setdefault("Last-Modified", "Mon, 16 Jun 2025 10:00:00 GMT")
+            if request_headers.get("if-none-match") == headers["ETag"]:
+                self._answer(handler, path, 304, b"", {"ETag": headers["ETag"]}, request_headers)
+                return
+        self._answer(handler, path, route.status, route.body, headers, request_headers)
+
+    def _answer(self, handler, path, status, body, headers, request_headers) -> None:
+        handler.send_response(status)
+        for name, value in headers.items():
+            handler.send_header(name, value)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        if body:
+            handler.wfile.write(body)
+        with self.lock:
+            self.hits.append(Hit("GET", path, status, len(body), request_headers))
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
