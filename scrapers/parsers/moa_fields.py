@@ -208,7 +208,9 @@ def _label(line_str: str) -> tuple[str | None, str]:
 
 
 def _conf(words: list[Word]) -> float:
-    return min((w.conf for w in words), default=0.0)
+    """Mean OCR confidence of the words that carry letters or digits ('|' and rules don't)."""
+    real = [w.conf for w in words if re.search(r"[A-Za-z0-9]", w.text)]
+    return sum(real) / len(real) if real else 0.0
 
 
 def _remainder_words(line: Line, remainder: str) -> list[Word]:
@@ -216,7 +218,7 @@ def _remainder_words(line: Line, remainder: str) -> list[Word]:
     return line[len(line) - n:] if n else []
 
 
-def read_signer_column(lines: list[Line], *, min_conf: float = 70.0) -> dict:
+def read_signer_column(lines: list[Line], *, min_conf: float = 65.0) -> dict:
     """Read name, title, date and agency from one party's column of a signature block.
 
     Handles the 2025 templates (Date:/Signature:/Name:/Title:/Agency: labels, sometimes a
@@ -238,15 +240,15 @@ def read_signer_column(lines: list[Line], *, min_conf: float = 70.0) -> dict:
             if 0 <= j < len(lines) and _label(texts[j])[0] is None:
                 candidates.append((texts[j], _conf(lines[j])))
         for value, c in candidates:
-            iso = parse_date(value)
+            iso = parse_date(tidy(value))
             if iso and c >= min_conf:
                 out["date"] = iso
                 break
         if out["date"]:
             break
-    if not out["date"] and not labelled.get("date"):
+    if not out["date"]:
         for line, text in zip(lines, texts, strict=True):
-            iso = parse_date(text)
+            iso = parse_date(tidy(text))
             if iso and _conf(line) >= min_conf:
                 out["date"] = iso
                 break
@@ -258,6 +260,12 @@ def read_signer_column(lines: list[Line], *, min_conf: float = 70.0) -> dict:
                 break
         if out["name"]:
             break
+    if not out["name"]:
+        for line, text in zip(lines, texts, strict=True):
+            name = clean_person_name(text)
+            if name and _label(text)[0] is None and _conf(line) >= min_conf:
+                out["name"] = name
+                break
     for _, rest, conf in labelled.get("title", []):
         title = tidy(rest)
         if title and conf >= min_conf and re.search(r"[A-Za-z]{4}", title) and _plain(title):
@@ -280,18 +288,29 @@ def _plain(text: str) -> bool:
 
 
 def _read_unlabelled(lines: list[Line], texts: list[str], out: dict, min_conf: float) -> None:
-    """2019-2020 templates: the typed name sits under the signature, the title under it."""
+    """2019-2020 templates: the typed name sits under the signature, the title under it.
+    A digital-signature stamp also holds a name, but no title follows it."""
+    fallback = None
     for i, (line, text) in enumerate(zip(lines, texts, strict=True)):
         if _label(text)[0] or _conf(line) < min_conf:
             continue
         name = clean_person_name(text)
-        if name and not out["name"]:
-            out["name"] = name
-            if i + 1 < len(lines) and _conf(lines[i + 1]) >= min_conf:
-                title = tidy(texts[i + 1])
-                if _plain(title) and not re.search(r"immigration|homeland|department", title, re.I):
-                    out["title"] = title
-            break
+        if not name:
+            continue
+        fallback = fallback or name
+        nxt = texts[i + 1] if i + 1 < len(lines) else ""
+        title = tidy(nxt)
+        if (
+            nxt
+            and _conf(lines[i + 1]) >= min_conf
+            and _label(nxt)[0] is None
+            and not clean_person_name(nxt)
+            and _plain(title)
+            and not re.search(r"immigration|homeland|department|digitally", title, re.I)
+        ):
+            out["name"], out["title"] = name, title
+            return
+    out["name"] = out["name"] or fallback
 
 
 def is_ice_column(lines: list[Line]) -> bool | None:
@@ -390,8 +409,8 @@ def split_state(agency: str) -> tuple[str, str | None]:
     return agency, None
 
 
-def footer_agency(page_tails: list[list[str]]) -> str | None:
-    """An agency printed in the footer of several pages (the 2020+ templates do this)."""
+def footer_agencies(page_tails: list[list[str]]) -> list[tuple[str, int]]:
+    """Agencies printed in page footers (the 2020+ templates do this), with page counts."""
     counts: Counter[str] = Counter()
     for tail in page_tails:
         seen = set()
@@ -401,8 +420,7 @@ def footer_agency(page_tails: list[list[str]]) -> str | None:
             if looks_like_agency(text) and text not in seen:
                 seen.add(text)
                 counts[text] += 1
-    best = [t for t, n in counts.most_common() if n >= 2]
-    return best[0] if best else None
+    return counts.most_common()
 
 
 def revised_date(page_texts: list[str]) -> str | None:
@@ -421,7 +439,7 @@ def revised_date(page_texts: list[str]) -> str | None:
 
 def poc_name(text: str) -> str | None:
     """The LEA's point of contact from Appendix A: often the signer, spelled out in full."""
-    m = re.search(r"POINTS\s*OF\s*CONTACT.*?For\s+the\s+LEA\s*:?\s*([^\n]+)", text, re.S | re.I)
+    m = re.search(r"POINTS\s*OF\s*CONTACT\s*\n(?:.*\n){0,8}?\s*For\s+the\s+LEA\s*:?\s*([^\n]+)", text)
     return clean_person_name(m[1]) if m else None
 
 

@@ -31,7 +31,7 @@ from scrapers.parsers.moa_fields import (
     apply_cids,
     cid_offset,
     find_model,
-    footer_agency,
+    footer_agencies,
     group_lines,
     is_ice_column,
     line_text,
@@ -348,15 +348,18 @@ def _settle_dates(lea: dict, ice: dict, revised: str | None, warnings: list[str]
 def _choose_agency(
     pages: list[_Page], sig_agency: str | None, title: str | None, hint_agency: str | None
 ) -> tuple[str | None, str]:
-    tails = [[line for line in p.text.splitlines()[-4:]] for p in pages]
+    tails = [p.text.splitlines()[-4:] for p in pages]
+    place = place_from_title(title)
+    evidence = [e for e in (place, hint_agency) if e]
+    footers = [
+        text for text, n in footer_agencies(tails) if n >= 2 or any(agrees(text, e) for e in evidence)
+    ]
     candidates = [
         ("parties clause", agency_from_parties(pages[0].text)),
         ("signature block", sig_agency if looks_like_agency(sig_agency) else None),
-        ("page footer", footer_agency(tails)),
+        ("page footer", footers[0] if footers else None),
     ]
     found = [(src, value) for src, value in candidates if value]
-    place = place_from_title(title)
-    evidence = [e for e in (place, hint_agency) if e]
     for src, value in found:
         if not evidence or any(agrees(value, e) for e in evidence):
             return value, src
