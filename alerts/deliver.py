@@ -1,0 +1,126 @@
+"""The one call the cycle makes after storing events: route, send, tell maintainers, write feeds.
+
+Safe to call any number of times: what went out is recorded and never sent again, what did
+not stays pending for the next call. Slack or SMTP being down is counted in the report,
+never raised; the caller decides the exit code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from typing import TextIO
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from alerts import subscriptions as subscriptions_file
+from alerts.email import MailTransport
+from alerts.feeds import write_feeds
+from alerts.maintainers import notify_maintainers, raise_delivery_problems
+from alerts.outbox import ApiSender, DestinationResult, FileSender, SlackSender, deliver_email, deliver_slack
+from alerts.routing import CONSOLE, Route, route_events
+from alerts.slack import make_client
+from alerts.subscriptions import Subscriptions
+from settings import TrackerSettings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class DeliveryReport:
+    """What one call delivered and what is still waiting (counted in events, not messages)."""
+
+    routed: int = 0
+    slack_messages: int = 0
+    slack_sent: int = 0
+    email_messages: int = 0
+    email_sent: int = 0
+    pending: int = 0
+    maintainer_notices: int = 0
+    feeds_written: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors and self.pending == 0
+
+    def add(self, result: DestinationResult, kind: str) -> None:
+        if kind == "slack":
+            self.slack_messages += result.messages
+            self.slack_sent += result.sent
+        else:
+            self.email_messages += result.messages
+            self.email_sent += result.sent
+        self.pending += result.pending
+        if result.error:
+            self.errors.append(result.error)
+
+
+def as_utc(now: dt.datetime | None) -> dt.datetime:
+    """Aware UTC; a naive time is taken as UTC, like every time in the store."""
+    if now is None:
+        return dt.datetime.now(dt.UTC)
+    return now.replace(tzinfo=dt.UTC) if now.tzinfo is None else now.astimezone(dt.UTC)
+
+
+def routes_for(subs: Subscriptions) -> list[Route]:
+    routes = [Route(sub.destination, sub.wants) for sub in subs.slack]
+    for sub in subs.email:
+        if sub.cadence == "instant":
+            routes += [Route(f"email:{address}", sub.wants) for address in sub.to]
+    if subs.empty:
+        routes.append(Route(CONSOLE, lambda kind, state: kind in subscriptions_file.DEFAULT_SLACK_EVENTS))
+    return routes
+
+
+def slack_sender(config: TrackerSettings, out: TextIO | None = None) -> SlackSender:
+    if config.slack_bot_token:
+        return ApiSender(make_client(config))
+    return FileSender(config, out)
+
+
+def deliver_all(
+    config: TrackerSettings,
+    session_factory: sessionmaker[Session],
+    now: dt.datetime | None = None,
+    subs: Subscriptions | None = None,
+    out: TextIO | None = None,
+) -> DeliveryReport:
+    """Deliver everything pending: Slack, instant email, maintainer alerts, then the feeds."""
+    moment = as_utc(now)
+    subs = subs if subs is not None else subscriptions_file.load(config.subscriptions_file)
+    report = DeliveryReport()
+    with session_factory() as session:
+        report.routed = route_events(session, routes_for(subs), moment.replace(tzinfo=None))
+        session.commit()
+
+    sender = slack_sender(config, out)
+    for sub in subs.slack:
+        report.add(deliver_slack(session_factory, sub.destination, sub.channel, sender), "slack")
+    if subs.empty:
+        report.add(deliver_slack(session_factory, CONSOLE, "console", FileSender(config, out)), "slack")
+
+    with MailTransport(config, out) as mail:
+        for sub in subs.email:
+            if sub.cadence != "instant":
+                continue
+            for address in sub.to:
+                result = deliver_email(session_factory, config, f"email:{address}", address, mail, moment)
+                report.add(result, "email")
+
+        with session_factory() as session:
+            raise_delivery_problems(session)
+            session.commit()
+        notified, errors = notify_maintainers(session_factory, config, subs.maintainers, sender, mail, moment, out)
+        report.maintainer_notices = notified
+        report.errors += errors
+
+    try:
+        with session_factory() as session:
+            report.feeds_written = write_feeds(session, config.feeds_dir, moment)
+    except OSError as exc:
+        report.errors.append(f"feeds: {exc}")
+    for error in report.errors:
+        log.warning("alert delivery: %s", error)
+    return report
