@@ -165,7 +165,7 @@ def load(env: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env"
 _tracker = load()
 
 BOT_NAME = "tracker"
-SPIDER_MODULES = ["scrapers.spiders", "scrapers.spiders.local"]
+SPIDER_MODULES = ["scrapers.spiders"]
 NEWSPIDER_MODULE = "scrapers.spiders.local"
 TEMPLATES_DIR = str(Path(__file__).resolve().parent / "scrapers" / "templates")
 

@@ -410,17 +410,17 @@ def _cells(ref: str) -> list[tuple[int, int]]:
     return [(r, c) for r in range(min_row, max_row + 1) for c in range(min_col, max_col + 1)]
 
 
-_STAMP = re.compile(r"(\d{2})(\d{2})(\d{4})\s*(am|pm)?", re.I)
+_STAMP = re.compile(r"(?<![0-9])(\d{2})(\d{2})(\d{4})\s*(am|pm)?(?![0-9])", re.I)
 
 
 def publication_stamp(filename: str) -> str | None:
     """`participatingAgencies05162025am.xlsx` → `2025-05-16 am`, ICE's own date for the list."""
-    match = _STAMP.search(filename.rsplit("/", 1)[-1])
-    if not match:
-        return None
-    month, day, year, half = match.groups()
-    try:
-        stamp = dt.date(int(year), int(month), int(day)).isoformat()
-    except ValueError:
-        return None
-    return f"{stamp} {half.lower()}" if half else stamp
+    name = filename.rsplit("/", 1)[-1]
+    for match in reversed(list(_STAMP.finditer(name))):
+        month, day, year, half = match.groups()
+        try:
+            stamp = dt.date(int(year), int(month), int(day)).isoformat()
+        except ValueError:
+            continue
+        return f"{stamp} {half.lower()}" if half else stamp
+    return None
