@@ -266,7 +266,7 @@ def parse(text: str, name: str = "subscriptions.toml") -> Subscriptions:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = getattr(exc, "lineno", None) or _line_from_message(str(exc))
+        line = getattr(exc, "lineno", None) or _line_from_message(str(exc), len(src.lines))
         raise src.error(line, f"not valid TOML: {str(exc).split(' (at ')[0]}") from None
     for key in data:
         if key not in ("slack", "email", "maintainers"):
@@ -314,9 +314,11 @@ def _top_key_line(src: _Source, key: str) -> int:
     return 1
 
 
-def _line_from_message(message: str) -> int:
+def _line_from_message(message: str, last_line: int) -> int:
     found = re.search(r"line (\d+)", message)
-    return int(found.group(1)) if found else 1
+    if found:
+        return int(found.group(1))
+    return max(last_line, 1) if "end of document" in message else 1
 
 
 def load(path: Path) -> Subscriptions:
