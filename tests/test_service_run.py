@@ -1,0 +1,250 @@
+"""`scheduler.py run` as a user starts it: a real process, a real database, real signals.
+
+The ICE crawl here is a stand-in for `service.cycle.run_ice` with the same shape (a CrawlRun
+row around a child process), so these tests are about the service: ticks, the lease, signals,
+problems. Crons are replaced by one-second ticks through the test-only knob.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage.db import connect
+from storage.models import CrawlRun, Lease, Problem, utcnow
+
+ROOT = Path(__file__).resolve().parent.parent
+
+DRIVER = r"""
+import os, shlex, subprocess, sys
+sys.path.insert(0, os.getcwd())
+import scheduler
+from service import cycle
+from storage.db import connect
+from storage.models import CrawlRun, utcnow
+
+
+def stand_in_run_ice(config):
+    sessions = connect(config.database_url, migrate=False)
+    with sessions.begin() as session:
+        run = CrawlRun(source="ice", status="running", started_at=utcnow(), stats={"pid": os.getpid()})
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    child = subprocess.run(shlex.split(os.environ.get("FAKE_CRAWL", "true")))
+    with sessions.begin() as session:
+        run = session.get(CrawlRun, run_id)
+        run.finished_at = utcnow()
+        run.status = "ok" if child.returncode == 0 else "failed"
+        if child.returncode:
+            run.error = f"crawl subprocess exited {child.returncode}"
+    sessions.kw["bind"].dispose()
+    return 0 if child.returncode == 0 else 1
+
+
+cycle.run_ice = stand_in_run_ice
+for part in ("run_local", "run_digests", "run_alerts"):
+    setattr(cycle, part, lambda config: 0)
+sys.exit(scheduler.main(["run"]))
+"""
+
+
+class ServiceProcess:
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.log_path = log_path
+        self.log = log_path.open("wb")
+        self.proc = subprocess.Popen([sys.executable, "-c", DRIVER], cwd=ROOT, env=env, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self, timeout: float = 15) -> int:
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+
+@pytest.fixture
+def service_env(tmp_path: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("ICE_", "DATABASE_", "TRACKER_"))}
+    env.update({
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'tracker.db'}",
+        "DATA_DIR": str(tmp_path / "data"),
+        "SUBSCRIPTIONS_FILE": str(tmp_path / "none.toml"),
+        "ICE_CRAWL_JITTER": "0",
+        "TRACKER_TEST_TICK_SECONDS": "1",
+        "TRACKER_TEST_LEASE_SECONDS": "3",
+        "PYTHONUNBUFFERED": "1",
+    })
+    return env
+
+
+@pytest.fixture
+def sessions(service_env: dict[str, str]) -> Iterator[sessionmaker[Session]]:
+    maker = connect(service_env["DATABASE_URL"])
+    yield maker
+    maker.kw["bind"].dispose()
+
+
+@pytest.fixture
+def start(tmp_path: Path) -> Iterator[Callable[..., ServiceProcess]]:
+    started: list[ServiceProcess] = []
+
+    def _start(env: dict[str, str], **extra: str) -> ServiceProcess:
+        process = ServiceProcess({**env, **extra}, tmp_path / f"service-{len(started)}.log")
+        started.append(process)
+        return process
+
+    yield _start
+    for process in started:
+        process.close()
+
+
+def wait_for(check: Callable[[], object], timeout: float = 20, what: str = "condition") -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def ice_runs(sessions: sessionmaker[Session]) -> list[CrawlRun]:
+    with sessions() as session:
+        return list(session.scalars(select(CrawlRun).where(CrawlRun.source == "ice").order_by(CrawlRun.id)))
+
+
+def problems(sessions: sessionmaker[Session], key: str) -> list[Problem]:
+    with sessions() as session:
+        return list(session.scalars(select(Problem).where(Problem.key == key).order_by(Problem.id)))
+
+
+def test_a_crawl_fires_and_sigterm_stops_the_service_cleanly(service_env, sessions, start) -> None:
+    service = start(service_env)
+    wait_for(lambda: [run for run in ice_runs(sessions) if run.status == "ok"], what="a good ICE crawl")
+
+    began = time.monotonic()
+    assert service.stop() == 0
+    assert time.monotonic() - began < 10
+    with sessions() as session:
+        lease = session.get(Lease, "scheduler")
+        assert lease is not None and lease.expires_at <= utcnow(), "the lease is released for a standby"
+    assert "service stopped" in service.output()
+
+
+def test_two_schedulers_on_one_database_crawl_once_per_tick_and_the_standby_takes_over(
+        service_env, sessions, start) -> None:
+    first = start(service_env)
+    wait_for(lambda: ice_runs(sessions), what="the first scheduler's crawl")
+    second = start(service_env)
+    wait_for(lambda: "standing by" in second.output() or "skipped: another scheduler" in second.output()
+             or "starting as" in second.output(), what="the second scheduler to start")
+    time.sleep(5)
+
+    runs = ice_runs(sessions)
+    assert {run.stats["pid"] for run in runs} == {first.proc.pid}, "only the lease holder crawls"
+    for earlier, later in zip(runs, runs[1:], strict=False):
+        assert earlier.finished_at is not None and earlier.finished_at <= later.started_at, "crawls never overlap"
+    ticks = max(1, round((runs[-1].started_at - runs[0].started_at).total_seconds())) + 1
+    assert len(runs) <= ticks + 1, "one crawl per tick, not two"
+
+    first.proc.kill()
+    first.proc.wait()
+    wait_for(lambda: [run for run in ice_runs(sessions) if run.stats["pid"] == second.proc.pid], timeout=15,
+             what="the standby to take over after the holder died")
+    assert second.stop() == 0
+
+
+def test_sigterm_during_a_crawl_stops_the_crawl_subprocess_and_leaves_a_consistent_store(
+        service_env, sessions, start) -> None:
+    service = start(service_env, FAKE_CRAWL="sleep 120")
+    wait_for(lambda: [run for run in ice_runs(sessions) if run.status == "running"], what="a crawl in progress")
+
+    began = time.monotonic()
+    assert service.stop() == 0
+    assert time.monotonic() - began < 10, "the service does not wait out a long crawl"
+
+    runs = ice_runs(sessions)
+    assert runs and all(run.status != "running" and run.finished_at for run in runs)
+    assert runs[-1].status == "failed"
+    assert problems(sessions, "job:ice_crawl") == [], "stopping the service is not a failure to alert on"
+
+
+def test_a_killed_crawl_subprocess_is_a_failed_run_and_a_problem_until_the_next_good_crawl(
+        service_env, sessions, start, tmp_path) -> None:
+    gate = tmp_path / "slow"
+    gate.write_text("")
+    crawl = f"sh -c 'if [ -e {gate} ]; then exec sleep 120; fi'"
+    service = start(service_env, FAKE_CRAWL=crawl)
+    wait_for(lambda: [run for run in ice_runs(sessions) if run.status == "running"], what="a crawl in progress")
+    gate.unlink()
+    sleeper = wait_for(lambda: subprocess.run(["pgrep", "-P", str(service.proc.pid), "sleep"], capture_output=True,
+                                              text=True).stdout.split(), what="the crawl subprocess")
+    os.kill(int(sleeper[0]), signal.SIGKILL)
+
+    opened = wait_for(lambda: problems(sessions, "job:ice_crawl"), what="a problem for the failed crawl")
+    assert "ICE crawl failed" in opened[0].message
+    wait_for(lambda: problems(sessions, "job:ice_crawl")[0].closed_at, what="the next good crawl to clear it")
+    runs = ice_runs(sessions)
+    assert [run.status for run in runs][:2] == ["failed", "ok"]
+    assert service.stop() == 0
+
+
+def test_a_restart_does_not_reopen_a_problem_already_alerted(service_env, sessions, start) -> None:
+    failing = start(service_env, FAKE_CRAWL="false")
+    wait_for(lambda: problems(sessions, "job:ice_crawl"), what="the failing crawl's problem")
+    assert failing.stop() == 0
+    with sessions.begin() as session:
+        session.execute(update(Problem).where(Problem.key == "job:ice_crawl").values(alerted_open=True))
+        count = session.scalar(select(Problem.count).where(Problem.key == "job:ice_crawl"))
+
+    again = start(service_env, FAKE_CRAWL="false")
+    wait_for(lambda: problems(sessions, "job:ice_crawl")[0].count > count, what="another failed crawl")
+    assert again.stop() == 0
+
+    rows = problems(sessions, "job:ice_crawl")
+    assert len(rows) == 1, "the same problem continues across the restart"
+    assert rows[0].alerted_open and rows[0].closed_at is None, "so maintainers are not told twice"
+
+
+def test_a_run_that_came_due_while_the_service_was_down_happens_after_restart(service_env, sessions, start) -> None:
+    yearly = {name: "0 0 1 1 *" for name in ("ICE_CRAWL_CRON", "LOCAL_CRAWL_CRON", "DIGEST_CRON")}
+    env = {**service_env, **yearly}
+    del env["TRACKER_TEST_TICK_SECONDS"]
+    first = start(env)
+    wait_for(lambda: "holding the scheduler lease" in first.output(), what="the service to take its jobs")
+    time.sleep(1)
+    assert first.stop() == 0
+    assert ice_runs(sessions) == []
+
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    store = SQLAlchemyJobStore(url=env["DATABASE_URL"], tablename="apscheduler_jobs")
+    store.start(BlockingScheduler(timezone=dt.UTC), "tracker")
+    job = store.lookup_job("ice_crawl")
+    job._modify(next_run_time=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=10))
+    store.update_job(job)
+    store.shutdown()
+
+    second = start(env)
+    wait_for(lambda: [run for run in ice_runs(sessions) if run.status == "ok"], what="the missed ICE crawl")
+    assert second.stop() == 0
+    assert len(ice_runs(sessions)) == 1, "made up once, not once per missed tick"
