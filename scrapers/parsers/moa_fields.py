@@ -118,7 +118,7 @@ def tidy(text: str) -> str:
     text = text.replace("_", "")
     text = re.sub(r"[~|\u00ad]+", " ", text)
     text = re.sub(r"\s+", " ", text)
-    return text.strip(" .,:;-=\"'*")
+    return text.strip(" .,:;-=\"'*\\")
 
 
 def _valid_date(y: int, m: int, d: int) -> str | None:

@@ -99,7 +99,10 @@ def parse_moa(
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
     except PdfminerException as exc:
-        raise MoaError(_reason(exc)) from exc
+        reason = _reason(exc)
+        if reason.startswith("unreadable") and b"%%EOF" not in data[-2048:]:
+            reason = "truncated PDF (no end-of-file marker)"
+        raise MoaError(reason) from exc
     except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
         raise MoaError("encrypted") from exc
     with pdf:
@@ -363,6 +366,8 @@ def _choose_agency(
     for src, value in found:
         if not evidence or any(agrees(value, e) for e in evidence):
             return value, src
+    if candidates[0][1] and not pages[0].ocr:
+        return candidates[0][1], "parties clause (differs from workbook or PDF title)"
     if hint_agency:
         return hint_agency, "workbook"
     if found:

@@ -1,0 +1,177 @@
+"""Run the MOA parser in a child process with a time and memory limit.
+
+MOAs come from county websites and ICE's own uploads: truncated downloads, encrypted
+files, HTML error pages saved as .pdf, and page trees that send pdfminer into a loop.
+None of that may take the scheduler down, so each document is parsed in a forked-off
+child with RLIMIT_AS set, killed (with its Tesseract) when it runs out of time, and any
+failure comes back as a dict with a one-line ``error`` instead of an exception.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import resource
+import signal
+import sys
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from scrapers.parsers.moa_pdf import MoaError, parse_moa
+
+RESULT_KEYS = (
+    "model", "agency", "lea_signer", "ice_signer", "lea_contact", "revised", "pages",
+    "pdf_title", "ocr", "ocr_pages", "needs_ocr", "text_chars", "text", "sources", "warnings",
+)
+
+
+def error_result(reason: str) -> dict:
+    """The shape of a parse result, every field empty, so callers need one code path."""
+    result: dict[str, Any] = {key: None for key in RESULT_KEYS}
+    result.update(ocr=False, ocr_pages=[], needs_ocr=False, text="", text_chars=0, warnings=[])
+    result["error"] = reason
+    return result
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """forkserver: children start from a clean, pre-imported server rather than a copy of a
+    scheduler with threads and database connections; spawn where forkserver is missing."""
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" in methods:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["scrapers.parsers.moa_pdf"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+def _child(conn: Any, data: bytes, memory_mb: int, hint: dict | None, options: dict) -> None:
+    os.setsid()
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    try:
+        if memory_mb:
+            limit = memory_mb * 1024 * 1024
+            resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        result = parse_moa(data, hint=hint, **options)
+        result["error"] = None
+        conn.send(("ok", result))
+    except MoaError as exc:
+        conn.send(("error", str(exc)))
+    except MemoryError:
+        conn.send(("error", f"exceeded memory limit ({memory_mb} MB)"))
+    except RecursionError:
+        conn.send(("error", "unreadable PDF (structure nested too deeply)"))
+    except Exception as exc:  # noqa: BLE001 - any parser failure becomes a reported reason
+        first = str(exc).splitlines()[0][:120] if str(exc) else ""
+        conn.send(("error", f"unreadable PDF ({type(exc).__name__}{': ' + first if first else ''})"))
+    finally:
+        conn.close()
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def parse_moa_safely(
+    data: bytes,
+    *,
+    timeout: float = 120,
+    memory_mb: int = 1024,
+    hint: dict | None = None,
+    **options: Any,
+) -> dict:
+    """``parse_moa`` in a child process; never raises for bad input, returns ``error``."""
+    ctx = _context()
+    recv, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(send, data, memory_mb, hint, options), daemon=True)
+    proc.start()
+    send.close()
+    try:
+        if not recv.poll(timeout):
+            _kill_group(proc.pid)
+            proc.join(5)
+            return error_result(f"timed out after {timeout:g} s")
+        try:
+            status, payload = recv.recv()
+        except (EOFError, OSError):
+            proc.join(5)
+            code = proc.exitcode
+            if code is not None and code < 0:
+                name = signal.Signals(-code).name
+                return error_result(f"parser crashed ({name}); likely exceeded memory limit ({memory_mb} MB)")
+            return error_result(f"parser crashed (exit code {code})")
+    finally:
+        recv.close()
+        if proc.is_alive():
+            proc.join(5)
+        if proc.is_alive():
+            _kill_group(proc.pid)
+            proc.join()
+    return payload if status == "ok" else error_result(payload)
+
+
+def parse_moa_file(path: str | os.PathLike[str], **kwargs: Any) -> dict:
+    """Read a file and parse it safely; a missing or unreadable file is an ``error`` too."""
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        return error_result("file not found")
+    except IsADirectoryError:
+        return error_result("is a directory, not a PDF")
+    except OSError as exc:
+        return error_result(f"cannot read file ({exc.strerror or type(exc).__name__})")
+    return parse_moa_safely(data, **kwargs)
+
+
+def parse_many(
+    items: Iterable[str | os.PathLike[str] | tuple[str | os.PathLike[str], dict | None]],
+    workers: int = 2,
+    **kwargs: Any,
+) -> list[dict]:
+    """Backfill: parse files (or (file, hint) pairs) with ``workers`` children at a time.
+
+    Threads only wait on children, so a hung document holds one slot until its timeout and
+    the others keep going.  Results come back in input order, each with its ``file``.
+    """
+    jobs = [(item, None) if not isinstance(item, tuple) else item for item in items]
+
+    def one(job: tuple[Any, dict | None]) -> dict:
+        path, hint = job
+        result = parse_moa_file(path, hint=hint, **kwargs)
+        result["file"] = os.fspath(path)
+        return result
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        return list(pool.map(one, jobs))
+
+
+def summary(result: dict) -> dict:
+    """What the CLI prints: everything but the full text, which belongs in the store."""
+    return {key: value for key, value in result.items() if key != "text"}
+
+
+def moa_command(path: str, fmt: str = "json") -> int:
+    """``scheduler.py parse-moa PATH``: print the fields; exit 1 with a reason on bad input."""
+    if fmt not in ("json", "text"):
+        print(f"parse-moa: unknown format {fmt!r} (use json or text)", file=sys.stderr)
+        return 1
+    result = parse_moa_file(path)
+    if result.get("error"):
+        print(f"parse-moa: {path}: {result['error']}", file=sys.stderr)
+        return 1
+    out = summary(result)
+    if fmt == "json":
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+        return 0
+    for who in ("lea_signer", "ice_signer"):
+        signer = out[who] or {}
+        out[who] = ", ".join(str(signer.get(k) or "?") for k in ("name", "title", "date"))
+    for key, value in out.items():
+        if key not in ("sources",):
+            print(f"{key}: {value if value not in (None, []) else '-'}")
+    return 0
