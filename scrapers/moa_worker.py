@@ -59,11 +59,12 @@ def _child(conn: Any, data: bytes, memory_mb: int, hint: dict | None, options: d
         conn.send(("ok", result))
     except MoaError as exc:
         conn.send(("error", str(exc)))
-    except MemoryError:
+    except (MemoryError, SystemError):
+        # C extensions (zlib, pdfium) that fail to allocate under RLIMIT_AS raise SystemError.
         conn.send(("error", f"exceeded memory limit ({memory_mb} MB)"))
     except RecursionError:
         conn.send(("error", "unreadable PDF (structure nested too deeply)"))
-    except Exception as exc:  # noqa: BLE001 - any parser failure becomes a reported reason
+    except Exception as exc:
         first = str(exc).splitlines()[0][:120] if str(exc) else ""
         conn.send(("error", f"unreadable PDF ({type(exc).__name__}{': ' + first if first else ''})"))
     finally:

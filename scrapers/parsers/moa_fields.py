@@ -81,6 +81,11 @@ AGENCY_WORDS = (
     "jail", "correction", "marshal", "patrol", "city", "state", "parish", "commission",
     "authority", "division", "bureau",
 )
+TITLE_WORDS = (
+    "sheriff", "chief", "director", "commissioner", "jailer", "police", "colonel", "marshal",
+    "secretary", "mayor", "manager", "officer", "captain", "judge", "executive", "administrator",
+    "superintendent", "warden", "president", "deputy",
+)
 LABELS = ("date", "name", "title", "agency", "signature")
 STATES = (
     "alabama|alaska|arizona|arkansas|california|colorado|connecticut|delaware|florida|georgia|"
@@ -268,7 +273,7 @@ def read_signer_column(lines: list[Line], *, min_conf: float = 65.0) -> dict:
                 break
     for _, rest, conf in labelled.get("title", []):
         title = tidy(rest)
-        if title and conf >= min_conf and re.search(r"[A-Za-z]{4}", title) and _plain(title):
+        if title and conf >= min_conf and is_title(title):
             out["title"] = title
             break
     for _, rest, conf in labelled.get("agency", []):
@@ -279,6 +284,12 @@ def read_signer_column(lines: list[Line], *, min_conf: float = 65.0) -> dict:
     if not labelled.get("name") and not labelled.get("title"):
         _read_unlabelled(lines, texts, out, min_conf)
     return out
+
+
+def is_title(text: str) -> bool:
+    """A job title has a title word in it; handwriting OCR ('Sheu fates') does not."""
+    words = re.findall(r"[a-z]+", text.lower())
+    return _plain(text) and any(w in TITLE_WORDS for w in words)
 
 
 def _plain(text: str) -> bool:
@@ -305,7 +316,7 @@ def _read_unlabelled(lines: list[Line], texts: list[str], out: dict, min_conf: f
             and _conf(lines[i + 1]) >= min_conf
             and _label(nxt)[0] is None
             and not clean_person_name(nxt)
-            and _plain(title)
+            and is_title(title)
             and not re.search(r"immigration|homeland|department|digitally", title, re.I)
         ):
             out["name"], out["title"] = name, title
