@@ -216,7 +216,7 @@ def digest_command(config: TrackerSettings, send_now: bool = False, preview: str
     subs = subscriptions_file.load(config.subscriptions_file)
     session_factory = connect(config.database_url)
     if preview is not None:
-        sys.stdout.write(preview_digest(config, session_factory, preview, subs))
+        sys.stdout.write(preview_digest(config, session_factory, preview, subs=subs))
         return 0
     report = send_due_digests(config, session_factory, force=True, subs=subs)
     print(f"digests: {report.sent} sent, {report.nothing_new} with nothing new, {len(report.failed)} failed")
