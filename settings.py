@@ -16,6 +16,10 @@ TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 
 
+# Passed through to the parts that use them, as text: timeouts for delivery.
+EXTRA = ("SLACK_TIMEOUT", "SMTP_TIMEOUT")
+
+
 class SettingsError(ValueError):
     """A setting has a value the tracker cannot use; the message names it."""
 
@@ -158,6 +162,7 @@ def load(env: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env"
         stale_after_days=_int(values, "STALE_AFTER_DAYS", d.stale_after_days, minimum=1),
         crawl_timeout=_int(values, "CRAWL_TIMEOUT", d.crawl_timeout, minimum=10),
         crawl_delay=_seconds(values, "CRAWL_DELAY", d.crawl_delay),
+        extra={name: values[name].strip() for name in EXTRA if values.get(name, "").strip()},
     )
 
 

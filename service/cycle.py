@@ -79,7 +79,7 @@ def run_digests(config: TrackerSettings, force: bool = False) -> int:
 
 def run_once(config: TrackerSettings, only: str | None = None) -> int:
     """All parts in order (or one): a failed crawl does not keep alerts from going out."""
-    from alerts.subscriptions import load_subscriptions
+    from alerts.subscriptions import load as load_subscriptions
 
     load_subscriptions(config.subscriptions_file)
     code = 0

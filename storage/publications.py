@@ -115,6 +115,7 @@ def apply_publication(
     if not any(a.status in ("active", "removed") for a in rows.values()):
         publication.status = "baseline"
 
+    created: list[Agreement] = []
     for upsert in result.upserts:
         agreement = rows.get(upsert.uid)
         if agreement is None:
@@ -125,9 +126,8 @@ def apply_publication(
             )
             _set_fields(agreement, upsert.fields)
             session.add(agreement)
-            session.flush()
             rows[upsert.uid] = agreement
-            _open_version(session, agreement, publication, detected_at)
+            created.append(agreement)
             continue
         changed = any(_value(getattr(agreement, f)) != _value(upsert.fields.get(f)) for f in VERSIONED)
         if upsert.reinstated:
@@ -140,6 +140,9 @@ def apply_publication(
             _close_version(session, agreement, detected_at)
             _open_version(session, agreement, publication, detected_at)
 
+    session.flush()
+    for agreement in created:
+        _open_version(session, agreement, publication, detected_at)
     for uid, count, _ in result.missing:
         agreement = rows[uid]
         if agreement.missing_count == 0:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.alert_servers import slack_server, smtp_server  # noqa: F401  (fixtures shared by alert tests)
 from tests.mirror import Mirror
 
 ROOT = Path(__file__).resolve().parent.parent

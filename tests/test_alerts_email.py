@@ -15,8 +15,6 @@ from service.errors import UserError
 from storage.models import DigestWatermark, Problem
 from tests.alert_servers import add_active_agreements, add_events, database, free_port, make_config, ocala
 
-pytest_plugins = ["tests.alert_servers"]
-
 DIGEST = """
 [[email]]
 to = ["desk@newsroom.example"]

@@ -9,8 +9,6 @@ from alerts.problems import close_problem, open_problem
 from storage.models import Delivery
 from tests.alert_servers import add_events, database, make_config, ocala
 
-pytest_plugins = ["tests.alert_servers"]
-
 OPS = '[maintainers]\nslack_channel = "#tracker-ops"\nemail = ["ops@newsroom.example"]\n'
 
 

@@ -10,8 +10,6 @@ from alerts.deliver import deliver_all
 from storage.models import Delivery
 from tests.alert_servers import add_events, database, make_config, ocala
 
-pytest_plugins = ["tests.alert_servers"]
-
 SUBS = """
 [[slack]]
 channel = "#fl-organizers"
