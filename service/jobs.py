@@ -5,8 +5,10 @@ function or its arguments, so these are module-level and take no arguments; each
 settings when it fires, so an edited `.env` takes effect at the next run without a restart.
 
 A job only works while this process holds the scheduler lease (checked against the database
-right before it starts) and while the service is not stopping. It reports a cycle's non-zero
-exit as an exception, so the scheduler's error listener opens a maintainer problem for it.
+right before it starts) and while the service is not stopping; crawls get the service's stop
+event so a SIGTERM ends them early (recorded as failed runs). A crawl's failure is already a
+problem (`ice:crawl`, `local:...:crawl`, opened by the cycle); any other part's non-zero exit,
+and any exception, reaches the scheduler's error listener, which opens `job:<id>`.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from settings import TrackerSettings
 log = logging.getLogger("tracker.jobs")
 
 DONE = "done"
+FAILED = "failed"
 SKIPPED = "skipped"
 STOPPED = "stopped"
 
@@ -70,33 +73,37 @@ def _working() -> Iterator[None]:
             _runtime.idle.notify_all()
 
 
-def _guarded(what: str, work: Callable[[TrackerSettings], int]) -> str:
-    if _runtime.stopping.is_set():
-        log.info("%s not started: the service is stopping", what)
-        return SKIPPED
-    lease = _runtime.lease
-    if lease is None or not lease.renew():
-        log.info("%s skipped: another scheduler holds the lease for this database", what)
-        return SKIPPED
-    config = settings.load()
+def _guarded(what: str, work: Callable[[TrackerSettings], int], records_problems: bool = False) -> str:
+    """Run `work` under the lease; `records_problems` parts open their own problems on failure."""
     with _working():
-        code = work(config)
+        if _runtime.stopping.is_set():
+            log.info("%s not started: the service is stopping", what)
+            return SKIPPED
+        lease = _runtime.lease
+        if lease is None or not lease.renew():
+            log.info("%s skipped: another scheduler holds the lease for this database", what)
+            return SKIPPED
+        code = work(settings.load())
     if code == 0:
         return DONE
     if _runtime.stopping.is_set():
         log.info("%s stopped by the service shutting down (exit %s)", what, code)
         return STOPPED
+    if records_problems:
+        log.warning("%s failed (exit %s); its problem is recorded by the crawl", what, code)
+        return FAILED
     raise JobFailed(f"{what} failed (exit {code}); see the log and `scheduler.py status`")
 
 
 def ice_job() -> str:
     """Crawl ICE (a `scrapy crawl ice_287g` subprocess), store, diff and queue alerts."""
-    return _guarded("ICE crawl", lambda config: cycle.run_ice(config))
+    return _guarded("ICE crawl", lambda config: cycle.run_ice(config, stop=_runtime.stopping), records_problems=True)
 
 
 def local_job() -> str:
     """Crawl every local government source."""
-    return _guarded("local crawl", lambda config: cycle.run_local(config))
+    return _guarded("local crawl", lambda config: cycle.run_local(config, stop=_runtime.stopping),
+                    records_problems=True)
 
 
 def digest_job() -> str:

@@ -21,8 +21,10 @@ Choices that keep a months-long unattended run honest:
   Unlike Vixie cron, a restricted day-of-month AND day-of-week must both match.
 * A job that raises or whose cycle part fails opens the problem `job:<id>`; its next good run
   closes it. Maintainers hear of each once (see alerts.problems), across restarts too.
-* SIGTERM/SIGINT: no new job starts, running crawl subprocesses get SIGTERM (SIGKILL after
-  STOP_GRACE seconds, or at a second signal), the lease is released, and the exit code is 0.
+* SIGTERM/SIGINT: no new job starts, running crawls get the stop event (they SIGTERM their
+  `scrapy crawl` subprocess and record the run as failed); child processes still alive after
+  STOP_GRACE/2 seconds get SIGTERM, after STOP_GRACE (or at a second signal) SIGKILL. Then the
+  lease is released and the exit code is 0.
 
 Two environment knobs exist for the test suite only and are not settings:
 TRACKER_TEST_TICK_SECONDS replaces every cron with an interval of that many seconds, and
@@ -57,7 +59,6 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
-from sqlalchemy import update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -66,7 +67,7 @@ from service import jobs
 from service.lease import DatabaseLease, current_holder, new_holder_id
 from settings import SettingsError, TrackerSettings
 from storage.db import connect, make_engine
-from storage.models import CrawlRun, utcnow
+from storage.models import utcnow
 
 log = logging.getLogger("tracker.service")
 
@@ -288,14 +289,15 @@ class Service:
             self.scheduler.shutdown(wait=False)
 
     def _finish_running_jobs(self) -> None:
-        if jobs.wait_idle(0):
+        """Crawls got the stop event and end themselves; child processes that linger are signalled."""
+        if jobs.wait_idle(STOP_GRACE / 2):
             return
-        log.info("asking running crawl subprocesses to stop")
-        deadline = time.monotonic() + STOP_GRACE
-        signalled: set[int] = set()
+        log.warning("jobs still running after %.0f s: sending SIGTERM to child processes", STOP_GRACE / 2)
+        signalled = _signal_children(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE / 2
         while not jobs.wait_idle(1.0):
             if time.monotonic() > deadline:
-                log.warning("crawls still running after %.0f s: killing them", STOP_GRACE)
+                log.warning("jobs still running after %.0f s: killing child processes", STOP_GRACE)
                 _signal_children(signal.SIGKILL)
                 jobs.wait_idle(10.0)
                 return
@@ -337,7 +339,6 @@ class Service:
                     self.scheduler.remove_job(stale.id, JOBSTORE)
             for spec in self.specs.values():
                 self._schedule(spec)
-            self._close_interrupted_runs()
         finally:
             try:
                 self.scheduler.resume()
@@ -365,20 +366,6 @@ class Service:
             self.scheduler.remove_jobstore(JOBSTORE)
         except KeyError:
             return
-
-    def _close_interrupted_runs(self) -> None:
-        """Crawls left 'running' by a process that died: older than any crawl can last, so not live."""
-        cutoff = utcnow() - dt.timedelta(seconds=self.config.crawl_timeout + 600)
-        with self.sessions.begin() as session:
-            result = session.execute(
-                update(CrawlRun)
-                .where(CrawlRun.status == "running", CrawlRun.started_at < cutoff)
-                .values(status="failed", finished_at=utcnow(),
-                        error="interrupted: the process running this crawl stopped before it finished")
-                .execution_options(synchronize_session=False)
-            )
-        if result.rowcount:
-            log.warning("marked %d interrupted crawl run(s) as failed", result.rowcount)
 
     def _problem(self, event: JobEvent, suffix: str, message: str, opening: bool) -> None:
         spec = self.specs.get(event.job_id)

@@ -1,8 +1,9 @@
 """`scheduler.py run` as a user starts it: a real process, a real database, real signals.
 
-The ICE crawl here is a stand-in for `service.cycle.run_ice` with the same shape (a CrawlRun
-row around a child process), so these tests are about the service: ticks, the lease, signals,
-problems. Crons are replaced by one-second ticks through the test-only knob.
+Crons are replaced by ticks of a second or two through the test-only knob. Tests marked
+"real crawl" fire the real `service.cycle.run_ice` (a `scrapy crawl ice_287g` subprocess)
+against a local mirror or a server that never answers; the others use a stand-in with the
+same shape (a CrawlRun row around a child process) that also records which process crawled.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -21,9 +23,12 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.db import connect
-from storage.models import CrawlRun, Lease, Problem, utcnow
+from storage.models import CrawlRun, Lease, Problem, Publication, utcnow
+from tests.conftest import PAGE_PATH, publish, sheet
 
 ROOT = Path(__file__).resolve().parent.parent
+FIRST = "20250519_024922_participating"
+PENDING_FIRST = "20250519_024922_pending"
 
 DRIVER = r"""
 import os, shlex, subprocess, sys
@@ -34,14 +39,18 @@ from storage.db import connect
 from storage.models import CrawlRun, utcnow
 
 
-def stand_in_run_ice(config):
+def stand_in_run_ice(config, stop=None):
     sessions = connect(config.database_url, migrate=False)
     with sessions.begin() as session:
         run = CrawlRun(source="ice", status="running", started_at=utcnow(), stats={"pid": os.getpid()})
         session.add(run)
         session.flush()
         run_id = run.id
-    child = subprocess.run(shlex.split(os.environ.get("FAKE_CRAWL", "true")))
+    child = subprocess.Popen(shlex.split(os.environ.get("FAKE_CRAWL", "true")))
+    while child.poll() is None:
+        if stop is not None and stop.wait(0.1):
+            child.terminate()
+            child.wait()
     with sessions.begin() as session:
         run = session.get(CrawlRun, run_id)
         run.finished_at = utcnow()
@@ -52,7 +61,8 @@ def stand_in_run_ice(config):
     return 0 if child.returncode == 0 else 1
 
 
-cycle.run_ice = stand_in_run_ice
+if not os.environ.get("REAL_CRAWL"):
+    cycle.run_ice = stand_in_run_ice
 for part in ("run_local", "run_digests", "run_alerts"):
     setattr(cycle, part, lambda config: 0)
 sys.exit(scheduler.main(["run"]))
@@ -96,6 +106,22 @@ def service_env(tmp_path: Path) -> dict[str, str]:
 
 
 @pytest.fixture
+def real_crawl_env(service_env: dict[str, str], mirror) -> dict[str, str]:
+    """The real ICE crawl against the local mirror (which serves nothing until a test publishes)."""
+    return {**service_env, "REAL_CRAWL": "1", "ICE_287G_URL": mirror.url(PAGE_PATH), "FETCH_MOAS": "false",
+            "CRAWL_DELAY": "0", "TRACKER_TEST_TICK_SECONDS": "2", "PYTHONPATH": str(ROOT)}
+
+
+@pytest.fixture
+def silent_ice() -> Iterator[str]:
+    """A server that accepts connections and never answers: a crawl that hangs."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen(64)
+        yield f"http://127.0.0.1:{server.getsockname()[1]}{PAGE_PATH}"
+
+
+@pytest.fixture
 def sessions(service_env: dict[str, str]) -> Iterator[sessionmaker[Session]]:
     maker = connect(service_env["DATABASE_URL"])
     yield maker
@@ -136,13 +162,19 @@ def problems(sessions: sessionmaker[Session], key: str) -> list[Problem]:
         return list(session.scalars(select(Problem).where(Problem.key == key).order_by(Problem.id)))
 
 
-def test_a_crawl_fires_and_sigterm_stops_the_service_cleanly(service_env, sessions, start) -> None:
-    service = start(service_env)
-    wait_for(lambda: [run for run in ice_runs(sessions) if run.status == "ok"], what="a good ICE crawl")
+def test_a_real_ice_crawl_fires_and_sigterm_stops_the_service_cleanly(real_crawl_env, mirror, sessions,
+                                                                       start) -> None:
+    publish(mirror, sheet(FIRST), sheet(PENDING_FIRST))
+    service = start(real_crawl_env)
+    wait_for(lambda: [run for run in ice_runs(sessions) if run.status == "ok"], timeout=90,
+             what="a good ICE crawl")
+    with sessions() as session:
+        assert session.scalars(select(Publication)).all(), "the crawl stored ICE's publication"
+    assert mirror.requests_for(PAGE_PATH)
 
     began = time.monotonic()
-    assert service.stop() == 0
-    assert time.monotonic() - began < 10
+    assert service.stop(timeout=40) == 0
+    assert time.monotonic() - began < 30
     with sessions() as session:
         lease = session.get(Lease, "scheduler")
         assert lease is not None and lease.expires_at <= utcnow(), "the lease is released for a standby"
@@ -172,54 +204,43 @@ def test_two_schedulers_on_one_database_crawl_once_per_tick_and_the_standby_take
     assert second.stop() == 0
 
 
-def test_sigterm_during_a_crawl_stops_the_crawl_subprocess_and_leaves_a_consistent_store(
-        service_env, sessions, start) -> None:
-    service = start(service_env, FAKE_CRAWL="sleep 120")
-    wait_for(lambda: [run for run in ice_runs(sessions) if run.status == "running"], what="a crawl in progress")
+def test_a_killed_crawl_subprocess_and_a_sigterm_mid_crawl_leave_a_consistent_store(
+        real_crawl_env, silent_ice, sessions, start) -> None:
+    service = start({**real_crawl_env, "ICE_287G_URL": silent_ice})
+    wait_for(lambda: [run for run in ice_runs(sessions) if run.status == "running"], timeout=30,
+             what="a crawl in progress")
+    scrapy = wait_for(lambda: subprocess.run(["pgrep", "-P", str(service.proc.pid), "-f", "scrapy"],
+                                             capture_output=True, text=True).stdout.split(), what="scrapy")
+    os.kill(int(scrapy[0]), signal.SIGKILL)
+
+    killed = wait_for(lambda: [run for run in ice_runs(sessions) if run.status == "failed"], what="a failed run")
+    assert killed[0].finished_at is not None and "-9" in (killed[0].error or "")
+    assert wait_for(lambda: problems(sessions, "ice:crawl"), what="a maintainer problem")[0].closed_at is None
+    wait_for(lambda: len([run for run in ice_runs(sessions) if run.status == "running"]) == 1, timeout=30,
+             what="the service to go on with the next crawl")
 
     began = time.monotonic()
-    assert service.stop() == 0
-    assert time.monotonic() - began < 10, "the service does not wait out a long crawl"
-
+    assert service.stop(timeout=60) == 0
+    assert time.monotonic() - began < 40, "a hanging crawl does not hold up the stop"
     runs = ice_runs(sessions)
-    assert runs and all(run.status != "running" and run.finished_at for run in runs)
-    assert runs[-1].status == "failed"
-    assert problems(sessions, "job:ice_crawl") == [], "stopping the service is not a failure to alert on"
+    assert all(run.status == "failed" and run.finished_at for run in runs), "no run is left 'running'"
+    assert "stopped by the service" in (runs[-1].error or "")
+    assert problems(sessions, "job:ice_crawl") == [], "stopping the service is not a job failure"
 
 
-def test_a_killed_crawl_subprocess_is_a_failed_run_and_a_problem_until_the_next_good_crawl(
-        service_env, sessions, start, tmp_path) -> None:
-    gate = tmp_path / "slow"
-    gate.write_text("")
-    crawl = f"sh -c 'if [ -e {gate} ]; then exec sleep 120; fi'"
-    service = start(service_env, FAKE_CRAWL=crawl)
-    wait_for(lambda: [run for run in ice_runs(sessions) if run.status == "running"], what="a crawl in progress")
-    gate.unlink()
-    sleeper = wait_for(lambda: subprocess.run(["pgrep", "-P", str(service.proc.pid), "sleep"], capture_output=True,
-                                              text=True).stdout.split(), what="the crawl subprocess")
-    os.kill(int(sleeper[0]), signal.SIGKILL)
-
-    opened = wait_for(lambda: problems(sessions, "job:ice_crawl"), what="a problem for the failed crawl")
-    assert "ICE crawl failed" in opened[0].message
-    wait_for(lambda: problems(sessions, "job:ice_crawl")[0].closed_at, what="the next good crawl to clear it")
-    runs = ice_runs(sessions)
-    assert [run.status for run in runs][:2] == ["failed", "ok"]
-    assert service.stop() == 0
-
-
-def test_a_restart_does_not_reopen_a_problem_already_alerted(service_env, sessions, start) -> None:
-    failing = start(service_env, FAKE_CRAWL="false")
-    wait_for(lambda: problems(sessions, "job:ice_crawl"), what="the failing crawl's problem")
-    assert failing.stop() == 0
+def test_a_restart_does_not_reopen_a_problem_already_alerted(real_crawl_env, sessions, start) -> None:
+    failing = start(real_crawl_env)
+    wait_for(lambda: problems(sessions, "ice:crawl"), timeout=60, what="the failing crawl's problem")
+    assert failing.stop(timeout=40) == 0
     with sessions.begin() as session:
-        session.execute(update(Problem).where(Problem.key == "job:ice_crawl").values(alerted_open=True))
-        count = session.scalar(select(Problem.count).where(Problem.key == "job:ice_crawl"))
+        session.execute(update(Problem).where(Problem.key == "ice:crawl").values(alerted_open=True))
+        count = session.scalar(select(Problem.count).where(Problem.key == "ice:crawl"))
 
-    again = start(service_env, FAKE_CRAWL="false")
-    wait_for(lambda: problems(sessions, "job:ice_crawl")[0].count > count, what="another failed crawl")
-    assert again.stop() == 0
+    again = start(real_crawl_env)
+    wait_for(lambda: problems(sessions, "ice:crawl")[0].count > count, timeout=60, what="another failed crawl")
+    assert again.stop(timeout=40) == 0
 
-    rows = problems(sessions, "job:ice_crawl")
+    rows = problems(sessions, "ice:crawl")
     assert len(rows) == 1, "the same problem continues across the restart"
     assert rows[0].alerted_open and rows[0].closed_at is None, "so maintainers are not told twice"
 
