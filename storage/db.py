@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -42,6 +43,7 @@ def alembic_config(database_url: str) -> Config:
 def upgrade(engine: Engine) -> None:
     """Apply every pending migration; safe to call at every start."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per plugin at every start is noise
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -1,0 +1,48 @@
+# The tracker's set-up commands. Each creates its own virtual environment on first use.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test demo once lint bench system-deps clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+## Debian packages some parts need: Tesseract (OCR of scanned MOAs), PostgreSQL (tests on a real server).
+system-deps:
+	@missing=""; \
+	command -v tesseract >/dev/null 2>&1 || missing="$$missing tesseract-ocr"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+## Run the service on the embedded defaults (SQLite in data/, messages in data/outbox/).
+run: $(VENV)/.installed system-deps
+	$(PY) scheduler.py run
+
+## Run the whole test suite (SQLite and a throwaway PostgreSQL on 127.0.0.1).
+test: $(VENV)/.installed system-deps
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+## Two real ICE publications served on 127.0.0.1, two cycles, the changes printed. Offline, under a minute.
+demo: $(VENV)/.installed
+	$(PY) -m service.demo
+
+once: $(VENV)/.installed
+	$(PY) scheduler.py once
+
+lint: $(VENV)/.installed
+	$(PY) -m ruff check .
+
+bench: $(VENV)/.installed
+	for script in benchmarks/bench_*.py; do $(PY) $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
