@@ -16,6 +16,8 @@ that holds wins; each pair is scored and pairs are taken best first, one-to-one)
 6. **Rename with evidence**: same state, model, signed date and county, core `ratio` ≥ 75.
 7. **State correction**: another state, same model and signed date, a name that passes
    rule 1, 3 or 4 (`Ellis County Sheriff's Office` TX → KS; `UTAHJ` is fixed by the parser).
+   Rules 5 and 6 between names of different kinds (`Board of Trustees` → `Police
+   Department`) are read as a holder change, flagged for review.
 8. **Holder change**: same state, model, signed date and county, and both names carry
    the county's own name (`Escambia County Sheriff's Office` → `Escambia County Board
    of County Commissioners`). Weak evidence: the change is flagged for review.
@@ -123,6 +125,7 @@ class Facts:
 
     state: str
     model: str
+    name: str
     key: str
     core: str
     roles: frozenset[str]
@@ -137,6 +140,7 @@ class Facts:
         return cls(
             state=fields["state"],
             model=fields["model"],
+            name=fields["agency"],
             key=key,
             core=core_of(key),
             roles=frozenset(key.split()) & ROLES,
@@ -191,10 +195,11 @@ def score(old: Facts, new: Facts) -> tuple[str, float, bool] | None:
         return "same_moa", 400 + ratio, False
     if name:
         return name, 300 + ratio, False
+    holder = old.roles != new.roles  # a sheriff's office became a board: same agreement, new holder
     if same_signed and (same_county or old.county is None or new.county is None) and _core_subset(old, new):
-        return "longer_name", 200 + ratio, False
+        return ("holder_change", 200 + ratio, True) if holder else ("longer_name", 200 + ratio, False)
     if same_signed and same_county and fuzz.ratio(old.core, new.core) >= EVIDENCE_RATIO:
-        return "rename", 150 + ratio, False
+        return ("holder_change", 150 + ratio, True) if holder else ("rename", 150 + ratio, False)
     if same_signed and same_county and old.county in old.key and old.county in new.key:
         return "holder_change", 50 + ratio, True
     return None
@@ -254,7 +259,8 @@ def match(old: Sequence[Facts], new: Sequence[Facts]) -> list[Match]:
 
 
 def _agreement(old: Facts, new: Facts) -> int:
-    return (old.signed == new.signed) * 2 + (old.county == new.county) + (old.moa == new.moa)
+    return (old.name == new.name) * 8 + (old.signed == new.signed) * 2 + (old.county == new.county) + (
+        old.moa == new.moa)
 
 
 def same_agency(a: Facts, b: Facts) -> bool:
