@@ -12,6 +12,7 @@ import hashlib
 import logging
 from dataclasses import dataclass
 
+from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,7 +23,7 @@ from storage.archive import archive_document, last_good_fetch, record_fetch
 from storage.db import connect
 from storage.diff import PublicationRef, make_event
 from storage.models import Agreement, CrawlRun, Document, Event, utcnow
-from storage.publications import Outcome, apply_publication
+from storage.publications import Outcome, apply_publication, settled_outcome
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,9 @@ class StorePipeline:
         if tracker is None:
             raise NotConfigured("no tracker settings")
         run_id = crawler.settings.getint("TRACKER_RUN_ID") or None
-        return cls(tracker, connect(tracker.database_url), crawler, run_id)
+        pipeline = cls(tracker, connect(tracker.database_url), crawler, run_id)
+        crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
+        return pipeline
 
     def open_spider(self, spider=None) -> None:
         if self.run_id is None:
@@ -79,7 +82,11 @@ class StorePipeline:
         with self.sessions.begin() as session:
             if item.not_modified:
                 record_fetch(session, url=item.url, status=304, headers=item.headers, run_id=self.run_id)
-                self.outcomes.append(Outcome(item.kind, "unchanged"))
+                known = last_good_fetch(session, item.url)
+                if known is not None:
+                    # Usually already applied (then "unchanged" without parsing); but a crawl stopped
+                    # before it applied its publication must not lose it to a 304 next time.
+                    self.queued.append(Queued(item, known.document_id))
                 return
             stored = archive_document(session, self.tracker.archive_dir, body=item.body, url=item.url,
                                       kind=item.kind if not item.error else "rejected", filename=item.filename,
@@ -135,13 +142,21 @@ class StorePipeline:
                               state=item.state, payload=payload))
             self.signals += 1
 
-    def close_spider(self, spider=None) -> None:
-        self.queued.sort(key=lambda q: q.item.kind != PARTICIPATING)
-        for queued in self.queued:
-            self.outcomes.append(self._apply(queued))
+    def spider_closed(self, spider, reason: str) -> None:
+        """Apply what was fetched, but only from a crawl that finished: a partial list would
+        count agreements as missing. Fetched documents stay archived and are applied next time."""
         failures = list(self.stats.get_value("tracker/failures") or [])
+        if reason == "finished":
+            self.queued.sort(key=lambda q: q.item.kind != PARTICIPATING)
+            for queued in self.queued:
+                self.outcomes.append(self._apply(queued))
+        else:
+            failures.append(f"crawl stopped before it finished ({reason}); nothing applied")
         failures += [f for f in self.failures if f not in failures]
         refused = [o for o in self.outcomes if o.status == "refused"]
+        local_errors = int(self.stats.get_value("local/errors") or 0)
+        if local_errors and not int(self.stats.get_value("local/items") or 0):
+            failures.append(f"{local_errors} errors and nothing read")
         if failures:
             status = "failed"
         elif refused:
@@ -164,6 +179,7 @@ class StorePipeline:
                     for o in self.outcomes
                 ],
                 "local_signals": self.signals,
+                "local": {k: v for k, v in self.stats.get_stats().items() if k.startswith("local/")},
                 "items": int(self.stats.get_value("item_scraped_count") or 0),
             }
         for outcome in self.outcomes:
@@ -174,6 +190,9 @@ class StorePipeline:
         item = queued.item
         with self.sessions.begin() as session:
             document = session.get(Document, queued.document_id)
+            settled = settled_outcome(session, item.kind, document)
+            if settled is not None:
+                return settled
             body = (self.tracker.archive_dir / document.path).read_bytes()
             parsed, error = None, None
             try:

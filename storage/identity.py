@@ -47,6 +47,7 @@ _ABBREVIATIONS = {
     "st": "saint",
     "ste": "sainte",
     "co": "county",
+    "parish": "county",  # Louisiana's counties; ICE writes both
     "cnty": "county",
     "cty": "county",
     "dept": "department",

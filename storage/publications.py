@@ -44,6 +44,25 @@ def last_good(session: Session, kind: str) -> Publication | None:
     ).first()
 
 
+def settled_outcome(session: Session, kind: str, document: Document) -> Outcome | None:
+    """The outcome of a document already judged: the current publication, or the last refused one.
+
+    Checked before parsing, so an unchanged publication costs no parse and a refused one is
+    not refused (and reported) again every hour while ICE keeps serving it.
+    """
+    latest = session.scalars(
+        select(Publication).where(Publication.kind == kind).order_by(Publication.id.desc()).limit(1)
+    ).first()
+    if latest is None or latest.document_id != document.id:
+        previous = last_good(session, kind)
+        if previous is not None and previous.document_id == document.id:
+            return Outcome(kind, "unchanged", rows=previous.row_count, publication_id=previous.id)
+        return None
+    if latest.status == "refused":
+        return Outcome(kind, "refused", latest.reason, latest.row_count, publication_id=latest.id)
+    return Outcome(kind, "unchanged", rows=latest.row_count, publication_id=latest.id)
+
+
 def refusal_reason(parsed: ParsedWorkbook, previous: Publication | None, max_drop: float) -> str | None:
     """Why a parsed workbook must not be trusted, or None. Pure, for tests and for the log."""
     rows = len(parsed.records)
