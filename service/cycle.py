@@ -15,6 +15,7 @@ from settings import TrackerSettings
 from storage.db import connect
 
 log = logging.getLogger(__name__)
+MOA_BUDGET = 600  # seconds of MOA reading (OCR included) per cycle; the rest waits for the next one
 
 
 def describe(result: CrawlResult) -> str:
@@ -26,6 +27,8 @@ def describe(result: CrawlResult) -> str:
         if publication.get("reason"):
             line += f": {publication['reason']}"
         parts.append(line)
+    if result.stats.get("local_signals"):
+        parts.append(f"{result.stats['local_signals']} new local signals")
     if result.status in ("failed", "refused") and result.error:
         parts.append(result.error.replace("\n", "; "))
     return " | ".join(parts)
@@ -38,12 +41,16 @@ def run_ice(config: TrackerSettings, stop: threading.Event | None = None) -> int
     result = run_spider(sessions, "ice_287g", "ice", timeout=config.crawl_timeout, stop=stop)
     _record_problem(sessions, result)
     print(describe(result), flush=True)
+    if config.fetch_moas and not (stop is not None and stop.is_set()):
+        from storage.moa_store import parse_new_moas
+
+        print(f"moa: {parse_new_moas(sessions, config.archive_dir, budget_seconds=MOA_BUDGET)}", flush=True)
     return 0 if result.status in ("ok", "unchanged") else 1
 
 
 def run_local(config: TrackerSettings, stop: threading.Event | None = None) -> int:
     """Crawl every local source; 0 ok, 1 when one failed."""
-    from scrapers.local_sources import local_spiders
+    from service.local import local_spiders, update_health
 
     sessions = connect(config.database_url)
     code = 0
@@ -54,6 +61,7 @@ def run_local(config: TrackerSettings, stop: threading.Event | None = None) -> i
         close_interrupted(sessions, source, dt.timedelta(seconds=config.crawl_timeout))
         result = run_spider(sessions, spider, source, timeout=config.crawl_timeout, stop=stop)
         _record_problem(sessions, result)
+        update_health(sessions, spider)
         print(describe(result), flush=True)
         code = code or (0 if result.status in ("ok", "unchanged") else 1)
     return code

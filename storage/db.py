@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session, sessionmaker
+# Alembic announces each of its plugins at INFO when first imported: noise at every start.
+logging.getLogger("alembic").setLevel(logging.WARNING)
+
+from alembic import command  # noqa: E402
+from alembic.config import Config  # noqa: E402
+from sqlalchemy import Engine, create_engine, event  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -43,7 +46,6 @@ def alembic_config(database_url: str) -> Config:
 def upgrade(engine: Engine) -> None:
     """Apply every pending migration; safe to call at every start."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # one line per plugin at every start is noise
     with engine.begin() as connection:
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

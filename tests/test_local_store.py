@@ -1,0 +1,68 @@
+"""Local signals through the real pipeline: stored once as `local_signal` events; sources' health."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+
+from service.local import local_spiders, update_health
+from storage.db import connect
+from storage.models import CrawlRun, Problem
+from tests.conftest import ROOT, run_cli
+from tests.local_helpers import FIXTURES, serve
+
+
+def crawl_local_page(env, url: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "local_page", "-a", f"url={url}",
+         "-a", "jurisdiction=Marion County, FL", "-s", "ROBOTSTXT_OBEY=False"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180,
+    )
+
+
+def local_events(env) -> list[dict]:
+    result = run_cli(env, "events", "--format", "jsonl", "--type", "local_signal")
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_local_page_signals_become_events_once(tracker_env):
+    with serve(FIXTURES / "site") as base:
+        first = crawl_local_page(tracker_env, f"{base}/agenda.html")
+        assert first.returncode == 0, first.stderr[-2000:]
+        events = local_events(tracker_env)
+        assert {e["state"] for e in events} == {"FL"}
+        assert {e["url"].rsplit("/", 1)[-1] for e in events} == {"agenda.html", "packet.pdf"}
+        assert all(e["snippet"] and e["matched"] and e["jurisdiction"] == "Marion County" for e in events)
+        again = crawl_local_page(tracker_env, f"{base}/agenda.html")
+        assert again.returncode == 0
+    assert local_events(tracker_env) == events  # the same page and packet are not signalled twice
+
+
+def test_local_spiders_cover_platforms_and_hand_written_ones():
+    names = local_spiders()
+    assert names[:3] == ["legistar", "civicplus", "local_page"]
+    assert "marion_sheriff" in names and "ice_287g" not in names
+
+
+def _run(sessions, spider: str, at: dt.datetime, items: int, status: str = "ok") -> None:
+    with sessions.begin() as session:
+        session.add(CrawlRun(source=f"local:{spider}", started_at=at, finished_at=at, status=status, stats={
+            "local": {"local/items/Sumter County": items, "local/errors/Sumter County": 0 if items else 1}}))
+
+
+def test_a_source_failing_three_runs_opens_one_problem_naming_its_maintainer(tmp_path):
+    sessions = connect(f"sqlite:///{tmp_path / 'h.db'}")
+    start = dt.datetime(2025, 6, 1)
+    for day in range(4):
+        _run(sessions, "civicplus", start + dt.timedelta(days=day), items=0, status="failed")
+        update_health(sessions, "civicplus")
+    with sessions() as session:
+        problems = session.query(Problem).all()
+    assert len(problems) == 1 and problems[0].closed_at is None
+    assert "Sumter County" in problems[0].message and "maintainer" in problems[0].message
+    _run(sessions, "civicplus", start + dt.timedelta(days=5), items=12)
+    update_health(sessions, "civicplus")
+    with sessions() as session:
+        assert session.query(Problem).one().closed_at is not None
