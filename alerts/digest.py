@@ -106,7 +106,8 @@ def _gather(session: Session, address: str, sub: EmailSubscription, now: dt.date
         .where(Event.seq > start, Event.seq <= upto, Event.type != "baseline")
         .order_by(Event.seq)
     ).all()
-    events = [summarize(seq, payload) for seq, kind, state, payload in rows if sub.wants(kind, state)]
+    events = [summarize(seq, payload) for seq, kind, state, payload in rows
+              if sub.wants(kind, state) and not payload.get("replayed")]
     return _Pending(address, sub, start, upto, events, mark)
 
 

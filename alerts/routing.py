@@ -52,11 +52,13 @@ def route_events(session: Session, routes: Iterable[Route], now: dt.datetime) ->
         if mark.last_event_seq >= newest:
             continue
         events = session.execute(
-            select(Event.seq, Event.type, Event.state)
+            select(Event.seq, Event.type, Event.state, Event.payload)
             .where(Event.seq > mark.last_event_seq, Event.seq <= newest, Event.type != "baseline")
             .order_by(Event.seq)
         ).all()
-        wanted = [seq for seq, kind, state in events if route.wants(kind, state)]
+        # Events a rebuild from the archive found in old history are records, not news.
+        wanted = [seq for seq, kind, state, payload in events
+                  if route.wants(kind, state) and not payload.get("replayed")]
         if wanted:
             existing = set(
                 session.scalars(

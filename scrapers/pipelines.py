@@ -18,12 +18,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from scrapers.items import LocalSignal, MoaDocument, WorkbookDocument
-from scrapers.parsers.ice_workbook import PARTICIPATING, WorkbookError, parse_workbook
+from scrapers.parsers.ice_workbook import PARTICIPATING
 from storage.archive import archive_document, last_good_fetch, record_fetch
 from storage.db import connect
 from storage.diff import PublicationRef, make_event
 from storage.models import Agreement, CrawlRun, Document, Event, utcnow
-from storage.publications import Outcome, apply_publication, settled_outcome
+from storage.publications import Outcome, apply_document
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,8 @@ class StorePipeline:
                 return
             stored = archive_document(session, self.tracker.archive_dir, body=item.body, url=item.url,
                                       kind=item.kind if not item.error else "rejected", filename=item.filename,
-                                      headers=item.headers, status=item.status, run_id=self.run_id)
+                                      headers=item.headers, status=item.status, run_id=self.run_id,
+                                      fetched_at=_parse_time(item.fetched_at))
             document_id = stored.document.id
         if item.error:
             self.failures.append(item.error)
@@ -189,21 +190,11 @@ class StorePipeline:
     def _apply(self, queued: Queued) -> Outcome:
         item = queued.item
         with self.sessions.begin() as session:
-            document = session.get(Document, queued.document_id)
-            settled = settled_outcome(session, item.kind, document)
-            if settled is not None:
-                return settled
-            body = (self.tracker.archive_dir / document.path).read_bytes()
-            parsed, error = None, None
-            try:
-                parsed = parse_workbook(body, item.kind, item.filename)
-            except WorkbookError as exc:
-                error = str(exc)
-            return apply_publication(
-                session, document=document, parsed=parsed, error=error, kind=item.kind, source_url=item.url,
-                filename=item.filename, run_id=self.run_id,
-                detected_at=_parse_time(item.fetched_at),
-                removal_confirmations=self.tracker.removal_confirmations, max_drop=self.tracker.max_drop_share,
+            return apply_document(
+                session, document=session.get(Document, queued.document_id), archive_dir=self.tracker.archive_dir,
+                kind=item.kind, source_url=item.url, filename=item.filename, run_id=self.run_id,
+                detected_at=_parse_time(item.fetched_at), removal_confirmations=self.tracker.removal_confirmations,
+                max_drop=self.tracker.max_drop_share,
             )
 
 

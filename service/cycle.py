@@ -111,3 +111,11 @@ def _record_problem(sessions, result: CrawlResult) -> None:
             open_problem(session, key, result.source, f"{result.source} crawl failed: {result.error}")
         elif result.status in ("ok", "unchanged"):
             close_problem(session, key)
+
+
+def reparse_archive(config: TrackerSettings) -> int:
+    """Rebuild the store from the raw archive (after a parser fix), without the network."""
+    from storage.rebuild import rebuild
+
+    print(rebuild(connect(config.database_url), config), flush=True)
+    return 0

@@ -7,6 +7,7 @@ fetch are rows in the database (`fetches`), never part of the file.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import tempfile
@@ -67,7 +68,7 @@ def suffix_for(filename: str, content_type: str | None) -> str:
 
 def archive_document(session: Session, archive_dir: Path, *, body: bytes, url: str, kind: str,
                      filename: str = "", headers: dict[str, str] | None = None, status: int = 200,
-                     run_id: int | None = None) -> Stored:
+                     run_id: int | None = None, fetched_at: dt.datetime | None = None) -> Stored:
     """Save the bytes (if new) and record this fetch of them."""
     headers = {k.lower(): v for k, v in (headers or {}).items()}
     content_type = headers.get("content-type")
@@ -79,12 +80,14 @@ def archive_document(session: Session, archive_dir: Path, *, body: bytes, url: s
                             first_url=url, filename=filename or None, first_fetched_at=utcnow())
         session.add(document)
         session.flush()
-    record_fetch(session, url=url, status=status, headers=headers, document=document, run_id=run_id)
+    record_fetch(session, url=url, status=status, headers=headers, document=document, run_id=run_id,
+                 fetched_at=fetched_at)
     return Stored(document, new)
 
 
 def record_fetch(session: Session, *, url: str, status: int, headers: dict[str, str],
-                 document: Document | None = None, run_id: int | None = None) -> Fetch:
+                 document: Document | None = None, run_id: int | None = None,
+                 fetched_at: dt.datetime | None = None) -> Fetch:
     headers = {k.lower(): v for k, v in headers.items()}
     fetch = Fetch(
         run_id=run_id,
@@ -94,7 +97,7 @@ def record_fetch(session: Session, *, url: str, status: int, headers: dict[str, 
         etag=headers.get("etag"),
         last_modified=headers.get("last-modified"),
         headers={k: v for k, v in headers.items() if k in KEPT_HEADERS},
-        fetched_at=utcnow(),
+        fetched_at=fetched_at or utcnow(),
     )
     session.add(fetch)
     session.flush()

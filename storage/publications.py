@@ -9,12 +9,20 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.problems import close_problem, open_problem
-from scrapers.parsers.ice_workbook import PARTICIPATING, PENDING, ParsedWorkbook, publication_stamp
+from scrapers.parsers.ice_workbook import (
+    PARTICIPATING,
+    PENDING,
+    ParsedWorkbook,
+    WorkbookError,
+    parse_workbook,
+    publication_stamp,
+)
 from storage.diff import Known, PublicationRef, diff_publication
 from storage.models import Agreement, AgreementVersion, Document, Event, Publication
 
@@ -91,8 +99,14 @@ def apply_publication(
     detected_at: dt.datetime,
     removal_confirmations: int = 2,
     max_drop: float = 0.10,
+    replay: dict[str, Event] | None = None,
 ) -> Outcome:
-    """Diff and apply (or refuse) one workbook the crawl fetched."""
+    """Diff and apply (or refuse) one workbook the crawl fetched.
+
+    `replay` is set when rebuilding from the archive: the events that already exist, by id.
+    An event found again keeps its row (and so its deliveries); one found for the first time
+    is marked `replayed`, so old history is recorded without being announced as news.
+    """
     kind = parsed.kind if parsed is not None else kind
     previous = last_good(session, kind)
     if previous is not None and previous.document_id == document.id:
@@ -181,6 +195,10 @@ def apply_publication(
 
     agreement_ids = {uid: a.id for uid, a in rows.items()}
     for payload in result.events:
+        if replay is not None:
+            if _replayed(replay, payload, publication.id, agreement_ids.get(payload["agreement_uid"])):
+                continue
+            payload["replayed"] = True
         session.add(Event(
             id=payload["id"], type=payload["type"], detected_at=detected_at, run_id=run_id,
             publication_id=publication.id, agreement_id=agreement_ids.get(payload["agreement_uid"]),
@@ -189,6 +207,34 @@ def apply_publication(
     session.flush()
     return Outcome(kind, publication.status, rows=publication.row_count, events=len(result.events),
                    publication_id=publication.id, warnings=parsed.warnings + result.warnings)  # type: ignore[union-attr]
+
+
+def _replayed(replay: dict[str, Event], payload: dict, publication_id: int, agreement_id: int | None) -> bool:
+    event = replay.pop(payload["id"], None)
+    if event is None:
+        return False
+    event.publication_id, event.agreement_id = publication_id, agreement_id
+    return True
+
+
+def apply_document(session: Session, *, document: Document, archive_dir: Path, kind: str, source_url: str,
+                   filename: str, run_id: int | None, detected_at: dt.datetime, removal_confirmations: int,
+                   max_drop: float, replay: dict[str, Event] | None = None) -> Outcome:
+    """Parse an archived workbook and apply it: the one path for crawls and for rebuilds."""
+    settled = settled_outcome(session, kind, document)
+    if settled is not None:
+        return settled
+    body = (archive_dir / document.path).read_bytes()
+    parsed, error = None, None
+    try:
+        parsed = parse_workbook(body, kind, filename)
+    except WorkbookError as exc:
+        error = str(exc)
+    return apply_publication(
+        session, document=document, parsed=parsed, error=error, kind=kind, source_url=source_url,
+        filename=filename, run_id=run_id, detected_at=detected_at,
+        removal_confirmations=removal_confirmations, max_drop=max_drop, replay=replay,
+    )
 
 
 def _stamp(moment: dt.datetime) -> str:

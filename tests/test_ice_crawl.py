@@ -129,3 +129,17 @@ def test_raw_documents_are_archived_unedited_with_their_fetch(mirror, tracker_en
         names = db.execute("select filename from documents order by id").fetchall()
     assert all(status == 200 and etag for _, status, etag in fetches)
     assert ("pendingAgencies.xlsx",) in names  # from Content-Disposition, not the URL
+
+
+def test_reparse_rebuilds_the_same_history_from_the_archive_without_the_network(mirror, tracker_env):
+    publish(mirror, sheet(FIRST), sheet(PENDING_FIRST))
+    assert once(tracker_env).returncode == 0
+    publish(mirror, sheet(SECOND), sheet(PENDING_SECOND), participating_name="participatingAgencies05192025am.xlsx")
+    assert once(tracker_env).returncode == 0
+    rows, events = _store_snapshot(tracker_env)
+    mirror.close()  # no network from here on
+
+    result = run_cli(tracker_env, "reparse")
+    assert result.returncode == 0, result.stderr
+    assert "0 new" in result.stdout and "0 no longer found" in result.stdout
+    assert _store_snapshot(tracker_env) == (rows, events)
