@@ -18,15 +18,17 @@ match, leftover and duplicate means for a reader:
 
 from __future__ import annotations
 
+import gc
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from storage.identity import Facts, match, same_agency
+from storage.identity import Facts, LazyFacts, NameIndex, match
 
 PARTICIPATING = "participating"
 PENDING = "pending"
 COMPARED = ("state", "agency", "agency_type", "county", "signed", "signed_raw")
+WATCHED = (*COMPARED, "moa_url", "addendum_url")
 RECORD_FIELDS = ("state", "agency", "agency_type", "county", "model", "signed", "signed_raw", "moa_url",
                  "addendum_url")
 RULE_NOTES = {
@@ -131,8 +133,20 @@ def diff_publication(
     participating list (for `was_pending`), participating ones when diffing pending
     (for `reason: signed`).
     """
+    # Hundreds of thousands of small, long-lived objects: the cyclic collector would rescan
+    # them again and again (half the time at 100,000 agreements) and find nothing to free.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _diff(known, records, pub, removal_confirmations, other_list)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _diff(known: Sequence[Known], records: Sequence[dict], pub: PublicationRef, removal_confirmations: int,
+          other_list: Sequence[Known]) -> Diff:
     result = Diff()
-    records = [{k: r.get(k) for k in RECORD_FIELDS} for r in records]
     if not any(k.status in ("active", "removed") for k in known):
         for fields in records:
             uid = new_uid(pub, fields)
@@ -141,42 +155,38 @@ def diff_publication(
         return result
 
     active = [k for k in known if k.status == "active"]
-    old_facts = [Facts.of(k.fields) for k in active]
-    new_facts = [Facts.of(r) for r in records]
+    old_facts = LazyFacts([k.fields for k in active])
+    new_facts = LazyFacts(records)
     matches = match(old_facts, new_facts)
-    matched_old = {m.old for m in matches}
     matched_new = {m.new for m in matches}
 
     for m in matches:
         _matched(result, active[m.old], records[m.new], pub, m.rule, m.review)
 
-    _merge_or_count_missing(result, active, old_facts, matched_old, records, new_facts, matches, pub,
-                            removal_confirmations, other_list)
+    _merge_or_count_missing(result, active, old_facts, records, matches, pub, removal_confirmations, other_list)
 
     removed = {_key(k.fields): k for k in known if k.status == "removed"}
-    other_by_state = _by_state(Facts.of(k.fields) for k in other_list)
-    kept_new = _by_group((new_facts[j], j) for j in sorted(matched_new))
+    others = LazyFacts([k.fields for k in other_list])
+    other_names = _index(others, range(len(others)), by_model=False)
+    kept_new = _index(new_facts, sorted(matched_new), by_model=True)
     for j, fields in enumerate(records):
         if j in matched_new:
             continue
-        group = kept_new.setdefault((new_facts[j].state, new_facts[j].model), [])
-        twin = next((i for i in group if same_agency(new_facts[i], new_facts[j])), None)
+        twin = kept_new.find(new_facts[j])
         if twin is not None:
             result.warnings.append(
                 f"{fields['agency']} ({fields['state']} {fields['model']}) repeats {records[twin]['agency']}: "
                 "treated as a duplicate row"
             )
             continue
-        group.append(j)
+        kept_new.add(j)
         back = removed.get(_key(fields))
         if back is not None:
             result.upserts.append(Upsert(back.uid, fields, new=False, was_pending=back.was_pending, reinstated=True))
             result.events.append(make_event(_added(pub), back.uid, fields, pub, note="listed again after removal",
                                             was_pending=back.was_pending))
             continue
-        was_pending = pub.kind == PARTICIPATING and any(
-            same_agency(facts, new_facts[j]) for facts in other_by_state.get(new_facts[j].state, ())
-        )
+        was_pending = pub.kind == PARTICIPATING and other_names.find(new_facts[j]) is not None
         uid = new_uid(pub, fields)
         result.upserts.append(Upsert(uid, fields, new=True, was_pending=was_pending))
         result.events.append(make_event(_added(pub), uid, fields, pub, was_pending=was_pending))
@@ -196,7 +206,10 @@ def _matched(result: Diff, old: Known, fields: dict, pub: PublicationRef, rule: 
     result.upserts.append(Upsert(old.uid, fields, new=False, was_pending=old.was_pending))
     if pub.kind != PARTICIPATING:
         return
-    before = {k: old.fields.get(k) for k in COMPARED if _differs(old.fields.get(k), fields.get(k))}
+    was = old.fields
+    if [was.get(k) for k in WATCHED] == [fields.get(k) for k in WATCHED]:
+        return  # the common case: nothing about this agreement changed
+    before = {k: was.get(k) for k in COMPARED if _differs(was.get(k), fields.get(k))}
     if before:
         after = {k: fields.get(k) for k in before}
         result.events.append(make_event(
@@ -213,36 +226,29 @@ def _matched(result: Diff, old: Known, fields: dict, pub: PublicationRef, rule: 
             ))
 
 
-def _by_group(items: Iterable[tuple[Facts, int]]) -> dict[tuple[str, str], list[int]]:
-    groups: dict[tuple[str, str], list[int]] = {}
-    for facts, index in items:
-        groups.setdefault((facts.state, facts.model), []).append(index)
-    return groups
-
-
-def _by_state(facts: Iterable[Facts]) -> dict[str, list[Facts]]:
-    groups: dict[str, list[Facts]] = {}
-    for item in facts:
-        groups.setdefault(item.state, []).append(item)
-    return groups
+def _index(facts: LazyFacts, members: Iterable[int], by_model: bool) -> NameIndex:
+    index = NameIndex(facts, by_model=by_model)
+    for number in members:
+        index.add(number)
+    return index
 
 
 def _differs(a: object, b: object) -> bool:
     return (a or None) != (b or None)
 
 
-def _merge_or_count_missing(result: Diff, active: Sequence[Known], old_facts: Sequence[Facts],
-                            matched_old: set[int], records: Sequence[dict], new_facts: Sequence[Facts],
+def _merge_or_count_missing(result: Diff, active: Sequence[Known], old_facts: LazyFacts, records: Sequence[dict],
                             matches: Iterable, pub: PublicationRef, confirmations: int,
                             other_list: Sequence[Known]) -> None:
     survivor = {m.old: m.new for m in matches}
-    survivors = _by_group((old_facts[i], i) for i in survivor)
-    other_by_state = _by_state(Facts.of(k.fields) for k in other_list if k.status == "active")
+    survivors = _index(old_facts, survivor, by_model=True)
+    current = [k for k in other_list if k.status == "active"]
+    others = LazyFacts([k.fields for k in current])
+    other_names = _index(others, range(len(others)), by_model=False)
     for i, old in enumerate(active):
-        if i in matched_old:
+        if i in survivor:
             continue
-        group = survivors.get((old_facts[i].state, old_facts[i].model), ())
-        into = next((s for s in group if same_agency(old_facts[s], old_facts[i])), None)
+        into = survivors.find(old_facts[i])
         if into is not None and pub.kind == PARTICIPATING:
             kept = records[survivor[into]]
             result.merged.append((old.uid, active[into].uid))
@@ -258,9 +264,7 @@ def _merge_or_count_missing(result: Diff, active: Sequence[Known], old_facts: Se
             continue
         count = old.missing_count + 1
         since = old.missing_since or pub.detected_at
-        signed = pub.kind == PENDING and any(
-            same_agency(f, old_facts[i]) for f in other_by_state.get(old_facts[i].state, ())
-        )
+        signed = pub.kind == PENDING and other_names.find(old_facts[i]) is not None
         if signed or count >= confirmations:
             result.removed.append(old.uid)
             kind = "agreement_removed" if pub.kind == PARTICIPATING else "pending_removed"
