@@ -143,3 +143,14 @@ def test_reparse_rebuilds_the_same_history_from_the_archive_without_the_network(
     assert result.returncode == 0, result.stderr
     assert "0 new" in result.stdout and "0 no longer found" in result.stdout
     assert _store_snapshot(tracker_env) == (rows, events)
+
+
+def test_requests_name_the_tracker_and_robots_txt_is_obeyed(mirror, tracker_env):
+    mirror.set("/robots.txt", "User-agent: *\nDisallow: /doclib/\n", "text/plain")
+    publish(mirror, sheet(FIRST))
+    result = once(tracker_env)
+    assert result.returncode == 1
+    assert "robots.txt" in result.stdout
+    assert mirror.requests_for("/doclib/about/offices/ero/287g/participatingAgencies06062025am.xlsx") == []
+    page = mirror.requests_for("/identify-and-arrest/287g")[0]
+    assert page.headers["user-agent"].startswith("287g-tracker/")

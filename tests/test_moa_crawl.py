@@ -1,0 +1,51 @@
+"""MOA PDFs in the cycle: fetched once from ICE's host, read, and named in the alert."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+
+import pytest
+
+from tests.conftest import FIXTURES, publish, run_cli
+from tests.workbooks import row, workbook
+
+TERRELL = (FIXTURES / "moa" / "TerrellCoTX_WSO_MOA_04.16.2025.pdf").read_bytes()
+
+
+def terrell(moa_link=None, moa="link pending"):
+    return row(state="TEXAS", agency="Terrell County Sheriff's Office", kind="County", county="Terrell County",
+               model="Warrant Service Officer", moa=moa, moa_link=moa_link)
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="Tesseract (Debian tesseract-ocr) is not installed")
+def test_new_moa_is_fetched_read_and_its_signers_named_in_the_event(mirror, tracker_env, tmp_path):
+    env = dict(tracker_env, FETCH_MOAS="true")
+    others = [row(agency=f"Agency {i} Police Department") for i in range(20)]
+    publish(mirror, workbook([terrell(), *others]))
+    assert run_cli(env, "once", "--only", "ice").returncode == 0
+
+    pdf = mirror.set("/doclib/287gMOA/TerrellCoTX_WSO_MOA_04.16.2025.pdf", TERRELL, "application/pdf")
+    outside = "https://files.example.org/287gMOA/Agency0.pdf"
+    publish(mirror, workbook([terrell(pdf, "link"), row(agency="Agency 0 Police Department", moa="link",
+                                                           moa_link=outside), *others[1:]]),
+            participating_name="participatingAgencies06092025am.xlsx")
+    second = run_cli(env, "once", "--only", "ice")
+    assert second.returncode == 0, second.stdout + second.stderr[-2000:]
+    assert "1 MOA documents read" in second.stdout
+
+    published = [json.loads(line) for line in
+                 run_cli(env, "events", "--format", "jsonl", "--type", "moa_published").stdout.splitlines()]
+    event = next(e for e in published if e["agency"] == "Terrell County Sheriff's Office")
+    assert event["moa_url"] == pdf
+    assert event["ice_signer"]["name"] == "Todd M. Lyons"
+    assert event["lea_signer"]["name"] == "Thaddeus C. Cleveland"
+    assert len(mirror.requests_for("/doclib/287gMOA/TerrellCoTX_WSO_MOA_04.16.2025.pdf")) == 1
+    with sqlite3.connect(tmp_path / "tracker.db") as db:
+        assert db.execute("select count(*) from documents where kind = 'moa'").fetchone()[0] == 1
+        assert db.execute("select count(*) from fetches where url like '%example.org%'").fetchone()[0] == 0
+
+    mirror.hits.clear()
+    assert run_cli(env, "once", "--only", "ice").returncode == 0
+    assert mirror.requests_for("/doclib/287gMOA/TerrellCoTX_WSO_MOA_04.16.2025.pdf") == []  # fetched this week
