@@ -49,29 +49,18 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
     return value
 
 
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
+def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float | None = None,
+            what: str = "a number") -> float:
     raw = env.get(name, "").strip()
     if not raw:
         return default
     try:
         value = float(raw)
     except ValueError:
-        raise SettingsError(f"{name}={raw!r}: expected a number") from None
-    if not 0 <= value <= 1:
-        raise SettingsError(f"{name}={raw!r}: expected a share between 0 and 1")
-    return value
-
-
-def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name}={raw!r}: expected a number of seconds") from None
-    if value < 0:
-        raise SettingsError(f"{name}={raw!r}: must not be negative")
+        raise SettingsError(f"{name}={raw!r}: expected {what}") from None
+    if value < low or (high is not None and value > high):
+        bounds = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
+        raise SettingsError(f"{name}={raw!r}: expected {what} {bounds}")
     return value
 
 
@@ -158,16 +147,23 @@ def load(env: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env"
         user_agent=text("USER_AGENT", d.user_agent),
         fetch_moas=_flag(values, "FETCH_MOAS", d.fetch_moas),
         removal_confirmations=_int(values, "REMOVAL_CONFIRMATIONS", d.removal_confirmations, minimum=1),
-        max_drop_share=_float(values, "MAX_DROP_SHARE", d.max_drop_share),
+        max_drop_share=_number(values, "MAX_DROP_SHARE", d.max_drop_share, 0, 1, "a share"),
         stale_after_days=_int(values, "STALE_AFTER_DAYS", d.stale_after_days, minimum=1),
         crawl_timeout=_int(values, "CRAWL_TIMEOUT", d.crawl_timeout, minimum=10),
-        crawl_delay=_seconds(values, "CRAWL_DELAY", d.crawl_delay),
+        crawl_delay=_number(values, "CRAWL_DELAY", d.crawl_delay, 0, what="a number of seconds"),
         extra={name: values[name].strip() for name in EXTRA if values.get(name, "").strip()},
     )
 
 
 # --- Scrapy's settings (this module is Scrapy's settings module, see scrapy.cfg) ---
-_tracker = load()
+# A bad value must not stop `scheduler.py` from printing a clean error, so it is kept here and
+# raised by the crawl's components (scrapers.pipelines) instead of at import.
+try:
+    _tracker = load()
+    TRACKER_SETTINGS_ERROR = None
+except SettingsError as _error:
+    _tracker = TrackerSettings()
+    TRACKER_SETTINGS_ERROR = str(_error)
 
 BOT_NAME = "tracker"
 SPIDER_MODULES = ["scrapers.spiders"]

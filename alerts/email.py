@@ -21,8 +21,8 @@ from typing import Any, TextIO
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from alerts.atomic_write import write_atomically
 from settings import TrackerSettings
+from storage.atomic_write import write_atomically
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 DEFAULT_TIMEOUT = 30

@@ -14,8 +14,8 @@ from xml.etree import ElementTree as ET
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts.atomic_write import write_atomically
 from alerts.event_text import plain_lines, state_name, summarize
+from storage.atomic_write import write_atomically
 from storage.models import Event
 
 ATOM = "http://www.w3.org/2005/Atom"

@@ -22,9 +22,9 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 
-from alerts.atomic_write import write_atomically
 from alerts.slack_blocks import SlackPart
 from settings import TrackerSettings
+from storage.atomic_write import write_atomically
 
 METADATA_EVENT = "tracker_alert_batch"
 DEFAULT_TIMEOUT = 30

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from scrapers.items import LocalSignal, MoaDocument, WorkbookDocument
 from scrapers.parsers.ice_workbook import PARTICIPATING
+from settings import SettingsError
 from storage.archive import archive_document, last_good_fetch, record_fetch
 from storage.db import connect
 from storage.diff import PublicationRef, make_event
@@ -52,6 +53,8 @@ class StorePipeline:
 
     @classmethod
     def from_crawler(cls, crawler):
+        if crawler.settings.get("TRACKER_SETTINGS_ERROR"):
+            raise SettingsError(crawler.settings["TRACKER_SETTINGS_ERROR"])
         tracker = crawler.settings.get("TRACKER_SETTINGS")
         if tracker is None:
             raise NotConfigured("no tracker settings")

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage.atomic_write import write_atomically
 from storage.models import Document, Fetch, utcnow
 
 KEPT_HEADERS = ("content-type", "content-length", "content-disposition", "etag", "last-modified", "date", "server")
@@ -38,17 +37,7 @@ def write_raw(archive_dir: Path, body: bytes, suffix: str = "") -> tuple[str, st
     relative = PurePosixPath(digest[:2]) / f"{digest}{suffix}"
     target = archive_dir / relative
     if not target.exists():
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(body)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temp, target)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
+        write_atomically(target, body)
     return digest, str(relative)
 
 
