@@ -1,0 +1,73 @@
+"""Real publications through `once` and `digest --send-now`: the right messages, once each."""
+
+from __future__ import annotations
+
+import json
+
+from tests.alert_servers import TOKEN
+from tests.conftest import publish, run_cli, sheet
+
+SUBSCRIPTIONS = """
+[[slack]]
+channel = "#fl-organizers"
+states = ["FL"]
+
+[[slack]]
+channel = "#ky-organizers"
+states = ["Kentucky"]
+events = ["agreement_added"]
+
+[[email]]
+to = ["desk@newsroom.example"]
+states = ["FL", "KY"]
+cadence = "daily"
+hour = 7
+timezone = "America/New_York"
+
+[[email]]
+to = ["border@newsroom.example"]
+states = ["AZ"]
+cadence = "daily"
+hour = 7
+timezone = "America/Phoenix"
+"""
+
+
+def text(message) -> str:
+    return message["text"] + json.dumps(message.get("blocks", []))
+
+
+def test_two_real_publications_alert_each_channel_and_subscriber_once(mirror, tracker_env, tmp_path,
+                                                                      slack_server, smtp_server):
+    (tmp_path / "subscriptions.toml").write_text(SUBSCRIPTIONS)
+    env = dict(tracker_env, SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=slack_server.url, SMTP_HOST="127.0.0.1",
+               SMTP_PORT=str(smtp_server.port), SMTP_STARTTLS="false", SLACK_TIMEOUT="5")
+
+    publish(mirror, sheet("20250519_024922_participating"), sheet("20250519_024922_pending"))
+    assert run_cli(env, "once", "--only", "ice").returncode == 0
+    assert run_cli(env, "once", "--only", "alerts").returncode == 0
+    assert slack_server.posts("#fl-organizers") == []  # the first import is a baseline, never alerted
+
+    publish(mirror, sheet("20250519_151802_participating"), sheet("20250519_151802_pending"),
+            participating_name="participatingAgencies05192025am.xlsx")
+    assert run_cli(env, "once", "--only", "ice").returncode == 0
+    alerts = run_cli(env, "once", "--only", "alerts")
+    assert alerts.returncode == 0, alerts.stderr[-2000:]
+    assert run_cli(env, "once", "--only", "alerts").returncode == 0  # a second run sends nothing more
+
+    [florida] = slack_server.posts("#fl-organizers")
+    for agency in ("Ft. Myers Police Department", "Sarasota Police Department", "Lake Clark Shores Police Department",
+                   "Riviera Beach Police Department"):
+        assert agency in text(florida)
+    assert "Union County" not in text(florida) and "Beauregard" not in text(florida)
+    [kentucky] = slack_server.posts("#ky-organizers")
+    assert "Union County Sheriff" in text(kentucky) and "Sarasota" not in text(kentucky)
+
+    for _ in range(2):
+        digest = run_cli(env, "digest", "--send-now")
+        assert digest.returncode == 0, digest.stderr[-2000:]
+    [mail] = smtp_server.to("desk@newsroom.example")
+    body = mail.get_body(preferencelist=("plain",)).get_content()
+    assert "Ft. Myers Police Department" in body and "Union County Sheriff" in body
+    assert mail["List-Unsubscribe"]
+    assert smtp_server.to("border@newsroom.example") == []  # nothing new in Arizona: no email
