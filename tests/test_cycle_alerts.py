@@ -71,3 +71,13 @@ def test_two_real_publications_alert_each_channel_and_subscriber_once(mirror, tr
     assert "Ft. Myers Police Department" in body and "Union County Sheriff" in body
     assert mail["List-Unsubscribe"]
     assert smtp_server.to("border@newsroom.example") == []  # nothing new in Arizona: no email
+
+
+def test_a_bad_subscriptions_file_is_refused_before_anything_runs(mirror, tracker_env, tmp_path):
+    (tmp_path / "subscriptions.toml").write_text('[[slack]]\nchannel = "#fl"\nstates = ["Floridaa"]\n')
+    publish(mirror, sheet("20250519_024922_participating"))
+    result = run_cli(tracker_env, "once")
+    assert result.returncode == 1
+    assert "subscriptions.toml:3" in result.stderr and "Floridaa" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert mirror.hits == []
