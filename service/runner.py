@@ -417,7 +417,10 @@ def lease_period() -> dt.timedelta:
 
 
 def run_service(config: TrackerSettings) -> int:
-    """Run until SIGTERM/SIGINT; 0 on a clean stop."""
+    """Run until SIGTERM/SIGINT; 0 on a clean stop. A bad subscriptions file stops it at start."""
+    from alerts.subscriptions import load as load_subscriptions
+
+    load_subscriptions(config.subscriptions_file)
     timezone = zone(config.timezone)
     for spec in job_specs(config):
         trigger_for(spec, timezone)

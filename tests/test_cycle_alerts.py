@@ -81,3 +81,10 @@ def test_a_bad_subscriptions_file_is_refused_before_anything_runs(mirror, tracke
     assert "subscriptions.toml:3" in result.stderr and "Floridaa" in result.stderr
     assert "Traceback" not in result.stderr
     assert mirror.hits == []
+
+
+def test_the_service_refuses_a_bad_subscriptions_file_at_start(tracker_env, tmp_path):
+    (tmp_path / "subscriptions.toml").write_text('[[email]]\nto = ["desk@newsroom.example"]\ncadence = "hourly"\n')
+    result = run_cli(tracker_env, "run", timeout=60)
+    assert result.returncode == 1
+    assert "subscriptions.toml:3" in result.stderr and "cadence" in result.stderr
