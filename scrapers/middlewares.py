@@ -7,8 +7,11 @@ recent: hundreds of PDFs need not be revalidated every hour.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
+from scrapy import Request
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -46,3 +49,31 @@ class ConditionalGetMiddleware:
         if fetch.last_modified:
             request.headers.setdefault(b"If-Modified-Since", fetch.last_modified.encode("latin-1"))
         return None
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retries, spaced out: 2, 4, 8… seconds (or the server's Retry-After), at most a minute.
+
+    A struggling government site gets room to recover instead of three requests in a row.
+    """
+
+    base_delay = 2.0
+    max_delay = 60.0
+
+    async def process_response(self, request, response):
+        retry = super().process_response(request, response)
+        if isinstance(retry, Request):
+            await asyncio.sleep(self._delay(request, response.headers.get(b"Retry-After")))
+        return retry
+
+    async def process_exception(self, request, exception):
+        retry = super().process_exception(request, exception)
+        if isinstance(retry, Request):
+            await asyncio.sleep(self._delay(request, None))
+        return retry
+
+    def _delay(self, request, retry_after: bytes | None) -> float:
+        if retry_after and retry_after.strip().isdigit():
+            return min(float(retry_after), self.max_delay)
+        attempt = request.meta.get("retry_times", 0)
+        return min(self.base_delay * 2**attempt, self.max_delay)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -28,11 +29,13 @@ class Hit:
     status: int
     sent_bytes: int
     headers: dict[str, str]
+    at: float = 0.0
 
 
 class Mirror:
     def __init__(self) -> None:
         self.routes: dict[str, Route] = {}
+        self.faults: dict[str, list[Route]] = {}
         self.hits: list[Hit] = []
         self.lock = threading.Lock()
         mirror = self
@@ -63,6 +66,14 @@ class Mirror:
             self.routes[path] = Route(data, content_type, **kwargs)
         return self.url(path)
 
+    def fail(self, path: str, status: int, times: int = 1, retry_after: int | None = None) -> None:
+        """Answer the next `times` requests for `path` with `status` (an outage), then serve normally."""
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
+        with self.lock:
+            self.faults.setdefault(path, []).extend(
+                Route(b"<html><body>Service Unavailable</body></html>", "text/html", status, dict(headers), False)
+                for _ in range(times))
+
     def page(self, links: list[tuple[str, str]], path: str = "/identify-and-arrest/287g") -> str:
         """An HTML page shaped like ICE's, linking the given (href, text) pairs."""
         items = "\n".join(f'<li><a href="{href}">{text}</a></li>' for href, text in links)
@@ -78,7 +89,8 @@ class Mirror:
     def _serve(self, handler: BaseHTTPRequestHandler) -> None:
         path = handler.path.split("?", 1)[0]
         with self.lock:
-            route = self.routes.get(path)
+            faults = self.faults.get(path)
+            route = faults.pop(0) if faults else self.routes.get(path)
         request_headers = {k.lower(): v for k, v in handler.headers.items()}
         if path == "/robots.txt" and route is None:
             route = Route(b"User-agent: *\nDisallow: /private/\n", "text/plain")
@@ -104,7 +116,7 @@ class Mirror:
         if body:
             handler.wfile.write(body)
         with self.lock:
-            self.hits.append(Hit("GET", path, status, len(body), request_headers))
+            self.hits.append(Hit("GET", path, status, len(body), request_headers, time.monotonic()))
 
     def close(self) -> None:
         self.server.shutdown()

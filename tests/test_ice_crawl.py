@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
 
@@ -154,3 +155,14 @@ def test_requests_name_the_tracker_and_robots_txt_is_obeyed(mirror, tracker_env)
     assert mirror.requests_for("/doclib/about/offices/ero/287g/participatingAgencies06062025am.xlsx") == []
     page = mirror.requests_for("/identify-and-arrest/287g")[0]
     assert page.headers["user-agent"].startswith("287g-tracker/")
+
+
+def test_a_brief_outage_is_retried_with_backoff(mirror, tracker_env):
+    publish(mirror, sheet(FIRST))
+    path = "/doclib/about/offices/ero/287g/participatingAgencies06062025am.xlsx"
+    mirror.fail(path, 503, times=2, retry_after=1)
+    result = once(tracker_env)
+    assert result.returncode == 0, result.stdout
+    hits = mirror.requests_for(path)
+    assert [h.status for h in hits] == [503, 503, 200]
+    assert all(b.at - a.at >= 0.9 for a, b in itertools.pairwise(hits))  # Retry-After: 1
