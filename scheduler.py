@@ -42,8 +42,8 @@ def _state(text: str) -> str:
     from scrapers.parsers.states import state_code
 
     code, problem = state_code(text)
-    if code is None or (problem and len(text) > 2 and "sounds alike" in problem):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a US state or territory")
+    if code is None or problem:  # a filter is not the place to guess
+        raise argparse.ArgumentTypeError(f"{text!r} is not a US state or territory (use a code like TX or a name)")
     return code
 
 

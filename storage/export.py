@@ -90,7 +90,7 @@ def write(rows: list[dict], fmt: str, output: Path | None) -> None:
     if fmt == "csv":
         writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: str(v).lower() if isinstance(v, bool) else v for k, v in row.items()} for row in rows)
     else:
         for row in rows:
             buffer.write(json.dumps(row, ensure_ascii=False) + "\n")
