@@ -49,3 +49,24 @@ def test_new_moa_is_fetched_read_and_its_signers_named_in_the_event(mirror, trac
     mirror.hits.clear()
     assert run_cli(env, "once", "--only", "ice").returncode == 0
     assert mirror.requests_for("/doclib/287gMOA/TerrellCoTX_WSO_MOA_04.16.2025.pdf") == []  # fetched this week
+
+
+def test_new_content_behind_the_same_moa_url_is_moa_changed(mirror, tracker_env, tmp_path):
+    env = dict(tracker_env, FETCH_MOAS="true")
+    path = "/doclib/287gMOA/TerrellCoTX_WSO_MOA_04.16.2025.pdf"
+    pdf = mirror.set(path, b"%PDF-1.4\n% first upload, unreadable on purpose\n%%EOF\n", "application/pdf")
+    others = [row(agency=f"Agency {i} Police Department") for i in range(20)]
+    publish(mirror, workbook([terrell(pdf, "link"), *others]))
+    assert run_cli(env, "once", "--only", "ice").returncode == 0
+
+    mirror.set(path, TERRELL, "application/pdf")
+    with sqlite3.connect(tmp_path / "tracker.db") as db:  # a week later, when MOAs are checked again
+        db.execute("update fetches set fetched_at = datetime(fetched_at, '-8 days') where url = ?", (pdf,))
+    publish(mirror, workbook([terrell(pdf, "link"), *others, row(agency="Agency 99 Police Department")]),
+            participating_name="participatingAgencies06092025am.xlsx")  # links are read from new publications
+    assert run_cli(env, "once", "--only", "ice").returncode == 0
+    changed = [json.loads(line) for line in
+               run_cli(env, "events", "--format", "jsonl", "--type", "moa_changed").stdout.splitlines()]
+    assert [(e["agency"], e["moa_url"]) for e in changed] == [("Terrell County Sheriff's Office", pdf)]
+    hits = mirror.requests_for(path)
+    assert [h.status for h in hits] == [200, 200] and "if-none-match" in hits[1].headers
