@@ -150,6 +150,9 @@ class StorePipeline:
         """Apply what was fetched, but only from a crawl that finished: a partial list would
         count agreements as missing. Fetched documents stay archived and are applied next time."""
         failures = list(self.stats.get_value("tracker/failures") or [])
+        failures += [f"spider exception {key.split('/', 1)[1]} ({count}×): see the crawl log"
+                     for key, count in self.stats.get_stats().items() if key.startswith("spider_exceptions/")
+                     and key != "spider_exceptions/count"]
         if reason == "finished":
             self.queued.sort(key=lambda q: q.item.kind != PARTICIPATING)
             for queued in self.queued:

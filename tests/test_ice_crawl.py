@@ -166,3 +166,10 @@ def test_a_brief_outage_is_retried_with_backoff(mirror, tracker_env):
     hits = mirror.requests_for(path)
     assert [h.status for h in hits] == [503, 503, 200]
     assert all(b.at - a.at >= 0.9 for a, b in itertools.pairwise(hits))  # Retry-After: 1
+
+
+def test_a_spider_exception_fails_the_crawl_loudly(mirror, tracker_env):
+    mirror.page([("http://[broken/participatingAgencies.xlsx", "Participating Agencies")])
+    result = once(tracker_env)
+    assert result.returncode == 1
+    assert "spider exception ValueError" in result.stdout
