@@ -62,7 +62,7 @@ class Known:
     was_pending: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class Upsert:
     uid: str
     fields: dict
@@ -160,15 +160,21 @@ def _diff(known: Sequence[Known], records: Sequence[dict], pub: PublicationRef, 
     matches = match(old_facts, new_facts)
     matched_new = {m.new for m in matches}
 
+    participating = pub.kind == PARTICIPATING
     for m in matches:
-        _matched(result, active[m.old], records[m.new], pub, m.rule, m.review)
+        old, fields = active[m.old], records[m.new]
+        result.upserts.append(Upsert(old.uid, fields, False, old.was_pending))
+        if participating and old.fields != fields and (
+                [old.fields.get(k) for k in WATCHED] != [fields.get(k) for k in WATCHED]):
+            _changed(result, old, fields, pub, m.rule, m.review)
 
-    _merge_or_count_missing(result, active, old_facts, records, matches, pub, removal_confirmations, other_list)
+    kept_new = NameIndex(new_facts, by_model=True)
+    kept_new.extend(sorted(matched_new))
+    _merge_or_count_missing(result, active, old_facts, records, matches, kept_new, pub, removal_confirmations,
+                            other_list)
 
     removed = {_key(k.fields): k for k in known if k.status == "removed"}
-    others = LazyFacts([k.fields for k in other_list])
-    other_names = _index(others, range(len(others)), by_model=False)
-    kept_new = _index(new_facts, sorted(matched_new), by_model=True)
+    other_names = _names_of(other_list)
     for j, fields in enumerate(records):
         if j in matched_new:
             continue
@@ -202,13 +208,9 @@ def _key(fields: dict) -> tuple[str, str, str]:
     return facts.state, facts.model, facts.key
 
 
-def _matched(result: Diff, old: Known, fields: dict, pub: PublicationRef, rule: str, review: bool) -> None:
-    result.upserts.append(Upsert(old.uid, fields, new=False, was_pending=old.was_pending))
-    if pub.kind != PARTICIPATING:
-        return
+def _changed(result: Diff, old: Known, fields: dict, pub: PublicationRef, rule: str, review: bool) -> None:
+    """Events for an agreement whose row differs from what the store knows."""
     was = old.fields
-    if [was.get(k) for k in WATCHED] == [fields.get(k) for k in WATCHED]:
-        return  # the common case: nothing about this agreement changed
     before = {k: was.get(k) for k in COMPARED if _differs(was.get(k), fields.get(k))}
     if before:
         after = {k: fields.get(k) for k in before}
@@ -226,10 +228,10 @@ def _matched(result: Diff, old: Known, fields: dict, pub: PublicationRef, rule: 
             ))
 
 
-def _index(facts: LazyFacts, members: Iterable[int], by_model: bool) -> NameIndex:
-    index = NameIndex(facts, by_model=by_model)
-    for number in members:
-        index.add(number)
+def _names_of(agreements: Sequence[Known]) -> NameIndex:
+    """The other list's names, by state, for was_pending and reason: signed."""
+    index = NameIndex(LazyFacts([k.fields for k in agreements]), by_model=False)
+    index.extend(range(len(agreements)))
     return index
 
 
@@ -238,19 +240,23 @@ def _differs(a: object, b: object) -> bool:
 
 
 def _merge_or_count_missing(result: Diff, active: Sequence[Known], old_facts: LazyFacts, records: Sequence[dict],
-                            matches: Iterable, pub: PublicationRef, confirmations: int,
+                            matches: Iterable, kept_new: NameIndex, pub: PublicationRef, confirmations: int,
                             other_list: Sequence[Known]) -> None:
-    survivor = {m.old: m.new for m in matches}
-    survivors = _index(old_facts, survivor, by_model=True)
-    current = [k for k in other_list if k.status == "active"]
-    others = LazyFacts([k.fields for k in current])
-    other_names = _index(others, range(len(others)), by_model=False)
+    """Each known agreement nobody matched: a dropped duplicate of one that stays, or missing.
+
+    A duplicate is found among the rows that matched (by their names in this publication),
+    then traced back to the agreement that row matched.
+    """
+    owner = {m.new: m.old for m in matches}
+    matched = set(owner.values())
+    other_names = _names_of([k for k in other_list if k.status == "active"])
     for i, old in enumerate(active):
-        if i in survivor:
+        if i in matched:
             continue
-        into = survivors.find(old_facts[i])
+        twin = kept_new.find(old_facts[i])
+        into = owner.get(twin) if twin is not None else None
         if into is not None and pub.kind == PARTICIPATING:
-            kept = records[survivor[into]]
+            kept = records[twin]
             result.merged.append((old.uid, active[into].uid))
             result.events.append(make_event(
                 "agreement_changed", active[into].uid, kept, pub,

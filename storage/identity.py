@@ -29,8 +29,7 @@ itself waits for REMOVAL_CONFIRMATIONS publications) beats a silent wrong merge.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from functools import cache
 from posixpath import basename
 from typing import NamedTuple
@@ -154,8 +153,7 @@ def _name_facts(name: str) -> tuple[str, str, frozenset[str]]:
     return key, core_of(key), frozenset(key.split()) & ROLES
 
 
-@dataclass(frozen=True)
-class Match:
+class Match(NamedTuple):
     old: int
     new: int
     rule: str
@@ -339,6 +337,18 @@ class NameIndex:
         done = self.processed.setdefault(group, [])
         done.extend(utils.default_process(name) for name in names[len(done):])
         return done
+
+    def extend(self, indices: Iterable[int]) -> None:
+        """`add` for many rows at once: one pass, no method call per row."""
+        rows, members, names, by_model = self.facts.rows, self.members, self.names, self.by_model
+        for index in indices:
+            row = rows[index]
+            group = (row["state"], row["model"]) if by_model else (row["state"],)
+            if group in members:
+                members[group].append(index)
+                names[group].append(row["agency"])
+            else:
+                members[group], names[group] = [index], [row["agency"]]
 
     def find(self, facts: Facts) -> int | None:
         group = (facts.state, facts.model) if self.by_model else (facts.state,)

@@ -140,7 +140,7 @@ def apply_publication(
     since = {p.id: _stamp(p.applied_at) for p in session.scalars(select(Publication).where(Publication.id.in_(firsts)))}
     result = diff_publication(
         [_known(a, since.get(a.missing_since_publication_id)) for a in rows.values()],
-        [r.as_dict() for r in parsed.records],  # type: ignore[union-attr]
+        [{f: _value(r.get(f)) for f in VERSIONED} for r in (p.as_dict() for p in parsed.records)],  # type: ignore[union-attr]
         ref,
         removal_confirmations=removal_confirmations,
         other_list=[_known(a) for a in others if a.status == "active" or _recent(a, detected_at)],
