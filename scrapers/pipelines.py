@@ -50,6 +50,7 @@ class StorePipeline:
         self.outcomes: list[Outcome] = []
         self.failures: list[str] = []
         self.signals = 0
+        self.source = ""
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -64,10 +65,10 @@ class StorePipeline:
         return pipeline
 
     def open_spider(self, spider=None) -> None:
+        self.source = source_name(spider or self.crawler.spider)
         if self.run_id is None:
             with self.sessions.begin() as session:
-                source = source_name(spider or self.crawler.spider)
-                run = CrawlRun(source=source, started_at=utcnow(), status="running", stats={})
+                run = CrawlRun(source=self.source, started_at=utcnow(), status="running", stats={})
                 session.add(run)
                 session.flush()
                 self.run_id = run.id
@@ -153,6 +154,9 @@ class StorePipeline:
         failures += [f"spider exception {key.split('/', 1)[1]} ({count}×): see the crawl log"
                      for key, count in self.stats.get_stats().items() if key.startswith("spider_exceptions/")
                      and key != "spider_exceptions/count"]
+        if reason == "finished" and self.source == "ice" and not failures and not any(
+                q.item.kind == PARTICIPATING for q in self.queued):
+            failures.append("the ICE page linked no participating list")
         if reason == "finished":
             self.queued.sort(key=lambda q: q.item.kind != PARTICIPATING)
             for queued in self.queued:

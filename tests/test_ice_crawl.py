@@ -173,3 +173,16 @@ def test_a_spider_exception_fails_the_crawl_loudly(mirror, tracker_env):
     result = once(tracker_env)
     assert result.returncode == 1
     assert "spider exception ValueError" in result.stdout
+
+
+def test_another_spreadsheet_on_the_page_is_ignored_but_a_missing_participating_list_fails(mirror, tracker_env):
+    publish(mirror, sheet(FIRST))
+    mirror.set("/doclib/forms/request.xlsx", workbook([row()]))
+    mirror.page([("/doclib/about/offices/ero/287g/participatingAgencies06062025am.xlsx", "Participating Agencies"),
+                 ("/doclib/forms/request.xlsx", "Request form")])
+    assert once(tracker_env).returncode == 0
+    assert len(export_rows(tracker_env)) == 571
+
+    publish(mirror, None, sheet(PENDING_FIRST))
+    result = once(tracker_env)
+    assert result.returncode == 1 and "linked no participating list" in result.stdout

@@ -126,18 +126,21 @@ class Ice287gSpider(scrapy.Spider):
         kind = link_kind(text, filename)
         headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
         document = WorkbookDocument(
-            url=response.url, kind=kind or PARTICIPATING, status=response.status, headers=headers,
+            url=response.url, kind=kind or "unknown", status=response.status, headers=headers,
             filename=filename, link_text=text, page_url=response.meta.get("page_url", ""),
             fetched_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         )
-        if response.status == 304:
+        if response.status == 304 and kind is not None:
             document.not_modified = True
             yield document
             return
         document.body = response.body
+        if kind is None:
+            # Another spreadsheet on the page (a new list, a form): noted, not guessed at.
+            self.crawler.stats.inc_value("tracker/unknown_workbooks")
+            self.logger.warning("ignoring %s (%r): neither the participating nor the pending list", filename, text)
+            return
         problem = workbook_problem(response.body, headers.get("Content-Type", ""))
-        if problem is None and kind is None:
-            problem = f"cannot tell whether {filename!r} ({text!r}) is the participating or the pending list"
         if problem:
             document.error = f"{response.url}: {problem}"
             self._fail(document.error)
