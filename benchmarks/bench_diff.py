@@ -7,6 +7,7 @@ The changed 1% mixes renames (typos), corrected dates, new agreements and droppe
 from __future__ import annotations
 
 import random
+import resource
 import statistics
 import sys
 import time
@@ -74,6 +75,8 @@ def main() -> None:
     print(f"diff {N:,} known against {len(new):,} rows (1% changed): median {statistics.median(times):.2f} s "
           f"over {len(times)} runs; peak traced memory of the diff {peak / 2**20:.0f} MB")
     print(f"  events: {counts}; missing (awaiting confirmation): {len(result.missing)}")
+    print(f"  peak resident memory of the whole process (both lists included): "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
 if __name__ == "__main__":
