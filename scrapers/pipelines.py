@@ -23,8 +23,8 @@ from settings import SettingsError
 from storage.archive import archive_document, last_good_fetch, record_fetch
 from storage.db import connect
 from storage.diff import PublicationRef, make_event
-from storage.models import Agreement, CrawlRun, Document, Event, utcnow
-from storage.publications import Outcome, apply_document
+from storage.models import ISO_Z, Agreement, CrawlRun, Document, Event, iso_z, utcnow
+from storage.publications import Outcome, agreement_fields, apply_document
 
 log = logging.getLogger(__name__)
 
@@ -117,12 +117,9 @@ class StorePipeline:
         column = Agreement.moa_url if item.kind == "moa" else Agreement.addendum_url
         now = utcnow()
         ref = PublicationRef(sha256=document.sha256, kind=PARTICIPATING, source_url=item.url,
-                             detected_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"), run_id=self.run_id)
+                             detected_at=iso_z(now), run_id=self.run_id)
         for agreement in session.scalars(select(Agreement).where(column == item.url, Agreement.status == "active")):
-            fields = {f: getattr(agreement, f) for f in ("state", "agency", "agency_type", "county", "model",
-                                                         "signed_raw", "moa_url", "addendum_url")}
-            fields["signed"] = agreement.signed.isoformat() if agreement.signed else None
-            payload = make_event("moa_changed", agreement.uid, fields, ref, document=item.kind,
+            payload = make_event("moa_changed", agreement.uid, agreement_fields(agreement), ref, document=item.kind,
                                  sha256=document.sha256)
             if session.scalars(select(Event.seq).where(Event.id == payload["id"])).first() is None:
                 session.add(Event(id=payload["id"], type="moa_changed", detected_at=now, run_id=self.run_id,
@@ -136,7 +133,7 @@ class StorePipeline:
             if session.scalars(select(Event.seq).where(Event.id == event_id)).first() is not None:
                 return
             payload = {
-                "id": event_id, "type": "local_signal", "detected_at": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "id": event_id, "type": "local_signal", "detected_at": iso_z(now),
                 "run_id": self.run_id, "state": item.state, "agency": item.jurisdiction, "agency_type": None,
                 "county": item.county or None, "model": None, "signed": None, "moa_url": None, "was_pending": False,
                 "source_url": item.url, "before": None, "after": None, "jurisdiction": item.jurisdiction,
@@ -211,4 +208,4 @@ class StorePipeline:
 def _parse_time(text: str) -> dt.datetime:
     if not text:
         return utcnow()
-    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.strptime(text, ISO_Z)

@@ -7,7 +7,6 @@ Everything lands in a fresh folder under data/demo; nothing is sent anywhere.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import shutil
 import subprocess
@@ -15,6 +14,8 @@ import sys
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from storage.models import iso_z, utcnow
 
 ROOT = Path(__file__).resolve().parent.parent
 SHEETS = ROOT / "tests" / "fixtures" / "ice" / "sheets"
@@ -72,7 +73,7 @@ def main() -> int:
     try:
         since = ""
         for number, (participating, pending) in enumerate(STEPS, start=1):
-            since = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+            since = iso_z(utcnow())
             print(f"\n== cycle {number}: ICE serves {participating.split('_', 2)[2]} and {pending.split('_', 2)[2]}",
                   flush=True)
             publish(site, participating, pending)

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from service.errors import UserError
 from settings import TrackerSettings
 from storage.db import connect
-from storage.models import Agreement, AgreementVersion
+from storage.models import Agreement, AgreementVersion, iso_z
 
 COLUMNS = ["id", "state", "agency", "agency_type", "county", "model", "signed", "signed_raw", "moa_url",
            "addendum_url", "status", "was_pending", "first_seen", "last_seen", "removed_at"]
@@ -25,7 +25,7 @@ COLUMNS = ["id", "state", "agency", "agency_type", "county", "model", "signed", 
 
 def _iso(value: object) -> object:
     if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%SZ")
+        return iso_z(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     return value

@@ -28,8 +28,17 @@ class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
 
 
+ISO_Z = "%Y-%m-%dT%H:%M:%SZ"
+
+
 def utcnow() -> dt.datetime:
+    """Now in UTC to the second, naive: the form every timestamp column holds."""
     return dt.datetime.now(dt.UTC).replace(microsecond=0, tzinfo=None)
+
+
+def iso_z(moment: dt.datetime) -> str:
+    """A stored (naive UTC) time as events and exports show it: `2025-06-17T23:32:04Z`."""
+    return moment.strftime(ISO_Z)
 
 
 class CrawlRun(Base):

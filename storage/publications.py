@@ -24,7 +24,7 @@ from scrapers.parsers.ice_workbook import (
     publication_stamp,
 )
 from storage.diff import Known, PublicationRef, diff_publication
-from storage.models import Agreement, AgreementVersion, Document, Event, Publication
+from storage.models import Agreement, AgreementVersion, Document, Event, Publication, iso_z
 
 GOOD = ("baseline", "applied")
 PENDING_MAX_DROP = 0.5  # the pending list shrinks by a fifth in a day when agencies sign
@@ -134,10 +134,10 @@ def apply_publication(
     others = session.scalars(select(Agreement).where(Agreement.list_kind == other_kind)).all()
     ref = PublicationRef(
         sha256=document.sha256, kind=kind, source_url=source_url, run_id=run_id, stamp=publication.stamp,
-        detected_at=_stamp(detected_at),
+        detected_at=iso_z(detected_at),
     )
     firsts = {a.missing_since_publication_id for a in rows.values() if a.missing_since_publication_id}
-    since = {p.id: _stamp(p.applied_at) for p in session.scalars(select(Publication).where(Publication.id.in_(firsts)))}
+    since = {p.id: iso_z(p.applied_at) for p in session.scalars(select(Publication).where(Publication.id.in_(firsts)))}
     result = diff_publication(
         [_known(a, since.get(a.missing_since_publication_id)) for a in rows.values()],
         [{f: _value(r.get(f)) for f in VERSIONED} for r in (p.as_dict() for p in parsed.records)],  # type: ignore[union-attr]
@@ -237,14 +237,15 @@ def apply_document(session: Session, *, document: Document, archive_dir: Path, k
     )
 
 
-def _stamp(moment: dt.datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+def agreement_fields(agreement: Agreement) -> dict:
+    """An agreement's current fields in the shape rows and events use (dates as ISO text)."""
+    return {f: _value(getattr(agreement, f)) for f in VERSIONED}
 
 
 def _known(agreement: Agreement, missing_since: str | None = None) -> Known:
     return Known(
         uid=agreement.uid,
-        fields={f: _value(getattr(agreement, f)) for f in VERSIONED},
+        fields=agreement_fields(agreement),
         status=agreement.status,
         missing_count=agreement.missing_count,
         missing_since=missing_since,
@@ -274,7 +275,7 @@ def _set_fields(agreement: Agreement, fields: dict) -> None:
 def _open_version(session: Session, agreement: Agreement, publication: Publication, at: dt.datetime) -> None:
     session.add(AgreementVersion(
         agreement_id=agreement.id, publication_id=publication.id, valid_from=at, valid_to=None,
-        fields={f: _value(getattr(agreement, f)) for f in VERSIONED},
+        fields=agreement_fields(agreement),
     ))
 
 

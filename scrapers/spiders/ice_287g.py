@@ -6,7 +6,6 @@ A body that is not a real workbook is a failed fetch, never an empty list.
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 import re
 import zipfile
@@ -17,6 +16,7 @@ from scrapy.http import Response
 
 from scrapers.items import MoaDocument, WorkbookDocument
 from scrapers.parsers.ice_workbook import PARTICIPATING, PENDING, WorkbookError, parse_workbook
+from storage.models import iso_z, utcnow
 
 WORKBOOK_LINK = re.compile(r"(\.xlsx?(\?|$)|/file-download/download/public/\d+)", re.I)
 OFFICIAL_HOSTS = ("ice.gov", "dhs.gov")
@@ -128,7 +128,7 @@ class Ice287gSpider(scrapy.Spider):
         document = WorkbookDocument(
             url=response.url, kind=kind or "unknown", status=response.status, headers=headers,
             filename=filename, link_text=text, page_url=response.meta.get("page_url", ""),
-            fetched_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            fetched_at=iso_z(utcnow()),
         )
         if response.status == 304 and kind is not None:
             document.not_modified = True
@@ -173,7 +173,7 @@ class Ice287gSpider(scrapy.Spider):
         yield MoaDocument(
             url=response.url, kind=response.meta["moa_kind"], body=b"" if response.status == 304 else response.body,
             status=response.status, headers=headers, not_modified=response.status == 304,
-            fetched_at=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            fetched_at=iso_z(utcnow()),
         )
 
     def _fail(self, message: str) -> None:
