@@ -29,8 +29,6 @@ PARTICIPATING = "participating"
 PENDING = "pending"
 COMPARED = ("state", "agency", "agency_type", "county", "signed", "signed_raw")
 WATCHED = (*COMPARED, "moa_url", "addendum_url")
-RECORD_FIELDS = ("state", "agency", "agency_type", "county", "model", "signed", "signed_raw", "moa_url",
-                 "addendum_url")
 RULE_NOTES = {
     "holder_change": "matched on county, model and signed date only: the agreement seems to have a new holder; "
                      "flagged for review",
