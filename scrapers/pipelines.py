@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from scrapers.items import LocalSignal, MoaDocument, WorkbookDocument
 from scrapers.parsers.ice_workbook import PARTICIPATING
 from settings import SettingsError
-from storage.archive import archive_document, last_good_fetch, record_fetch
+from storage.archive import REJECTED, archive_document, last_good_fetch, record_fetch
 from storage.db import connect
 from storage.diff import PublicationRef, make_event
 from storage.models import ISO_Z, Agreement, CrawlRun, Document, Event, iso_z, utcnow
@@ -93,7 +93,7 @@ class StorePipeline:
                     self.queued.append(Queued(item, known.document_id))
                 return
             stored = archive_document(session, self.tracker.archive_dir, body=item.body, url=item.url,
-                                      kind=item.kind if not item.error else "rejected", filename=item.filename,
+                                      kind=item.kind if not item.error else REJECTED, filename=item.filename,
                                       headers=item.headers, status=item.status, run_id=self.run_id,
                                       fetched_at=_parse_time(item.fetched_at))
             document_id = stored.document.id

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from storage.atomic_write import write_atomically
 from storage.models import Document, Fetch, utcnow
 
+REJECTED = "rejected"  # kept for the record, never a basis for a conditional request
 KEPT_HEADERS = ("content-type", "content-length", "content-disposition", "etag", "last-modified", "date", "server")
 
 
@@ -94,7 +95,8 @@ def record_fetch(session: Session, *, url: str, status: int, headers: dict[str, 
 
 
 def last_good_fetch(session: Session, url: str) -> Fetch | None:
-    """The newest fetch of `url` that produced a document: its validators drive conditional GETs."""
+    """The newest fetch of `url` that produced a usable document: its validators drive conditional GETs."""
     return session.scalars(
-        select(Fetch).where(Fetch.url == url, Fetch.document_id.is_not(None)).order_by(Fetch.id.desc()).limit(1)
+        select(Fetch).join(Document, Document.id == Fetch.document_id)
+        .where(Fetch.url == url, Document.kind != REJECTED).order_by(Fetch.id.desc()).limit(1)
     ).first()

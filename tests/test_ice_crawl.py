@@ -186,3 +186,12 @@ def test_another_spreadsheet_on_the_page_is_ignored_but_a_missing_participating_
     publish(mirror, None, sheet(PENDING_FIRST))
     result = once(tracker_env)
     assert result.returncode == 1 and "linked no participating list" in result.stdout
+
+
+def test_an_error_page_served_again_is_fetched_again_not_taken_as_unchanged(mirror, tracker_env):
+    publish(mirror, b"<!DOCTYPE html><html><body>Maintenance</body></html>")
+    for _ in range(2):
+        result = once(tracker_env)
+        assert result.returncode == 1 and "HTML page" in result.stdout
+    hits = mirror.requests_for("/doclib/about/offices/ero/287g/participatingAgencies06062025am.xlsx")
+    assert [h.status for h in hits] == [200, 200]
