@@ -54,3 +54,4 @@ class LocalSignal:
     source: str = ""
     content_sha256: str = ""
     spider: str = ""
+    document_url: str | None = None  # the packet PDF or attachment the item is in, when not `url`

@@ -1,7 +1,9 @@
 """The registry of local governments we watch: one CSV row per commission, council or sheriff.
 
 The CSV is the maintainers' interface (adding a county is a one-line change reviewed like code),
-so this module only reads and checks it; spiders pick their rows by platform.
+so this module only reads and checks it; spiders pick their rows by platform. A county FIPS code
+must name a real county: it is checked against the Census Bureau's county list (2020) that the
+addfips package ships, and against the county the row's name carries, if any.
 """
 
 from __future__ import annotations
@@ -10,13 +12,20 @@ import csv
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import us
+from cssselect import SelectorError
+from lxml.etree import XPathError
+from parsel import Selector
 
 REGISTRY = Path(__file__).with_name("jurisdictions.csv")
-COLUMNS = ("name", "state", "county_fips", "kind", "platform", "url_or_client", "maintainer", "checked")
+REQUIRED = ("name", "state", "county_fips", "kind", "platform", "url_or_client", "maintainer", "checked")
+COLUMNS = (*REQUIRED, "selector", "date_selector")
+SELECTOR_PLATFORMS = frozenset({"local_page", "custom"})
 KINDS = frozenset({"commission", "council", "sheriff"})
 PLATFORMS = frozenset({"legistar", "civicplus", "local_page", "custom"})
 _CLIENT = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -37,16 +46,22 @@ class Jurisdiction:
     url_or_client: str
     maintainer: str
     checked: bool
+    selector: str = ""
+    date_selector: str = ""
 
     @property
     def county(self) -> str:
-        """The county named in the row ("Marion County Sheriff's Office" → "Marion County")."""
-        found = _COUNTY.match(self.name)
-        return found.group(1) if found else ""
+        return county_of(self.name)
 
     @property
     def label(self) -> str:
         return f"{self.name}, {self.state}"
+
+
+def county_of(name: str) -> str:
+    """The county a name carries ("Marion County Sheriff's Office" → "Marion County"), or ""."""
+    found = _COUNTY.match(name.strip())
+    return found.group(1) if found else ""
 
 
 def split_jurisdiction(text: str) -> tuple[str, str]:
@@ -57,6 +72,23 @@ def split_jurisdiction(text: str) -> tuple[str, str]:
         if state is not None:
             return name.strip(), state.abbr
     return text.strip(), ""
+
+
+@cache
+def counties() -> dict[str, str]:
+    """County FIPS code → name ("12083" → "Marion County"), from the Census Bureau's 2020 list."""
+    with files("addfips").joinpath("data", "counties_2020.csv").open(encoding="utf-8") as handle:
+        return {row["statefp"] + row["countyfp"]: row["name"] for row in csv.DictReader(handle)}
+
+
+def selector_problem(selector: str) -> str | None:
+    """Why a CSS or XPath selector cannot be used, or None; checked before any page is fetched."""
+    try:
+        probe = Selector(text="<html><body></body></html>")
+        probe.xpath(selector) if selector.startswith(("/", "(", "./")) else probe.css(selector)
+    except (SelectorError, XPathError, ValueError) as exc:
+        return str(exc).splitlines()[0] or type(exc).__name__
+    return None
 
 
 def problems(row: dict[str, str]) -> list[str]:
@@ -70,6 +102,12 @@ def problems(row: dict[str, str]) -> list[str]:
         found.append(f"county_fips {fips!r} is not five digits")
     elif state is not None and state.fips != fips[:2]:
         found.append(f"county_fips {fips} does not start with {row.get('state')}'s code {state.fips}")
+    elif fips not in counties():
+        found.append(f"county_fips {fips} is not a county of {row.get('state')} in the Census Bureau's list")
+    else:
+        named = county_of(row.get("name", ""))
+        if named and not named.lower().endswith(counties()[fips].lower()):
+            found.append(f"county_fips {fips} is {counties()[fips]}, but the name says {named}")
     if row.get("kind") not in KINDS:
         found.append(f"kind {row.get('kind')!r} is not one of {sorted(KINDS)}")
     platform = row.get("platform")
@@ -85,6 +123,16 @@ def problems(row: dict[str, str]) -> list[str]:
         found.append("maintainer is empty")
     if row.get("checked") not in {"yes", "no"}:
         found.append(f"checked {row.get('checked')!r} is not yes or no")
+    for column in ("selector", "date_selector"):
+        value = (row.get(column) or "").strip()
+        if not value:
+            continue
+        if platform not in SELECTOR_PLATFORMS:
+            found.append(f"{column} only applies to platforms {sorted(SELECTOR_PLATFORMS)}")
+        elif (why := selector_problem(value)) is not None:
+            found.append(f"{column} {value!r} is not valid CSS or XPath: {why}")
+    if (row.get("date_selector") or "").strip() and not (row.get("selector") or "").strip():
+        found.append("date_selector needs a selector: it is looked up inside each selected item")
     return found
 
 
@@ -95,7 +143,7 @@ def _well_formed_url(url: str) -> bool:
 
 def parse(lines: Iterable[str], origin: str = "jurisdictions.csv") -> list[Jurisdiction]:
     reader = csv.DictReader(lines)
-    if tuple(reader.fieldnames or ()) != COLUMNS:
+    if tuple(reader.fieldnames or ()) not in (COLUMNS, REQUIRED):
         raise RegistryError(f"{origin}: columns must be {','.join(COLUMNS)}")
     rows: list[Jurisdiction] = []
     seen: set[str] = set()
@@ -117,6 +165,8 @@ def parse(lines: Iterable[str], origin: str = "jurisdictions.csv") -> list[Juris
                 url_or_client=row["url_or_client"],
                 maintainer=row["maintainer"],
                 checked=row["checked"] == "yes",
+                selector=(row.get("selector") or "").strip(),
+                date_selector=(row.get("date_selector") or "").strip(),
             )
         )
     return rows

@@ -138,7 +138,7 @@ class StorePipeline:
                 "county": item.county or None, "model": None, "signed": None, "moa_url": None, "was_pending": False,
                 "source_url": item.url, "before": None, "after": None, "jurisdiction": item.jurisdiction,
                 "title": item.title, "url": item.url, "snippet": item.snippet, "matched": item.matched,
-                "date": item.date, "spider": item.spider, "list": "local",
+                "date": item.date, "spider": item.spider, "list": "local", "document_url": item.document_url,
             }
             session.add(Event(id=event_id, type="local_signal", detected_at=now, run_id=self.run_id,
                               state=item.state, payload=payload))

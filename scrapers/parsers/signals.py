@@ -8,6 +8,9 @@ line with its neighbours. Statutory sub-citations such as "287(g)(3)" follow the
 so a budget policy that cites "287(g)(3)" is ignored while "Section 287(g)(1) of the
 Immigration and Nationality Act" is a signal.
 
+Written variants count alike: "287(g)", "287 (g)", "(287g)", "287g", "287-g", "287 g" and
+"Section 287(g)"; a spaced capital ("287 G Street") is an address and never a mention.
+
 Phrases a maintainer adds as ``keywords`` are taken at their word: they need no context.
 """
 
@@ -26,7 +29,9 @@ _MENTION = re.compile(
     (?<![\w/#-])                      # not the tail of a case number like 2025-287G or #287G
     (?:
         (?:section\s+|sec\.\s*|§\s*)?287\s*\(\s*g\s*\)(?:\s*\(\s*\d+\s*\))?   # 287(g), 287 (g), 287(g)(1)
-      | 287g\b                        # 287g, 287G
+      | 287g\b                        # 287g, 287G, (287g)
+      | 287\s*-\s*g(?![\w-])           # 287-g, 287-G
+      | 287\s+(?-i:g)(?![\w.(-])       # 287 g; "287 G Street" keeps its capital and is an address
       | (?:section|sec\.)\s+287(?![\w.(/-])  # "Section 287" of the INA, not "Section 287.057"
     )
     """,

@@ -1,44 +1,53 @@
-"""The base every local-government spider shares: targets, matching, PDFs and run statistics.
+"""The base every local-government spider shares: targets, items, matching, documents and statistics.
 
 A hand-written spider only sets its jurisdiction and start_urls and, when the page needs it,
-overrides ``_parse_items``; everything a maintainer should not have to think about (hashing,
-snippets, PDF text, error counting for the health check) lives here.
+an ``item_selector`` or its own ``_parse_items``; everything a maintainer should not have to
+think about (cutting a page into items, hashing, snippets, reading linked PDFs, counting errors
+for the health check) lives here.
 
-Statistics each run leaves for the runner (see ``scrapers.local_health``):
-``local/items`` records examined (pages, feed entries, matters, events, PDFs),
-``local/signals`` signals yielded, ``local/errors`` failed requests and callbacks, and the same
-three keys with ``/<source>`` appended for every jurisdiction the spider covered.
+One signal per matching item (agenda row, list entry, article, heading with its text), with
+the item's own title, date and link: the article when the item links one, otherwise the page,
+with the item's packet PDF as ``document_url``. A linked document's items link back to the page
+that listed it, with the document as ``document_url``.
+
+Statistics each run leaves for the runner (see ``scrapers.local_health``), each also with
+``/<source>`` appended for every jurisdiction the spider covered: ``local/items`` items
+examined (page items, feed entries, matters, events), ``local/signals`` signals yielded,
+``local/errors`` failures of the source's own pages and feeds, ``local/documents`` and
+``local/document_errors`` linked documents (PDFs, articles, attachments) read and not read.
+A broken packet link is a warning naming its URL, not a failing source.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-import io
 import logging
-import re
 from collections.abc import AsyncIterator, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-import pdfplumber
 import scrapy
 import tldextract
-from parsel import Selector, SelectorList
-from pdfminer.pdfparser import PDFSyntaxError
+import us
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from scrapers.items import LocalSignal
-from scrapers.jurisdictions import Jurisdiction, split_jurisdiction
-from scrapers.parsers.signals import find_signals, group_nearby, guess_date, normalize, strongest
+from scrapers.jurisdictions import Jurisdiction, county_of, split_jurisdiction
+from scrapers.moa_worker import parse_moa_safely
+from scrapers.parsers.agenda import PageItem, html_items, is_document, text_items
+from scrapers.parsers.signals import find_signals, normalize, strongest
 
 logger = logging.getLogger(__name__)
 
-MAX_PDF_PAGES = 400
-_DOCUMENT_LINK = re.compile(r"\.pdf$|/viewfile/|/documentcenter/view/|view\.ashx", re.IGNORECASE)
+MAX_DOCUMENT_BYTES = 20 * 1024 * 1024  # an agenda packet; bigger ones are skipped with a warning
+DOCUMENT_TIMEOUT = 90  # seconds to read one PDF's text in the worker
+DOCUMENT_MEMORY_MB = 1024
+PLACEHOLDER = "TODO"
 _DOMAINS = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
 
@@ -58,9 +67,16 @@ class Target:
     def parse(cls, text: str, county: str = "") -> Target:
         """'Marion County, FL' names the place and, after the comma, its state."""
         name, state = split_jurisdiction(text)
-        if not county and name.endswith((" County", " Parish")):
-            county = name
-        return cls(jurisdiction=name, state=state, county=county)
+        return cls(jurisdiction=name, state=state, county=county or county_of(name))
+
+
+@dataclass(frozen=True)
+class Listing:
+    """The page a document was linked from: where its signals point and what dates them."""
+
+    url: str
+    title: str = ""
+    date: str | None = None
 
 
 def sha256(data: bytes | str) -> str:
@@ -71,7 +87,7 @@ def sha256(data: bytes | str) -> str:
 def site_of(url: str) -> str:
     """The registered domain, so agendas.county.gov and www.county.gov count as one site."""
     parts = _DOMAINS(url)
-    return parts.top_domain_under_public_suffix or parts.domain
+    return parts.top_domain_under_public_suffix or parts.domain or urlsplit(url).netloc
 
 
 def is_pdf(response: Response) -> bool:
@@ -79,10 +95,13 @@ def is_pdf(response: Response) -> bool:
     return b"pdf" in content_type or response.body[:5] == b"%PDF-"
 
 
-def pdf_text(body: bytes, max_pages: int = MAX_PDF_PAGES) -> str:
-    """All extractable text; scanned pages give nothing, which is why OCR is not attempted here."""
-    with pdfplumber.open(io.BytesIO(body)) as pdf:
-        return "\n".join(page.extract_text() or "" for page in pdf.pages[:max_pages])
+async def document_text(body: bytes) -> tuple[str, str | None]:
+    """A PDF's text through the MOA worker (a child process with time and memory limits), off the
+    crawl's event loop; scanned pages give nothing here, OCR is kept for MOAs."""
+    result = await asyncio.to_thread(
+        parse_moa_safely, body, timeout=DOCUMENT_TIMEOUT, memory_mb=DOCUMENT_MEMORY_MB, ocr=False
+    )
+    return result.get("text") or "", result.get("error")
 
 
 class LocalSpider(scrapy.Spider):
@@ -93,12 +112,26 @@ class LocalSpider(scrapy.Spider):
     county: str = ""
     start_urls: list[str] = []
     keywords: tuple[str, ...] = ()
+    item_selector: str | None = None
+    date_selector: str | None = None
+    follow_documents: bool = True
 
     def __init__(self, *args: Any, keywords: str | Iterable[str] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if isinstance(keywords, str):
             keywords = [k for k in keywords.split(",") if k.strip()]
         self.keywords = tuple(keywords or self.keywords)
+        unfilled = [
+            name for name in ("jurisdiction", "state", "county", "item_selector")
+            if PLACEHOLDER in str(getattr(self, name) or "")
+        ]
+        if unfilled:
+            raise ValueError(
+                f"spider {self.name!r} still has placeholders in {', '.join(unfilled)}: "
+                f"fill them in scrapers/spiders/local/{self.name}.py before it runs"
+            )
+        if self.start_urls and self.state and us.states.lookup(self.state) is None:
+            raise ValueError(f"spider {self.name!r}: state {self.state!r} is not a USPS state code")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> LocalSpider:
@@ -110,7 +143,7 @@ class LocalSpider(scrapy.Spider):
     def target(self) -> Target:
         if not self.state and ", " in self.jurisdiction:
             return Target.parse(self.jurisdiction, self.county)
-        return Target(self.jurisdiction, self.state, self.county)
+        return Target(self.jurisdiction, self.state, self.county or county_of(self.jurisdiction))
 
     async def start(self) -> AsyncIterator[Any]:
         for url in self.start_urls:
@@ -120,149 +153,162 @@ class LocalSpider(scrapy.Spider):
         cb_kwargs = {"target": target, **kwargs.pop("cb_kwargs", {})}
         return scrapy.Request(url, callback=callback, errback=self._on_error, cb_kwargs=cb_kwargs, **kwargs)
 
-    def parse(self, response: Response, target: Target | None = None, **kwargs: Any) -> Iterator[Any]:
+    def _document_request(self, url: str, target: Target, listing: Listing, **cb_kwargs: Any) -> scrapy.Request:
+        """A linked document: size-limited, and a failure is a warning about it, not about the source."""
+        return scrapy.Request(
+            url,
+            callback=self.parse_document,
+            errback=self._on_document_error,
+            cb_kwargs={"target": target, "listing": listing, **cb_kwargs},
+            meta={"download_maxsize": MAX_DOCUMENT_BYTES},
+        )
+
+    def parse(
+        self, response: Response, target: Target | None = None, **kwargs: Any
+    ) -> Iterator[Any] | AsyncIterator[Any]:
+        """A watched page's items and documents; a watched address that serves a PDF is read as one."""
         target = target or self.target
-        self._count("items", target)
         if is_pdf(response):
-            yield from self._signals_in_pdf(response, target, title=kwargs.get("title", ""))
-            return
-        yield from self._parse_items(response, target)
+            return self.parse_document(response, target, Listing(response.url, kwargs.get("title", "")))
+        return self._parse_items(response, target)
 
     def _parse_items(self, response: Response, target: Target) -> Iterator[Any]:
-        """Hook for hand-written spiders; by default the whole page is searched as one document."""
-        yield from self._signals_in_page(response, target)
+        """Hook for hand-written spiders: by default the page's items, then its linked documents."""
+        yield from self._signals_in_page(response, target, self.item_selector, self.date_selector)
+        if self.follow_documents:
+            yield from self._follow_documents(response, target)
 
-    def _signals_in_page(self, response: Response, target: Target) -> Iterator[LocalSignal]:
+    def _signals_in_page(
+        self, response: Response, target: Target, selector: str | None = None, date_selector: str | None = None
+    ) -> Iterator[LocalSignal]:
+        """One signal per matching item of the page (see ``scrapers.parsers.agenda``)."""
         if not isinstance(response, TextResponse):
             return
-        title = normalize(" ".join(response.css("title ::text, h1 ::text").getall()[:1]))
-        text = page_text(response)
-        for group in group_nearby(find_signals(text, self.keywords)):
-            first = strongest(group)
-            yield self._signal(
-                target,
-                url=response.url,
-                title=title,
-                match=first.matched,
-                snippet=first.snippet,
-                date=guess_date(first.snippet),
-                source="page",
-                content=first.snippet,
-            )
+        items = html_items(response.selector, response.url, selector, date_selector)
+        self._count("items", target, len(items))
+        for item in items:
+            yield from self._signals_in_item(item, target, url=item.link or response.url, source="page")
 
     def _signals_in_blocks(self, response: Response, target: Target, selector: str) -> Iterator[LocalSignal]:
         """Each element the selector (CSS, or XPath when it starts with "/" or "(") picks is one item."""
-        if not isinstance(response, TextResponse):
-            return
-        blocks = response.xpath(selector) if is_xpath(selector) else response.css(selector)
-        for block in blocks:
-            link = block.css("a::attr(href)").get()
-            yield from self._signals_in_block(
-                page_text(block),
-                target,
-                url=response.urljoin(link) if link else response.url,
-                title=block_title(block),
-                source="page",
-            )
+        yield from self._signals_in_page(response, target, selector, self.date_selector)
+
+    def _signals_in_item(
+        self, item: PageItem, target: Target, *, url: str, source: str, document_url: str | None = None
+    ) -> Iterator[LocalSignal]:
+        documents = [d for d, _ in item.documents]
+        yield from self._signals_in_block(
+            item.text,
+            target,
+            url=url,
+            title=item.title,
+            source=source,
+            date=item.date,
+            document_url=document_url or (documents[0] if documents else None),
+        )
 
     def _follow_documents(self, response: Response, target: Target) -> Iterator[scrapy.Request]:
-        """Agenda packets and attachments on the same site; their link text becomes the title."""
+        """Agenda packets and attachments on the same site, each read for its own items."""
         if not isinstance(response, TextResponse):
             return
+        dates = {url: item.date for item in html_items(response.selector, response.url) for url, _ in item.documents}
         for url, text in document_links(response):
-            yield self._request(url, self.parse, target, cb_kwargs={"title": text})
+            yield self._document_request(url, target, Listing(response.url, text, dates.get(url)))
+
+    async def parse_document(
+        self, response: Response, target: Target, listing: Listing, **kwargs: Any
+    ) -> AsyncIterator[Any]:
+        """A linked PDF (or HTML attachment): one signal per matching item, linked from its listing."""
+        self._count("documents", target)
+        if is_pdf(response):
+            text, problem = await document_text(response.body)
+            if problem:
+                logger.warning("Unreadable document %s (linked from %s): %s", response.url, listing.url, problem)
+                self._count("document_errors", target)
+                return
+            items = text_items(text)
+        elif isinstance(response, TextResponse):
+            items = html_items(response.selector, response.url)
+        else:
+            return
+        name = listing.title or response.url.rsplit("/", 1)[-1]
+        for item in items:
+            if len(items) == 1 or not item.title:
+                item = replace(item, title=name)
+            item = replace(item, date=item.date or listing.date)
+            for signal in self._signals_in_item(item, target, url=listing.url, source="pdf", document_url=response.url):
+                yield signal
 
     def _signals_in_block(
-        self, text: str, target: Target, *, url: str, title: str, source: str, date: str | None = None
+        self,
+        text: str,
+        target: Target,
+        *,
+        url: str,
+        title: str,
+        source: str,
+        date: str | None = None,
+        document_url: str | None = None,
     ) -> Iterator[LocalSignal]:
         """One item (press release, agenda row, matter) gives at most one signal, hashed on its text."""
         matches = find_signals(text, self.keywords)
         if not matches:
             return
         first = strongest(matches)
-        yield self._signal(
-            target,
-            url=url,
-            title=normalize(title),
-            match=first.matched,
-            snippet=first.snippet,
-            date=date or guess_date(text),
-            source=source,
-            content=normalize(text),
-        )
-
-    def _signals_in_pdf(self, response: Response, target: Target, title: str = "") -> Iterator[LocalSignal]:
-        try:
-            text = pdf_text(response.body)
-        except (PDFSyntaxError, ValueError, KeyError, TypeError) as exc:
-            logger.warning("Unreadable PDF %s: %s", response.url, exc)
-            self._count("errors", target)
-            return
-        matches = find_signals(text, self.keywords)
-        if not matches:
-            return
-        first = strongest(matches)
-        name = title or response.url.rsplit("/", 1)[-1]
-        yield self._signal(
-            target,
-            url=response.url,
-            title=normalize(name),
-            match=first.matched,
-            snippet=first.snippet,
-            date=guess_date(first.snippet) or guess_date(text[:2000]),
-            source="pdf",
-            content=response.body,
-        )
-
-    def _signal(
-        self,
-        target: Target,
-        *,
-        url: str,
-        title: str,
-        match: str,
-        snippet: str,
-        date: str | None,
-        source: str,
-        content: bytes | str,
-    ) -> LocalSignal:
         self._count("signals", target)
-        return LocalSignal(
+        yield LocalSignal(
             jurisdiction=target.jurisdiction,
             state=target.state,
             url=url,
-            title=title,
-            snippet=snippet,
-            matched=match,
+            title=normalize(title),
+            snippet=first.snippet,
+            matched=first.matched,
             county=target.county,
             date=date,
             source=source,
-            content_sha256=sha256(content),
+            content_sha256=sha256(normalize(text)),
             spider=self.name,
+            document_url=document_url if document_url != url else None,
         )
 
-    def _count(self, what: str, target: Target) -> None:
+    def _count(self, what: str, target: Target, by: int = 1) -> None:
         stats = self.crawler.stats if hasattr(self, "crawler") else None
         if stats is None:
             return
-        stats.inc_value(f"local/{what}")
-        stats.inc_value(f"local/{what}/{target.jurisdiction}")
+        stats.inc_value(f"local/{what}", by)
+        stats.inc_value(f"local/{what}/{target.jurisdiction}", by)
 
     def _on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         target = request.cb_kwargs.get("target") if request is not None else None
-        logger.warning("Request failed: %s", failure.getErrorMessage())
+        where = request.url if request is not None else "(unknown URL)"
+        logger.warning("Request failed: %s: %s", where, failure.getErrorMessage())
         self._count("errors", target or self.target)
+
+    def _on_document_error(self, failure: Failure) -> None:
+        request = getattr(failure, "request", None)
+        if request is None:
+            logger.warning("Linked document failed: %s", failure.getErrorMessage())
+            return
+        listing = request.cb_kwargs.get("listing")
+        logger.warning(
+            "Linked document not read: %s (linked from %s): %s",
+            request.url,
+            listing.url if listing else "?",
+            failure.getErrorMessage(),
+        )
+        self._count("document_errors", request.cb_kwargs.get("target") or self.target)
 
     def _on_spider_error(self, failure: Failure, response: Response, spider: scrapy.Spider) -> None:
         if spider is not self:
             return
-        target = response.request.cb_kwargs.get("target") if response.request is not None else None
-        self._count("errors", target or self.target)
-
-
-def is_xpath(selector: str) -> bool:
-    return selector.startswith(("/", "(", "./"))
+        request = response.request
+        target = request.cb_kwargs.get("target") if request is not None else None
+        logger.warning("Could not read %s: %s", response.url, failure.getErrorMessage())
+        if request is not None and request.callback == self.parse_document:
+            self._count("document_errors", target or self.target)
+        else:
+            self._count("errors", target or self.target)
 
 
 def document_links(response: TextResponse) -> list[tuple[str, str]]:
@@ -270,28 +316,10 @@ def document_links(response: TextResponse) -> list[tuple[str, str]]:
     home = site_of(response.url)
     found: dict[str, str] = {}
     for link in response.css("a[href]"):
-        url = response.urljoin(link.attrib["href"])
-        if urlsplit(url).scheme not in {"http", "https"} or not _DOCUMENT_LINK.search(urlsplit(url).path):
+        url = response.urljoin(link.attrib["href"]).split("#", 1)[0]
+        if urlsplit(url).scheme not in {"http", "https"} or not is_document(url):
             continue
         if site_of(url) != home:
             continue
         found.setdefault(url, " ".join(t.strip() for t in link.css("::text").getall() if t.strip()))
     return list(found.items())
-
-
-def block_title(block: Selector) -> str:
-    for query in ("h1 ::text, h2 ::text, h3 ::text, h4 ::text", "a ::text", "strong ::text"):
-        text = " ".join(t.strip() for t in block.css(query).getall() if t.strip())
-        if text:
-            return text
-    return ""
-
-
-def page_text(node: TextResponse | Selector | SelectorList[Selector]) -> str:
-    """Visible text with block breaks kept, so a mention is never glued to a neighbouring item."""
-    if isinstance(node, TextResponse):
-        node = node.xpath("//body") or node.xpath("/*")
-    pieces = node.xpath(
-        ".//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]"
-    ).getall()
-    return " \n".join(p.strip() for p in pieces if p.strip())

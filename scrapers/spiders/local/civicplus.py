@@ -4,8 +4,11 @@
     scrapy crawl civicplus -a url=https://www.sumtercountyfl.gov -a jurisdiction="Sumter County, FL"
 
 Per site: the Agenda Center RSS feed (ModID=65) and page, whose agenda files are fetched and
-searched (most are PDFs), and the News Flash RSS feed (ModID=1), whose press releases are searched
-by title and summary. `max_agendas` bounds how many agenda files one run fetches per site.
+searched item by item (most are PDFs; their signals link the Agenda Center, with the file as
+`document_url`), and the News Flash RSS feed (ModID=1), whose articles are fetched and searched
+whole: one signal per article, titled with its headline and linking the article. `max_agendas`
+and `max_articles` bound how many agenda files and articles one run fetches per site; an
+article that cannot be fetched is still searched by its headline and summary.
 """
 
 from __future__ import annotations
@@ -15,16 +18,21 @@ from collections.abc import AsyncIterator, Iterator
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+import scrapy
 from parsel import Selector
 from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
 
 from scrapers import jurisdictions
-from scrapers.spiders.local.base import LocalSpider, Target, page_text, site_of
+from scrapers.parsers.agenda import node_item
+from scrapers.spiders.local.base import MAX_DOCUMENT_BYTES, Listing, LocalSpider, Target, site_of
 
 AGENDA_FEED = "/RSSFeed.aspx?ModID=65&CID=All-0"
 NEWS_FEED = "/RSSFeed.aspx?ModID=1&CID=All-newsflash.xml"
 AGENDA_CENTER = "/AgendaCenter"
 MAX_AGENDAS = 20
+MAX_ARTICLES = 25
+ARTICLE_BODY = "#divContent .fr-view, .fr-view, #divContent, main, article, #content"
 _SITE_PAGES = re.compile(r"/(AgendaCenter|RSSFeed\.aspx|CivicAlerts\.aspx).*$", re.IGNORECASE)
 
 
@@ -54,11 +62,14 @@ class CivicPlusSpider(LocalSpider):
         url: str | None = None,
         jurisdiction: str | None = None,
         max_agendas: int | str = MAX_AGENDAS,
+        max_articles: int | str = MAX_ARTICLES,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.max_agendas = int(max_agendas)
+        self.max_articles = int(max_articles)
         self._agendas_taken: dict[str, int] = {}
+        self._articles_taken: dict[str, int] = {}
         if url:
             if not jurisdiction:
                 raise ValueError('civicplus needs -a jurisdiction="Name, ST" with -a url')
@@ -74,7 +85,7 @@ class CivicPlusSpider(LocalSpider):
             yield self._request(root + AGENDA_CENTER, self.parse_agenda_center, target)
             yield self._request(root + NEWS_FEED, self.parse_news_feed, target)
 
-    def _agenda_request(self, response: Response, url: str, title: str, target: Target) -> Iterator[Any]:
+    def _agenda_request(self, response: Response, url: str, title: str, date: str | None, target: Target) -> Any:
         """Follow an agenda file on the same site, up to max_agendas per site and run."""
         if site_of(url) != site_of(response.url):
             return
@@ -82,17 +93,19 @@ class CivicPlusSpider(LocalSpider):
         if taken >= self.max_agendas:
             return
         self._agendas_taken[target.jurisdiction] = taken + 1
-        yield self._request(url, self.parse, target, cb_kwargs={"title": title})
+        center = site_root(response.url) + AGENDA_CENTER
+        yield self._document_request(url, target, Listing(center, title, date))
 
     def parse_agenda_feed(self, response: Response, target: Target) -> Iterator[Any]:
         for item in self._rss_items(response):
             self._count("items", target)
             title, link, summary, day = item
             yield from self._signals_in_block(
-                f"{title} {summary}", target, url=link, title=title, source="civicplus_agenda", date=day
+                f"{title} {summary}", target, url=response.urljoin(link) if link else response.url, title=title,
+                source="civicplus_agenda", date=day,
             )
             if link:
-                yield from self._agenda_request(response, response.urljoin(link), title, target)
+                yield from self._agenda_request(response, response.urljoin(link), title, day, target)
 
     def parse_agenda_center(self, response: Response, target: Target) -> Iterator[Any]:
         if not isinstance(response, TextResponse):
@@ -101,23 +114,60 @@ class CivicPlusSpider(LocalSpider):
             self._count("items", target)
             link = row.css("a[href*='/ViewFile/Agenda/']::attr(href)").get()
             title = " ".join(t.strip() for t in row.css("td p a ::text, td p ::text").getall() if t.strip())
-            when = " ".join(row.css("h3 ::text, strong ::text").getall())
-            url = response.urljoin(link) if link else response.url
-            yield from self._signals_in_block(page_text(row), target, url=url, title=title, source="civicplus_agenda")
-            if link:
-                yield from self._agenda_request(response, url, f"{title} {when}".strip(), target)
+            item = node_item(row, response.url)
+            if item is None:
+                continue
+            url = response.urljoin(link) if link else None
+            yield from self._signals_in_item(
+                item, target, url=response.url, source="civicplus_agenda", document_url=url
+            )
+            if url:
+                yield from self._agenda_request(response, url, f"{title} {item.date or ''}".strip(), item.date, target)
 
     def parse_news_feed(self, response: Response, target: Target) -> Iterator[Any]:
         for title, link, summary, day in self._rss_items(response):
             self._count("items", target)
-            yield from self._signals_in_block(
-                f"{title} {summary}",
-                target,
-                url=response.urljoin(link) if link else response.url,
-                title=title,
-                source="civicplus_news",
-                date=day,
-            )
+            url = response.urljoin(link) if link else response.url
+            article = {"title": title, "summary": summary, "day": day, "url": url}
+            taken = self._articles_taken.get(target.jurisdiction, 0)
+            if link and site_of(url) == site_of(response.url) and taken < self.max_articles:
+                self._articles_taken[target.jurisdiction] = taken + 1
+                yield scrapy.Request(
+                    url,
+                    callback=self.parse_article,
+                    errback=self._on_article_error,
+                    cb_kwargs={"target": target, "article": article},
+                    meta={"download_maxsize": MAX_DOCUMENT_BYTES},
+                )
+            else:
+                yield from self._article_signal(target, article, "")
+
+    def parse_article(self, response: Response, target: Target, article: dict[str, Any]) -> Iterator[Any]:
+        """The News Flash article itself: its whole body is searched, not only the feed's summary."""
+        self._count("documents", target)
+        body = ""
+        if isinstance(response, TextResponse):
+            content = next((found for query in ARTICLE_BODY.split(", ") if (found := response.css(query))), None)
+            body = " ".join((content or response.css("body")).xpath(
+                ".//text()[not(ancestor::script) and not(ancestor::style) and not(ancestor::noscript)]"
+            ).getall())
+        yield from self._article_signal(target, article, body)
+
+    def _on_article_error(self, failure: Failure) -> Iterator[Any]:
+        """The article could not be fetched: a warning naming it, and its headline and summary still count."""
+        self._on_document_error(failure)
+        request = failure.request
+        yield from self._article_signal(request.cb_kwargs["target"], request.cb_kwargs["article"], "")
+
+    def _article_signal(self, target: Target, article: dict[str, Any], body: str) -> Iterator[Any]:
+        yield from self._signals_in_block(
+            "\n".join(part for part in (article["title"], article["summary"], body) if part),
+            target,
+            url=article["url"],
+            title=article["title"],
+            source="civicplus_news",
+            date=article["day"],
+        )
 
     def _rss_items(self, response: Response) -> Iterator[tuple[str, str, str, str | None]]:
         if not isinstance(response, TextResponse):

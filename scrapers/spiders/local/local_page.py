@@ -1,23 +1,35 @@
 """The generic watcher: any agenda or press page a maintainer points it at, plus its agenda PDFs.
 
+    scrapy crawl local_page                                    # every local_page row in the registry
     scrapy crawl local_page -a url=URL -a jurisdiction="Marion County, FL" [-a keywords=a,b]
-        [-a selector="CSS or XPath"] -O out.jsonl
+        [-a selector="CSS or XPath"] [-a date_selector="CSS or XPath"] -O out.jsonl
 
-Without a selector the page is read as one document and each mention (with nearby mentions
-merged) becomes one signal. With a selector every matching element is one item (a press
-release, an agenda row) and gives at most one signal, titled by its heading or first link.
-Linked PDFs on the same registered domain are fetched and searched; other sites are not.
+The page is cut into items (agenda rows, list entries, articles, headings with their text; see
+``scrapers.parsers.agenda``) and every item that mentions 287(g) gives one signal with its own
+title, date and link. A selector, from the argument or the registry row's `selector` column,
+names the item element when the page's structure is not enough; `date_selector` finds each
+item's date inside it. Linked PDFs on the same registered domain are fetched and searched
+item by item, and link back to this page; other sites are not.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from scrapy.http import Response, TextResponse
+from scrapy.http import Response
 
 from scrapers import jurisdictions
-from scrapers.spiders.local.base import LocalSpider, Target
+from scrapers.spiders.local.base import LocalSpider, Target, is_pdf
+
+
+@dataclass(frozen=True)
+class Source:
+    url: str
+    target: Target
+    selector: str | None = None
+    date_selector: str | None = None
 
 
 class LocalPageSpider(LocalSpider):
@@ -29,30 +41,44 @@ class LocalPageSpider(LocalSpider):
         url: str | None = None,
         jurisdiction: str | None = None,
         selector: str | None = None,
+        date_selector: str | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.selector = selector
+        for value, column in ((selector, "selector"), (date_selector, "date_selector")):
+            if value and (why := jurisdictions.selector_problem(value)) is not None:
+                raise ValueError(f"{column} {value!r} is not valid CSS or XPath: {why}")
         if url:
             if not jurisdiction:
                 raise ValueError('local_page needs -a jurisdiction="Name, ST" with -a url')
-            self.start_urls = [url]
             row = jurisdictions.find(jurisdiction)
-            self.targets = [Target.from_row(row) if row else Target.parse(jurisdiction)]
+            target = Target.from_row(row) if row else Target.parse(jurisdiction)
+            self.sources = [
+                Source(
+                    url,
+                    target,
+                    selector or (row.selector if row else None) or None,
+                    date_selector or (row.date_selector if row else None) or None,
+                )
+            ]
         else:
-            rows = jurisdictions.for_platform("local_page")
-            self.start_urls = [row.url_or_client for row in rows]
-            self.targets = [Target.from_row(row) for row in rows]
+            self.sources = [
+                Source(row.url_or_client, Target.from_row(row), row.selector or None, row.date_selector or None)
+                for row in jurisdictions.for_platform("local_page")
+            ]
 
     async def start(self) -> AsyncIterator[Any]:
-        for url, target in zip(self.start_urls, self.targets, strict=True):
-            yield self._request(url, self.parse, target)
+        for source in self.sources:
+            yield self._request(source.url, self.parse, source.target, cb_kwargs={"source": source})
 
-    def _parse_items(self, response: Response, target: Target) -> Iterator[Any]:
-        if not isinstance(response, TextResponse):
-            return
-        if self.selector:
-            yield from self._signals_in_blocks(response, target, self.selector)
-        else:
-            yield from self._signals_in_page(response, target)
+    def parse(self, response: Response, target: Target | None = None, **kwargs: Any) -> Any:
+        source: Source | None = kwargs.pop("source", None)
+        if source is None and len(self.sources) == 1:
+            source = self.sources[0]
+        if source is None or is_pdf(response):
+            return super().parse(response, target, **kwargs)
+        return self._read_source(response, target or source.target, source)
+
+    def _read_source(self, response: Response, target: Target, source: Source) -> Iterator[Any]:
+        yield from self._signals_in_page(response, target, source.selector, source.date_selector)
         yield from self._follow_documents(response, target)
