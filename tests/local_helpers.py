@@ -58,6 +58,10 @@ class _QuietHandler(SimpleHTTPRequestHandler):
             return "application/json"
         if "RSSFeed.aspx" in str(path):
             return "text/xml"
+        if "CivicAlerts.aspx" in str(path):
+            return "text/html"
+        if "View.ashx" in str(path):
+            return "application/pdf"
         return super().guess_type(path)
 
 

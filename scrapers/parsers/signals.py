@@ -32,7 +32,8 @@ _MENTION = re.compile(
       | 287g\b                        # 287g, 287G, (287g)
       | 287\s*-\s*g(?![\w-])           # 287-g, 287-G
       | 287\s+(?-i:g)(?![\w.(-])       # 287 g; "287 G Street" keeps its capital and is an address
-      | (?:section|sec\.)\s+287(?![\w.(/-])  # "Section 287" of the INA, not "Section 287.057"
+      | (?:section|sec\.)\s+287(?![\w.(/-])  # "Section 287" of the INA, not "Section 287.057" nor a
+        (?=[^.;]{0,40}?(?:immigration\s+and\s+nationality|\bI\.?N\.?A\b|8\s+U\.?S\.?C))  # county code's
     )
     """,
     re.IGNORECASE | re.VERBOSE,

@@ -77,6 +77,7 @@ class Listing:
     url: str
     title: str = ""
     date: str | None = None
+    split: bool = True  # an agenda packet holds many items; an attachment is one
 
 
 def sha256(data: bytes | str) -> str:
@@ -226,9 +227,11 @@ class LocalSpider(scrapy.Spider):
                 logger.warning("Unreadable document %s (linked from %s): %s", response.url, listing.url, problem)
                 self._count("document_errors", target)
                 return
-            items = text_items(text)
+            items = text_items(text) if listing.split else [PageItem("", text)]
         elif isinstance(response, TextResponse):
-            items = html_items(response.selector, response.url)
+            items = html_items(response.selector, response.url) if listing.split else [
+                PageItem("", " ".join(response.xpath("//body//text()[not(ancestor::script)]").getall()))
+            ]
         else:
             return
         name = listing.title or response.url.rsplit("/", 1)[-1]

@@ -6,10 +6,17 @@
 The API answers OData queries; we ask only for what was introduced or met since `since`
 (default: the last 60 days) so a daily run stays a handful of requests per client.
 `api_base` (argument, or the LEGISTAR_API_BASE setting) points it elsewhere, e.g. a test server.
+
+A matter whose title does not mention 287(g) but could hide it (an interlocal agreement with the
+sheriff, a jail contract) has its attachments read: the staff report or the MOA itself often
+names the program when the title does not. Attachments on Legistar's own site are fetched (at
+most `max_attachments` per client and run, each size-limited; PDFs through the MOA worker), and
+a signal in one links the matter's public page, with the attachment as `document_url`.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import date, timedelta
 from typing import Any
@@ -18,11 +25,19 @@ from urllib.parse import quote
 from scrapy.http import Response
 
 from scrapers import jurisdictions
-from scrapers.spiders.local.base import LocalSpider, Target
+from scrapers.spiders.local.base import Listing, LocalSpider, Target, site_of
 
 API_BASE = "https://webapi.legistar.com/v1"
 PAGE_SIZE = 1000  # the most the API returns in one answer
 DEFAULT_DAYS = 60
+MAX_ATTACHMENTS = 30
+LEGISTAR_SITE = "legistar.com"
+# Titles worth opening: what a 287(g) agreement is filed under when its title does not say so.
+_WORTH_OPENING = re.compile(
+    r"\b(?:sheriff|immigration|(?-i:ICE)|customs|enforcement|detention|detainers?|jail|memorandum|(?-i:MOA|MOU)"
+    r"|interlocal)\b",
+    re.IGNORECASE,
+)
 
 
 def odata_url(base: str, client: str, resource: str, date_field: str, since: str, skip: int, top: int) -> str:
@@ -58,9 +73,12 @@ class LegistarSpider(LocalSpider):
         since: str | None = None,
         api_base: str | None = None,
         page_size: int | str = PAGE_SIZE,
+        max_attachments: int | str = MAX_ATTACHMENTS,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.max_attachments = int(max_attachments)
+        self._attachments_taken: dict[str, int] = {}
         self.since = since or (date.today() - timedelta(days=DEFAULT_DAYS)).isoformat()
         date.fromisoformat(self.since)
         self.api_base = api_base
@@ -98,16 +116,20 @@ class LegistarSpider(LocalSpider):
         for matter in matters:
             self._count("items", target)
             text = " ".join(str(matter.get(k) or "") for k in ("MatterName", "MatterTitle"))
-            yield from self._signals_in_block(
-                text,
-                target,
-                url=matter_url(client, matter),
-                title=" ".join(
-                    str(matter.get(k)) for k in ("MatterBodyName", "MatterFile", "MatterTypeName") if matter.get(k)
-                ),
-                source="legistar_matter",
-                date=iso_day(matter.get("MatterAgendaDate")) or iso_day(matter.get("MatterIntroDate")),
+            title = " ".join(
+                str(matter.get(k)) for k in ("MatterBodyName", "MatterFile", "MatterTypeName") if matter.get(k)
             )
+            day = iso_day(matter.get("MatterAgendaDate")) or iso_day(matter.get("MatterIntroDate"))
+            found = list(
+                self._signals_in_block(
+                    text, target, url=matter_url(client, matter), title=title, source="legistar_matter", date=day
+                )
+            )
+            yield from found
+            if not found and _WORTH_OPENING.search(text) and matter.get("MatterId") is not None:
+                listing = Listing(matter_url(client, matter), f"{title} – {matter.get('MatterName') or ''}", day)
+                url = f"{self.base}/{client}/matters/{matter['MatterId']}/attachments"
+                yield self._request(url, self.parse_attachments, target, cb_kwargs={"listing": listing})
         if len(matters) >= self.page_size:
             yield self._matters_request(client, target, skip + self.page_size)
 
@@ -135,3 +157,18 @@ class LegistarSpider(LocalSpider):
                 source="legistar_event",
                 date=day,
             )
+
+    def parse_attachments(self, response: Response, target: Target, listing: Listing) -> Iterator[Any]:
+        """A matter's attachments on Legistar's own site, each read whole as part of the matter."""
+        home = {site_of(self.base), LEGISTAR_SITE}
+        for attachment in response.json():
+            link = response.urljoin(str(attachment.get("MatterAttachmentHyperlink") or ""))
+            if not attachment.get("MatterAttachmentHyperlink") or site_of(link) not in home:
+                continue
+            taken = self._attachments_taken.get(target.jurisdiction, 0)
+            if taken >= self.max_attachments:
+                return
+            self._attachments_taken[target.jurisdiction] = taken + 1
+            name = str(attachment.get("MatterAttachmentName") or attachment.get("MatterAttachmentFileName") or "")
+            titled = Listing(listing.url, f"{listing.title} – {name}".strip(" –"), listing.date, split=False)
+            yield self._document_request(link, target, titled)
