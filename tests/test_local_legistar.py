@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,13 +12,25 @@ from scrapers.spiders.local.base import Target
 from scrapers.spiders.local.legistar import LegistarSpider, odata_url
 from tests.local_helpers import FIXTURES, crawl_command, file_response, read_jsonl, run_crawls, serve
 
+MOA_FIXTURES = FIXTURES.parent / "moa"
+
 PINELLAS = "Pinellas County Board of County Commissioners, FL"
+
+
+LEGISTAR_SITE = "https://pinellas.legistar.com"
+MOA = "View.ashx@M=F&ID=14001&GUID=0C1D2E3F-4A5B-4C6D-8E7F-90A1B2C3D4E5"
 
 
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory: pytest.TempPathFactory) -> list[dict]:
-    out: Path = tmp_path_factory.mktemp("legistar") / "out.jsonl"
-    with serve(FIXTURES / "legistar") as base:
+    """The saved API answers, with Legistar's own site (where attachments live) on the same loopback server."""
+    site: Path = tmp_path_factory.mktemp("legistar-site")
+    out = site.parent / "legistar-out.jsonl"
+    shutil.copytree(FIXTURES / "legistar", site, dirs_exist_ok=True)
+    shutil.copy(MOA_FIXTURES / "EdgewoodPoliceDeptFL_TFM_MOA_04.10.2025.pdf", site / MOA)
+    attachments = site / "v1/pinellas/matters/31004/attachments.json"
+    with serve(site) as base:
+        attachments.write_text(attachments.read_text().replace(LEGISTAR_SITE, base))
         run_crawls(
             crawl_command(
                 "legistar",
@@ -56,8 +69,20 @@ def test_meeting_agenda_item_is_a_signal_linked_to_the_meeting(crawled: list[dic
     assert events[0]["title"] == "Board of County Commissioners 2025-06-10 – item 14."
 
 
+def test_a_287g_agreement_only_in_a_matter_attachment_is_found_and_linked_to_the_matter(crawled: list[dict]) -> None:
+    (found,) = [i for i in crawled if i["source"] == "pdf"]
+    assert found["url"] == (
+        "https://pinellas.legistar.com/LegislationDetail.aspx?ID=31004&GUID=C2D3E4F5-A6B7-4283-9495-B6C7D8E9F0A2"
+    )
+    assert found["document_url"].endswith("/View.ashx?M=F&ID=14001&GUID=0C1D2E3F-4A5B-4C6D-8E7F-90A1B2C3D4E5")
+    assert found["title"].endswith("Interlocal agreement - Sheriff - jail operations – Memorandum of Agreement (ICE)")
+    assert found["date"] == "2025-06-24"
+    assert "287(g)" in found["matched"]
+
+
 def test_paving_budget_and_case_numbers_are_not_signals(crawled: list[dict]) -> None:
-    assert len(crawled) == 2
+    assert len(crawled) == 3
+    assert not any("jail-consultants" in (i["document_url"] or "") for i in crawled)
     assert all(i["spider"] == "legistar" for i in crawled)
 
 
@@ -73,8 +98,9 @@ def test_a_full_page_asks_for_the_next_one() -> None:
     spider = LegistarSpider(client="pinellas", jurisdiction=PINELLAS, page_size=3, since="2025-05-01")
     response = file_response("legistar/v1/pinellas/matters.json", "https://webapi.legistar.com/v1/pinellas/matters")
     out = list(spider.parse_matters(response, Target("Pinellas", "FL"), client="pinellas", skip=0))
-    follow = [o for o in out if not isinstance(o, LocalSignal)]
-    assert len(follow) == 1 and "$skip=3" in follow[0].url
+    follow = [o.url for o in out if not isinstance(o, LocalSignal)]
+    assert [u for u in follow if "$skip=" in u] == [follow[-1]] and "$skip=3" in follow[-1]
+    assert [u.rsplit("/v1/", 1)[-1] for u in follow[:-1]] == ["pinellas/matters/31004/attachments"]
 
 
 def test_without_arguments_every_registry_client_is_crawled() -> None:
