@@ -47,6 +47,23 @@ def _state(text: str) -> str:
     return code
 
 
+def _spider_args(pairs: list[str], only: str | None) -> dict[str, str]:
+    """`once -a spider=NAME -a client=X`: one local source, the way `scrapy crawl NAME -a client=X` names it."""
+    if not pairs:
+        return {}
+    if only != "local":
+        raise UserError("-a NAME=VALUE needs --only local")
+    found: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UserError(f"-a {pair!r}: write NAME=VALUE, e.g. -a spider=local_page")
+        found[name.strip()] = value
+    if "spider" not in found:
+        raise UserError("-a needs spider=NAME to say which local spider to run")
+    return found
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="scheduler.py", description="The 287(g) tracker.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -54,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("run", help="run the scheduled service until SIGTERM/SIGINT")
     once = sub.add_parser("once", help="one cycle now: crawl, parse, diff, store, alert")
     once.add_argument("--only", choices=["ice", "local", "alerts", "digests"])
+    once.add_argument("-a", dest="spider_args", action="append", default=[], metavar="NAME=VALUE",
+                      help="with --only local: spider=NAME crawls one local spider; other NAME=VALUE pairs "
+                           "are passed to it like scrapy's -a (e.g. client=pinellas)")
     sub.add_parser("jobs", help="list scheduled jobs with their cron expression and next run")
     sub.add_parser("status", help="last good crawl per source; exit 2 when stale or failing")
 
@@ -91,7 +111,7 @@ def dispatch(args: argparse.Namespace, config: tracker_settings.TrackerSettings)
     if args.command == "once":
         from service.cycle import run_once
 
-        return run_once(config, only=args.only)
+        return run_once(config, only=args.only, local_args=_spider_args(args.spider_args, args.only))
     if args.command == "run":
         from service.runner import run_service
 

@@ -4,6 +4,10 @@ A local spider finding no 287(g) signal is the normal case, so health is judged 
 source *examined* (the ``local/items/<source>`` stat: pages, feed entries, matters, PDFs), not on
 signals. A source is failing after ``threshold`` consecutive bad runs (an error, or nothing
 examined); that raises one alert, and the first good run after it raises one "recovered".
+An error is a failure of the source's own pages and feeds (``local/errors/<source>``); a linked
+packet, article or attachment that cannot be read is counted apart
+(``local/document_errors/<source>``) and logged with its URL, so one broken PDF link does not
+make a working agenda page look broken.
 Alerts carry the run time that caused them, so a runner that re-reads history can drop the
 ones it already sent by (source, kind, at).
 """

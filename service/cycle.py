@@ -11,6 +11,7 @@ import logging
 import threading
 
 from service.crawl import CrawlResult, close_interrupted, run_spider
+from service.errors import UserError
 from settings import TrackerSettings
 from storage.db import connect
 
@@ -48,18 +49,25 @@ def run_ice(config: TrackerSettings, stop: threading.Event | None = None) -> int
     return 0 if result.status in ("ok", "unchanged") else 1
 
 
-def run_local(config: TrackerSettings, stop: threading.Event | None = None) -> int:
-    """Crawl every local source; 0 ok, 1 when one failed."""
+def run_local(config: TrackerSettings, stop: threading.Event | None = None,
+              only: dict[str, str] | None = None) -> int:
+    """Crawl every local source (or, with only={"spider": NAME, ...}, one spider with those
+    arguments); 0 ok, 1 when one failed."""
     from service.local import local_spiders, update_health
 
     sessions = connect(config.database_url)
     code = 0
-    for spider in local_spiders():
+    args = dict(only or {})
+    chosen = args.pop("spider", None)
+    spiders = local_spiders()
+    if chosen is not None and chosen not in spiders:
+        raise UserError(f"no local spider {chosen!r}; the local spiders are {', '.join(spiders)}")
+    for spider in [chosen] if chosen else spiders:
         if stop is not None and stop.is_set():
             break
         source = f"local:{spider}"
         close_interrupted(sessions, source, dt.timedelta(seconds=config.crawl_timeout))
-        result = run_spider(sessions, spider, source, timeout=config.crawl_timeout, stop=stop)
+        result = run_spider(sessions, spider, source, timeout=config.crawl_timeout, stop=stop, args=args)
         _record_problem(sessions, result)
         update_health(sessions, spider)
         print(describe(result), flush=True)
@@ -85,7 +93,7 @@ def run_digests(config: TrackerSettings, force: bool = False) -> int:
     return 0
 
 
-def run_once(config: TrackerSettings, only: str | None = None) -> int:
+def run_once(config: TrackerSettings, only: str | None = None, local_args: dict[str, str] | None = None) -> int:
     """All parts in order (or one): a failed crawl does not keep alerts from going out."""
     from alerts.subscriptions import load as load_subscriptions
 
@@ -94,7 +102,7 @@ def run_once(config: TrackerSettings, only: str | None = None) -> int:
     if only in (None, "ice"):
         code = max(code, run_ice(config))
     if only in (None, "local"):
-        code = max(code, run_local(config))
+        code = max(code, run_local(config, only=local_args))
     if only in (None, "alerts"):
         code = max(code, run_alerts(config))
     if only in (None, "digests"):

@@ -33,7 +33,10 @@ def test_local_page_signals_become_events_once(tracker_env):
         assert first.returncode == 0, first.stderr[-2000:]
         events = local_events(tracker_env)
         assert {e["state"] for e in events} == {"FL"}
-        assert {e["url"].rsplit("/", 1)[-1] for e in events} == {"agenda.html", "packet.pdf"}
+        assert [(e["url"].rsplit("/", 1)[-1], (e["document_url"] or "").rsplit("/", 1)[-1]) for e in events] in (
+            [("agenda.html", ""), ("agenda.html", "packet.pdf")],
+            [("agenda.html", "packet.pdf"), ("agenda.html", "")],
+        )
         assert all(e["snippet"] and e["matched"] and e["jurisdiction"] == "Marion County" for e in events)
         again = crawl_local_page(tracker_env, f"{base}/agenda.html")
         assert again.returncode == 0
@@ -66,3 +69,37 @@ def test_a_source_failing_three_runs_opens_one_problem_naming_its_maintainer(tmp
     update_health(sessions, "civicplus")
     with sessions() as session:
         assert session.query(Problem).one().closed_at is not None
+
+
+def test_once_runs_one_local_source_and_a_broken_packet_link_does_not_fail_it(tracker_env):
+    with serve(FIXTURES / "site") as base:
+        done = run_cli(tracker_env, "once", "--only", "local", "-a", "spider=local_page",
+                       "-a", f"url={base}/meetings.html", "-a", "jurisdiction=Lake County, FL")
+    assert done.returncode == 0, done.stdout + done.stderr[-2000:]
+    assert done.stdout.startswith("local:local_page: ok") and "2 new local signals" in done.stdout
+    assert [e["title"][:4] for e in local_events(tracker_env)] == ["5.2 ", "8.2 "]
+    with connect(tracker_env["DATABASE_URL"])() as session:
+        stats = session.query(CrawlRun).one().stats["local"]
+        assert session.query(Problem).count() == 0
+    assert stats["local/document_errors/Lake County"] == 1 and "local/errors/Lake County" not in stats
+
+
+def test_once_explains_a_bad_spider_argument(tracker_env):
+    unknown = run_cli(tracker_env, "once", "--only", "local", "-a", "spider=nowhere")
+    assert unknown.returncode == 1 and "no local spider 'nowhere'" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
+    without_only = run_cli(tracker_env, "once", "-a", "spider=local_page")
+    assert without_only.returncode == 1 and "needs --only local" in without_only.stderr
+
+
+def test_failed_packet_links_do_not_make_a_source_fail(tmp_path):
+    sessions = connect(f"sqlite:///{tmp_path / 'h.db'}")
+    start = dt.datetime(2025, 6, 1)
+    for day in range(4):
+        with sessions.begin() as session:
+            session.add(CrawlRun(source="local:civicplus", started_at=start + dt.timedelta(days=day),
+                                 finished_at=start + dt.timedelta(days=day), status="ok", stats={"local": {
+                                     "local/items/Sumter County": 9, "local/document_errors/Sumter County": 3}}))
+        update_health(sessions, "civicplus")
+    with sessions() as session:
+        assert session.query(Problem).count() == 0
