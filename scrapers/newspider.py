@@ -11,6 +11,7 @@ on that saved page, so CI never touches the county's site.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import re
 import string
 import sys
@@ -19,24 +20,32 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from scrapers.jurisdictions import split_jurisdiction
+from scrapy.http import HtmlResponse
+
+from scrapers.items import LocalSignal
+from scrapers.jurisdictions import county_of, selector_problem, split_jurisdiction
 
 TEMPLATE = Path(__file__).parent / "templates" / "spiders" / "local.tmpl"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
-TEST_TEMPLATE = '''"""$name: the spider on its saved page (tests/fixtures/local/$name.html)."""
+TEST_TEMPLATE = '''"""$name: the spider on its saved page (tests/fixtures/local/$name.html).
+
+The test fails until the saved page shows a real 287(g) item: save one from the site's archive
+(or a past agenda) so the spider is proven to find what it is for.
+"""
 
 from scrapers.items import LocalSignal
 from scrapers.spiders.local.$name import $classname
 from tests.local_helpers import file_response
 
 
-def test_${name}_reads_its_saved_page() -> None:
+def test_${name}_finds_the_287g_item_on_its_saved_page() -> None:
     spider = $classname()
     response = file_response("$name.html", "$url")
     signals = [item for item in spider.parse(response) if isinstance(item, LocalSignal)]
-    assert all(s.jurisdiction == "$jurisdiction" and s.state == "$state" for s in signals)
-    assert len(signals) == $expected
+    assert signals, "no 287(g) signal on tests/fixtures/local/$name.html: save a page with a real item"
+    assert all(s.jurisdiction == $jurisdiction and s.state == "$state" for s in signals)
+    assert all(s.title and s.url.startswith("http") for s in signals)
 '''
 
 
@@ -45,6 +54,7 @@ class NewSpider:
     spider: Path
     test: Path
     fixture: Path
+    signals: int
 
 
 def classname(name: str) -> str:
@@ -52,8 +62,9 @@ def classname(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("_")) + "Spider"
 
 
-def render_spider(name: str, url: str, jurisdiction: str, state: str, county: str, selector: str | None) -> str:
-    text = string.Template(TEMPLATE.read_text(encoding="utf-8")).substitute(
+def render_template(name: str, url: str) -> str:
+    """The template exactly as `scrapy genspider -t local NAME URL` renders it, placeholders and all."""
+    return string.Template(TEMPLATE.read_text(encoding="utf-8")).substitute(
         project_name="tracker",
         ProjectName="Tracker",
         module=name,
@@ -62,16 +73,32 @@ def render_spider(name: str, url: str, jurisdiction: str, state: str, county: st
         domain=urlsplit(url).netloc,
         classname=classname(name),
     )
-    text = text.replace('jurisdiction = "Jurisdiction name"', f"jurisdiction = {jurisdiction!r}")
-    text = text.replace('state = "ST"', f"state = {state!r}").replace('county = ""', f"county = {county!r}")
+
+
+def render_spider(
+    name: str,
+    url: str,
+    jurisdiction: str,
+    state: str,
+    county: str,
+    selector: str | None,
+    date_selector: str | None = None,
+) -> str:
+    text = render_template(name, url)
+    text = re.sub(r'jurisdiction = "TODO[^"]*"', f"jurisdiction = {jurisdiction!r}", text)
+    text = text.replace('state = "TODO"', f"state = {state!r}")
+    if county:
+        text = re.sub(r'county = "".*', f"county = {county!r}", text)
     if selector:
-        text = text.replace('item_selector = "article, .news-item, tr"', f"item_selector = {selector!r}")
+        text = text.replace("item_selector = None", f"item_selector = {selector!r}")
+    if date_selector:
+        text = text.replace("date_selector = None", f"date_selector = {date_selector!r}")
     return text
 
 
-def render_test(name: str, url: str, jurisdiction: str, state: str, expected: int) -> str:
+def render_test(name: str, url: str, jurisdiction: str, state: str) -> str:
     return string.Template(TEST_TEMPLATE).substitute(
-        name=name, classname=classname(name), url=url, jurisdiction=jurisdiction, state=state, expected=expected
+        name=name, classname=classname(name), url=url, jurisdiction=repr(jurisdiction), state=state
     )
 
 
@@ -82,15 +109,10 @@ def fetch(url: str, user_agent: str) -> bytes:
 
 
 def count_signals(module_path: Path, name: str, url: str, page: bytes) -> int:
-    """How many signals the new spider finds on the saved page: the test's first expectation."""
-    import importlib.util
-
-    from scrapy.http import HtmlResponse
-
-    from scrapers.items import LocalSignal
-
+    """How many signals the new spider finds on the saved page: zero means its test will fail."""
     spec = importlib.util.spec_from_file_location(f"_new_{name}", module_path)
-    assert spec is not None and spec.loader is not None
+    if spec is None or spec.loader is None:
+        raise ValueError(f"cannot load {module_path}")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     spider = getattr(module, classname(name))()
@@ -106,6 +128,7 @@ def create(
     selector: str | None = None,
     page: bytes | None = None,
     user_agent: str = "287g-tracker newspider",
+    date_selector: str | None = None,
 ) -> NewSpider:
     if not _NAME.match(name):
         raise ValueError(f"spider name {name!r}: use lower case letters, digits and _")
@@ -114,11 +137,15 @@ def create(
     place, state = split_jurisdiction(jurisdiction)
     if not state:
         raise ValueError(f'jurisdiction {jurisdiction!r}: end it with the state, e.g. "Marion County, FL"')
-    county = place if place.endswith((" County", " Parish")) else ""
+    for value, flag in ((selector, "--selector"), (date_selector, "--date-selector")):
+        if value and (why := selector_problem(value)) is not None:
+            raise ValueError(f"{flag} {value!r} is not valid CSS or XPath: {why}")
+    county = county_of(place)
     paths = NewSpider(
         spider=root / "scrapers" / "spiders" / "local" / f"{name}.py",
         test=root / "tests" / f"test_local_{name}.py",
         fixture=root / "tests" / "fixtures" / "local" / f"{name}.html",
+        signals=0,
     )
     existing = [str(p) for p in (paths.spider, paths.test, paths.fixture) if p.exists()]
     if existing:
@@ -126,11 +153,12 @@ def create(
     body = page if page is not None else fetch(url, user_agent)
     for path in (paths.spider, paths.test, paths.fixture):
         path.parent.mkdir(parents=True, exist_ok=True)
-    paths.spider.write_text(render_spider(name, url, place, state, county, selector), encoding="utf-8")
+    paths.spider.write_text(
+        render_spider(name, url, place, state, county, selector, date_selector), encoding="utf-8"
+    )
     paths.fixture.write_bytes(body)
-    expected = count_signals(paths.spider, name, url, body)
-    paths.test.write_text(render_test(name, url, place, state, expected), encoding="utf-8")
-    return paths
+    paths.test.write_text(render_test(name, url, place, state), encoding="utf-8")
+    return NewSpider(paths.spider, paths.test, paths.fixture, count_signals(paths.spider, name, url, body))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -138,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("name", help="spider name, e.g. marion_sheriff")
     parser.add_argument("url", help="the page to watch")
     parser.add_argument("--jurisdiction", required=True, help='e.g. "Marion County Sheriff\'s Office, FL"')
-    parser.add_argument("--selector", help="CSS selector for one item (press release, agenda row)")
+    parser.add_argument("--selector", help="CSS or XPath for one item, when the page's own structure is not enough")
+    parser.add_argument("--date-selector", dest="date_selector", help="CSS or XPath for the date inside an item")
     parser.add_argument("--page", type=Path, help="a saved copy of the page instead of fetching it")
     parser.add_argument("--root", type=Path, default=Path("."), help="repository root (default: here)")
     args = parser.parse_args(argv)
@@ -150,12 +179,21 @@ def main(argv: list[str] | None = None) -> int:
             args.jurisdiction,
             selector=args.selector,
             page=args.page.read_bytes() if args.page else None,
+            date_selector=args.date_selector,
         )
     except (ValueError, FileExistsError, OSError) as exc:
         print(f"newspider: {exc}", file=sys.stderr)
         return 1
     for path in (made.spider, made.test, made.fixture):
         print(f"wrote {path}")
+    if made.signals:
+        print(f"the saved page gives {made.signals} signal(s); its test passes")
+    else:
+        print(
+            f"newspider: the saved page gives no 287(g) signal, so {made.test} fails until "
+            f"{made.fixture} shows a real item: save such a page (an older agenda or release) and pass --page",
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -29,7 +29,3 @@ class MarionSheriffSpider(LocalSpider):
         @returns items 0
         """
         return super().parse(response, target, **kwargs)
-
-    def _parse_items(self, response: Response, target: Target) -> Iterator[Any]:
-        yield from self._signals_in_blocks(response, target, self.item_selector)
-        yield from self._follow_documents(response, target)
