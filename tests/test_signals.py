@@ -17,6 +17,11 @@ SIGNALS = [
     ("Deputies trained under the 287(G) Warrant Service Officer model", "287(G)"),
     ("Task Force Model: the county's 287(g)\nagreement was signed on June 2", "287(g)"),
     ("detainers will be honored as part of the jail's 287(g) program", "287(g)"),
+    ("Resolution supporting the Sheriff's (287g) partnership with ICE", "287g"),
+    ("Deputies will train for the 287 g program with Immigration and Customs Enforcement", "287 g"),
+    ("Commissioners approve 287-g agreement with ICE", "287-g"),
+    ("Sheriff signs 287-G Warrant Service Officer agreement", "287-G"),
+    ("Memorandum of Agreement under Section 287(g) of the Immigration and Nationality Act", "Section 287(g)"),
 ]
 
 LOOK_ALIKES = [
@@ -29,6 +34,9 @@ LOOK_ALIKES = [
     "Procurement under Section 287.057, Florida Statutes, for the immigration services contract.",
     "Item 287: approve the minutes. Item 288: ice machine for the jail kitchen.",
     "The 287(g) line of the chart of accounts funds vehicle maintenance.",
+    "Amend County Code Section 287 (noise), requested by the Immigration Services office.",
+    "Variance at 287 G Street for an immigration attorney's office sign; ICE machine permit.",
+    "Parcel 287-GA rezoning next to the immigration court.",
 ]
 
 
