@@ -253,7 +253,10 @@ class LocalSpider(scrapy.Spider):
         date: str | None = None,
         document_url: str | None = None,
     ) -> Iterator[LocalSignal]:
-        """One item (press release, agenda row, matter) gives at most one signal, hashed on its text."""
+        """One item (press release, agenda row, matter) gives at most one signal.
+
+        It is hashed on its title, date and the words around the mention, not on the whole text, so a
+        page whose sidebar or view counter changes does not raise the same item again."""
         matches = find_signals(text, self.keywords)
         if not matches:
             return
@@ -269,7 +272,7 @@ class LocalSpider(scrapy.Spider):
             county=target.county,
             date=date,
             source=source,
-            content_sha256=sha256(normalize(text)),
+            content_sha256=sha256(f"{normalize(title)}\n{date or ''}\n{first.snippet}"),
             spider=self.name,
             document_url=document_url if document_url != url else None,
         )
