@@ -110,10 +110,8 @@ def test_packet_pdf_item_is_found_and_linked_from_its_agenda_page(crawled: dict[
 
 def test_a_broken_packet_link_is_a_warning_naming_it_not_a_failing_source(tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
-    command = _crawl(out, "", "Lake County, FL")
     with serve(FIXTURES / "site") as base:
-        command[command.index("url=")] = f"url={base}/meetings.html"
-        command[command.index("LOG_LEVEL=WARNING")] = "LOG_LEVEL=INFO"
+        command = _crawl(out, f"{base}/meetings.html", "Lake County, FL", "-s", "LOG_LEVEL=INFO")
         done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert f"{base}/packets/2025-06-03-item-5-2.pdf" in done.stderr
@@ -162,3 +160,13 @@ def test_scrapy_prints_the_bad_selector_not_a_mystery() -> None:
         cwd=REPO, capture_output=True, text=True, timeout=120,
     )
     assert done.returncode != 0 and "is not valid CSS or XPath" in done.stderr
+
+
+def test_a_source_page_that_fails_is_an_error_naming_its_url(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    with serve(FIXTURES / "site") as base:
+        command = _crawl(out, f"{base}/moved-agenda.html", "Lake County, FL", "-s", "LOG_LEVEL=INFO")
+        done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert f"Request failed: {base}/moved-agenda.html" in done.stderr
+    assert "'local/errors/Lake County': 1" in done.stderr
