@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -24,14 +24,13 @@ MODELS = ("JEM", "TFM", "WSO")
 LISTS = ("participating", "pending")
 
 
-@dataclass(frozen=True)
-class Span:
-    """One agreement version reduced to what counting needs."""
+class Span(NamedTuple):
+    """One agreement version reduced to what counting needs; `agency` is (state, normalised name)."""
 
     agreement_id: int
     state: str
     model: str
-    agency: str
+    agency: tuple[str, str]
     valid_from: dt.datetime
     valid_to: dt.datetime | None
     publication_id: int
@@ -57,9 +56,8 @@ def load_spans(session: Session, list_kind: str = "participating", state: str | 
     fields = AgreementVersion.fields
     missing = aliased(Publication)
     query = (
-        select(AgreementVersion.agreement_id, fields["state"].as_string(), fields["model"].as_string(),
-               fields["agency"].as_string(), AgreementVersion.valid_from, AgreementVersion.valid_to,
-               AgreementVersion.publication_id, missing.applied_at)
+        select(AgreementVersion.agreement_id, AgreementVersion.fields, AgreementVersion.valid_from,
+               AgreementVersion.valid_to, AgreementVersion.publication_id, missing.applied_at)
         .join(Agreement, Agreement.id == AgreementVersion.agreement_id)
         .outerjoin(missing, missing.id == Agreement.missing_since_publication_id)
         .where(Agreement.list_kind == list_kind)
@@ -71,15 +69,11 @@ def load_spans(session: Session, list_kind: str = "participating", state: str | 
                             or_(AgreementVersion.valid_to.is_(None), AgreementVersion.valid_to >= at))
     if state:
         query = query.where(fields["state"].as_string() == state)
-    spans = [Span(agreement_id, state_, model, agency, valid_from, valid_to or missing_since, publication_id)
-             for agreement_id, state_, model, agency, valid_from, valid_to, publication_id, missing_since
-             in session.execute(query)]
+    spans = [Span(agreement_id, fields.get("state"), fields.get("model"),
+                  (fields.get("state") or "", agency_key(fields.get("agency") or "")), valid_from,
+                  valid_to or missing_since, publication_id)
+             for agreement_id, fields, valid_from, valid_to, publication_id, missing_since in session.execute(query)]
     return spans if at is None else [span for span in spans if in_force(span, at)]
-
-
-def _agency(span: Span) -> tuple[str, str]:
-    """Two agreements belong to one agency when state and normalised name agree."""
-    return span.state or "", agency_key(span.agency or "")
 
 
 def _models(counter: Counter) -> dict[str, int]:
@@ -96,9 +90,9 @@ def count(spans: Iterable[Span]) -> dict:
     ordered = sorted(states.items(), key=lambda item: (-len(item[1]), item[0]))
     return {
         "agreements": len(spans),
-        "agencies": len({_agency(s) for s in spans}),
+        "agencies": len({s.agency for s in spans}),
         "models": _models(Counter(s.model for s in spans)),
-        "states": {state: {"agreements": len(group), "agencies": len({_agency(s) for s in group}),
+        "states": {state: {"agreements": len(group), "agencies": len({s.agency for s in group}),
                            "models": _models(Counter(s.model for s in group))}
                    for state, group in ordered},
     }
@@ -119,10 +113,17 @@ def publication_stamp(session: Session, list_kind: str, at: dt.datetime) -> str 
     return row.stamp or row.filename
 
 
-def summary(session: Session, as_of: dt.date, list_kind: str = "participating", state: str | None = None) -> dict:
-    """The counts at the end of `as_of`, in the shape of `summary --format json` and /api/summary.json."""
+def summary(session: Session, as_of: dt.date, list_kind: str = "participating", state: str | None = None,
+            spans: Sequence[Span] | None = None) -> dict:
+    """The counts at the end of `as_of`, in the shape of `summary --format json` and /api/summary.json.
+
+    `spans`, when the caller already loaded the list's versions, saves reading them again.
+    """
     at = end_of(as_of)
-    spans = load_spans(session, list_kind, state, at=at)
+    if spans is None:
+        spans = load_spans(session, list_kind, state, at=at)
+    else:
+        spans = [span for span in spans if in_force(span, at) and (state is None or span.state == state)]
     return {"as_of": as_of.isoformat(), "publication": publication_stamp(session, list_kind, at),
             **count(spans)}
 
@@ -157,14 +158,14 @@ def weekly(spans: Sequence[Span], until: dt.date) -> list[dict]:
             span = starts[opened]
             opened += 1
             models[span.model] += 1
-            agencies[_agency(span)] += 1
+            agencies[span.agency] += 1
         while closed < len(ends) and ends[closed].valid_to < at:  # type: ignore[operator]
             span = ends[closed]
             closed += 1
             models[span.model] -= 1
-            agencies[_agency(span)] -= 1
-            if agencies[_agency(span)] == 0:
-                del agencies[_agency(span)]
+            agencies[span.agency] -= 1
+            if agencies[span.agency] == 0:
+                del agencies[span.agency]
         points.append({"week": monday.isoformat(), "as_of": last_day.isoformat(),
                        "agreements": sum(models.values()), "agencies": len(agencies),
                        "models": _models(+models)})
@@ -178,7 +179,8 @@ def last_published(session: Session, list_kind: str = "participating") -> dt.dat
     return latest.date() if latest is not None else None
 
 
-def timeseries(session: Session, until: dt.date, list_kind: str = "participating", state: str | None = None) -> dict:
+def timeseries(session: Session, until: dt.date, list_kind: str = "participating", state: str | None = None,
+               spans: Sequence[Span] | None = None) -> dict:
     """The weekly series of `summary --by week` and /api/timeseries.json, up to the latest publication.
 
     The series stops at the week of the last list ICE published (or `until`, if earlier): a
@@ -187,7 +189,10 @@ def timeseries(session: Session, until: dt.date, list_kind: str = "participating
     latest = last_published(session, list_kind)
     if latest is not None:
         until = min(until, latest)
-    spans = load_spans(session, list_kind, state, before=end_of(until))
+    if spans is None:
+        spans = load_spans(session, list_kind, state, before=end_of(until))
+    else:
+        spans = [span for span in spans if span.valid_from < end_of(until) and (state is None or span.state == state)]
     return {"as_of": until.isoformat(), "state": state, "list": list_kind, "weeks": weekly(spans, until)}
 
 
@@ -207,12 +212,17 @@ def change(spans: Sequence[Span], now: dt.date, days: int) -> int:
 
 
 def store_fingerprint(session: Session) -> tuple:
-    """Changes whenever anything the explorer shows could have: a cheap key for caching answers."""
-    versions = session.execute(select(func.count(AgreementVersion.id), func.max(AgreementVersion.id),
-                                      func.max(AgreementVersion.valid_to))).one()
-    events = session.execute(select(func.count(Event.seq), func.max(Event.seq))).one()
-    publications = session.execute(select(func.count(Publication.id), func.max(Publication.id))).one()
-    return (*versions, *events, *publications)
+    """Changes whenever a publication is applied (every one adds a row): a key for caching answers.
+
+    Only maxima of primary keys, each one index lookup, so checking it costs far less than
+    any answer it guards.
+    """
+    return tuple(session.execute(select(
+        select(func.max(Publication.id)).scalar_subquery(),
+        select(func.max(AgreementVersion.id)).scalar_subquery(),
+        select(func.max(Agreement.id)).scalar_subquery(),
+        select(func.max(Event.seq)).scalar_subquery(),
+    )).one())
 
 
 def table(result: dict, by: str) -> tuple[list[str], list[list]]:

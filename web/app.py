@@ -13,6 +13,7 @@ import io
 import json
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
@@ -30,7 +31,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from storage.event_log import public
-from storage.export import COLUMNS, current_rows, rows_as_of
+from storage.export import COLUMNS, rows_as_of
 from storage.summary import store_fingerprint, summary, timeseries
 from web import charts, data, params
 from web.downloads import xlsx_bytes
@@ -70,18 +71,23 @@ class SecurityHeaders:
 
 
 class AnswerCache:
-    """Computed answers keyed by (store fingerprint, question); a new fingerprint empties it."""
+    """Computed answers keyed by (store fingerprint, question); a new fingerprint empties it.
 
-    def __init__(self, size: int = 512) -> None:
-        self.size = size
+    Answers also expire after `max_age` seconds, for the one change the fingerprint can miss:
+    `reparse` rebuilding the same number of rows.
+    """
+
+    def __init__(self, size: int = 256, max_age: float = 300.0) -> None:
+        self.size, self.max_age = size, max_age
         self.fingerprint: tuple | None = None
+        self.since = 0.0
         self.answers: OrderedDict[Any, Any] = OrderedDict()
         self.lock = threading.Lock()
 
     def get(self, fingerprint: tuple, key: Any, compute: Callable[[], Any]) -> Any:
         with self.lock:
-            if fingerprint != self.fingerprint:
-                self.fingerprint, self.answers = fingerprint, OrderedDict()
+            if fingerprint != self.fingerprint or time.monotonic() - self.since > self.max_age:
+                self.fingerprint, self.since, self.answers = fingerprint, time.monotonic(), OrderedDict()
             if key in self.answers:
                 self.answers.move_to_end(key)
                 return self.answers[key]
@@ -112,23 +118,33 @@ def create_app(sessions: sessionmaker[Session], feeds_dir: Path | None = None) -
     def page(name: str, status: int = 200, **context: Any) -> HTMLResponse:
         return HTMLResponse(templates.get_template(name).render(**context), status_code=status)
 
+    def html(body: str) -> HTMLResponse:
+        return HTMLResponse(body)
+
+    def render_home(session: Session, day: dt.date) -> str:
+        view = answer(session, ("overview", day), lambda: data.overview(session, day))
+        counts = {code: s["agreements"] for code, s in view["summary"]["states"].items()}
+        return templates.get_template("index.html").render(
+            view=view, events=view["events"], today=day, map=charts.state_map(counts, data.state_names()),
+            chart=charts.line_chart(view["series"]))
+
     def home(request: Request) -> Response:
         day = today()
         with sessions() as session:
-            view = answer(session, ("overview", day), lambda: data.overview(session, day))
-            events = data.recent_events(session, limit=15)
-        counts = {code: s["agreements"] for code, s in view["summary"]["states"].items()}
-        return page("index.html", view=view, events=events, today=day,
-                    map=charts.state_map(counts, data.state_names()), chart=charts.line_chart(view["series"]))
+            return html(answer(session, ("/", day), lambda: render_home(session, day)))
+
+    def render_state(session: Session, code: str, day: dt.date) -> str:
+        national = answer(session, ("overview", day), lambda: data.overview(session, day))["summary"]
+        view = data.state_view(session, code, day, national)
+        return templates.get_template("state.html").render(
+            view=view, county_map=charts.county_map(code, view["counties"]), chart=charts.line_chart(view["series"]),
+            today=day)
 
     def state_page(request: Request) -> Response:
         code = params.state(request.path_params["code"], required=True)
         day = today()
         with sessions() as session:
-            view = answer(session, ("state", code, day), lambda: data.state_view(session, code, day))
-        county_map = charts.county_map(code, view["counties"])
-        return page("state.html", view=view, county_map=county_map, chart=charts.line_chart(view["series"]),
-                    today=day)
+            return html(answer(session, ("/state", code, day), lambda: render_state(session, code, day)))
 
     def agency_page(request: Request) -> Response:
         uid = params.uid(request.path_params["uid"])
@@ -187,7 +203,9 @@ def create_app(sessions: sessionmaker[Session], feeds_dir: Path | None = None) -
         return Response(body, media_type="application/json")
 
     def agreement_list(session: Session, state: str | None, as_of: dt.date | None) -> list[dict]:
-        rows = rows_as_of(session, as_of, state) if as_of else current_rows(session, state)
+        if as_of is None:
+            return data.current_agreements(session, state)
+        rows = rows_as_of(session, as_of, state)
         return sorted(rows, key=lambda r: (r["state"] or "", (r["agency"] or "").lower(), r["model"] or ""))
 
     def api_agreements(request: Request) -> Response:

@@ -7,11 +7,11 @@ from collections import Counter
 from functools import cache
 
 import us
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.event_log import describe, public
-from storage.export import current_rows
+from storage.export import COLUMNS
 from storage.identity import agency_key
 from storage.models import Agreement, AgreementVersion, Event, MoaParse, Publication, iso_z
 from storage.summary import change, load_spans, summary, timeseries
@@ -47,22 +47,41 @@ def recent_events(session: Session, state: str | None = None, limit: int = 12,
 
 def overview(session: Session, today: dt.date) -> dict:
     spans = load_spans(session)
-    now = summary(session, today)
+    now = summary(session, today, spans=spans)
     return {
         "summary": now,
         "states_count": sum(1 for s in now["states"].values() if s["agreements"]),
         "change_7": change(spans, today, 7),
         "change_30": change(spans, today, 30),
-        "series": timeseries(session, today)["weeks"],
+        "series": timeseries(session, today, spans=spans)["weeks"],
         "events": recent_events(session, limit=15),
-        "last_seen": session.scalar(select(func.max(Agreement.last_seen))),
     }
+
+
+def _text(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        return iso_z(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def current_agreements(session: Session, state: str | None = None) -> list[dict]:
+    """The rows `export` gives for the current list, read column by column (no ORM objects: 10,000 rows add up)."""
+    names = [c for c in COLUMNS if c != "id"]
+    query = (select(Agreement.uid, *(getattr(Agreement, c) for c in names))
+             .where(Agreement.list_kind == "participating", Agreement.status == "active"))
+    if state:
+        query = query.where(Agreement.state == state)
+    rows = [{"id": uid, **{c: _text(v) for c, v in zip(names, values, strict=True)}}
+            for uid, *values in session.execute(query)]
+    return sorted(rows, key=lambda r: (r["state"] or "", (r["agency"] or "").lower(), r["model"] or ""))
 
 
 def agreement_rows(session: Session, state: str, list_kind: str = "participating") -> list[dict]:
     """The state's current agreements (or pending requests), each with its store id and whether ICE still lists it."""
     if list_kind == "participating":
-        rows = current_rows(session, state)
+        rows = current_agreements(session, state)
     else:
         rows = [{"id": a.uid, "agency": a.agency, "agency_type": a.agency_type, "county": a.county, "model": a.model,
                  "first_seen": iso_z(a.first_seen), "state": a.state}
@@ -79,9 +98,9 @@ def agreement_rows(session: Session, state: str, list_kind: str = "participating
     return sorted(rows, key=lambda r: ((r["agency"] or "").lower(), r["model"] or ""))
 
 
-def state_view(session: Session, state: str, today: dt.date) -> dict:
+def state_view(session: Session, state: str, today: dt.date, national: dict) -> dict:
+    """One state's page; `national` is today's summary, for the state's numbers and rank."""
     spans = load_spans(session, state=state)
-    national = summary(session, today)
     empty = {"agreements": 0, "agencies": 0, "models": dict.fromkeys(national["models"], 0)}
     numbers = national["states"].get(state, empty)
     agreements = agreement_rows(session, state)
@@ -95,7 +114,7 @@ def state_view(session: Session, state: str, today: dt.date) -> dict:
         "publication": national["publication"],
         "change_7": change(spans, today, 7),
         "change_30": change(spans, today, 30),
-        "series": timeseries(session, today, state=state)["weeks"],
+        "series": timeseries(session, today, state=state, spans=spans)["weeks"],
         "agreements": agreements,
         "no_county": sum(1 for r in agreements if not r["county"]),
         "counties": counties,
