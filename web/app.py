@@ -18,6 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session, sessionmaker
@@ -100,6 +101,11 @@ class AnswerCache:
         return answer
 
 
+def web_link(url: str | None) -> str | None:
+    """Only http(s) addresses become links: a workbook cell could hold `javascript:` too."""
+    return url if url and urlsplit(url).scheme in ("http", "https") else None
+
+
 def today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
@@ -109,6 +115,7 @@ def create_app(sessions: sessionmaker[Session], feeds_dir: Path | None = None) -
     templates = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True),
                             trim_blocks=True, lstrip_blocks=True)
     templates.globals.update(state_name=data.state_name, series=charts.SERIES)
+    templates.filters["web_link"] = web_link
     templates.filters["signed"] = lambda n: f"{n:+,}" if n else "no change"
     cache = AnswerCache()
 
