@@ -5,6 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
+import re
+import signal
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
@@ -21,7 +26,7 @@ from storage.archive import archive_document
 from storage.db import connect, connect_read_only
 from storage.models import Agreement
 from storage.publications import apply_publication
-from tests.conftest import run_cli
+from tests.conftest import ROOT, run_cli
 from tests.web_server import Explorer
 from tests.workbooks import row, workbook
 
@@ -158,3 +163,27 @@ def test_serve_without_a_store_says_what_to_do(tmp_path):
     assert result.returncode == 1
     assert "no store at" in result.stderr and "once" in result.stderr and "Traceback" not in result.stderr
     assert not (tmp_path / "none.db").exists()
+
+
+def test_serve_answers_on_its_port_and_stops_cleanly_on_sigterm(store, tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "SLACK_", "SMTP_"))}
+    env.update({"DATABASE_URL": store, "DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(ROOT)})
+    server = subprocess.Popen([sys.executable, "scheduler.py", "serve", "--host", "127.0.0.1", "--port", "0"], cwd=ROOT,
+                              env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        address = None
+        for line in server.stderr:
+            found = re.search(r"running on (http://127\.0\.0\.1:\d+)", line)
+            if found:
+                address = found.group(1)
+                break
+        assert address, "serve never said where it listens"
+        with urllib.request.urlopen(address + "/api/summary.json?as_of=2025-06-01") as response:
+            assert json.load(response)["agreements"] == 2
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+        server.stderr.close()
