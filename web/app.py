@@ -18,7 +18,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session, sessionmaker
@@ -234,9 +234,8 @@ def create_app(sessions: sessionmaker[Session], feeds_dir: Path | None = None) -
         found = found[:limit]
         following = None
         if more:
-            query = dict(request.query_params)
-            query["after"] = str(found[-1].seq)
-            following = str(request.url.include_query_params(**query))
+            query = {**request.query_params, "after": str(found[-1].seq)}
+            following = f"{request.url.path}?{urlencode(query)}"
         return JSONResponse({"events": [public(e) for e in found], "next": following})
 
     def api_timeseries(request: Request) -> Response:
