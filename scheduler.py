@@ -116,7 +116,8 @@ def print_summary(config: tracker_settings.TrackerSettings, args: argparse.Names
         writer.writerows(rows)
         return 0
     if args.by != "week":
-        print(f"{args.list_kind} agreements as of {as_of} (ICE list of {result['publication'] or 'nothing yet'})")
+        what = "participating agreements" if args.list_kind == "participating" else "pending requests"
+        print(f"{what} as of {as_of} (ICE list of {result['publication'] or 'nothing yet'})")
     widths = [max(len(str(v)) for v in column) for column in zip(header, *rows, strict=True)]
     for line in (header, *rows):
         print("  ".join(str(v).rjust(w) if isinstance(v, int) else str(v).ljust(w)

@@ -16,6 +16,7 @@ import pytest
 from tests.sample_store import ICE, build, crawled_at, manifest
 from tests.web_server import Explorer
 from tests.workbook_counts import participating_counts
+from web.charts import geometry
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -123,8 +124,6 @@ def test_overview_counts_map_and_chart(explorer, visit):
     page = v.page
     assert number(page, "#n-agreements") == sum(states.values()) == 649
     assert number(page, "#n-states") == len(states)
-    from web.charts import geometry
-
     drawn = page.locator("svg.map path[data-state]")
     assert drawn.count() == len(geometry()["states"]) == 51
     assert sorted(drawn.evaluate_all("ps => ps.map(p => p.dataset.state)")) == sorted(geometry()["states"])
@@ -175,8 +174,6 @@ def test_state_page(explorer, visit):
     assert page.goto(explorer.url("/state/TX")).status == 200
     assert number(page, "#n-agreements") == states["TX"]
     assert page.locator("table.agreements tbody tr").count() == states["TX"]
-    from web.charts import geometry
-
     texas_counties = sum(1 for c in geometry()["counties"].values() if c["state"] == "TX")
     assert page.locator("svg.map.county path").count() == texas_counties == 254
     shaded = page.locator("svg.map.county path").evaluate_all(

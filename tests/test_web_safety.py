@@ -24,6 +24,7 @@ from sqlalchemy.exc import DBAPIError
 from scrapers.parsers.ice_workbook import parse_workbook
 from storage.archive import archive_document
 from storage.db import connect, connect_read_only
+from storage.export import current_rows
 from storage.models import Agreement
 from storage.publications import apply_publication
 from tests.conftest import ROOT, run_cli
@@ -187,3 +188,10 @@ def test_serve_answers_on_its_port_and_stops_cleanly_on_sigterm(store, tmp_path)
             server.kill()
             server.wait()
         server.stderr.close()
+
+
+def test_the_agreements_api_gives_exports_rows(store, client):
+    with connect(store)() as session:
+        exported = sorted(current_rows(session), key=lambda r: (r["state"], r["agency"].lower(), r["model"]))
+    assert client.get("/api/agreements.json").json()["agreements"] == json.loads(json.dumps(exported))
+    assert client.get("/api/agreements.json?as_of=2025-05-31").json()["agreements"] == []

@@ -8,10 +8,10 @@ from functools import cache
 
 import us
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from storage.event_log import describe, public
-from storage.export import COLUMNS
+from storage.export import COLUMNS, current_rows
 from storage.identity import agency_key
 from storage.models import Agreement, AgreementVersion, Event, MoaParse, Publication, iso_z
 from storage.summary import change, load_spans, summary, timeseries
@@ -67,8 +67,14 @@ def _text(value: object) -> object:
 
 
 def current_agreements(session: Session, state: str | None = None) -> list[dict]:
-    """The rows `export` gives for the current list, read column by column (no ORM objects: 10,000 rows add up)."""
+    """The rows `export` gives for the current list, read column by column (no ORM objects: 10,000 rows add up).
+
+    When an export column is not a plain agreement column, export's own reader answers instead.
+    """
     names = [c for c in COLUMNS if c != "id"]
+    if not all(isinstance(getattr(Agreement, c, None), InstrumentedAttribute) for c in names):
+        rows = current_rows(session, state)
+        return sorted(rows, key=lambda r: (r["state"] or "", (r["agency"] or "").lower(), r["model"] or ""))
     query = (select(Agreement.uid, *(getattr(Agreement, c) for c in names))
              .where(Agreement.list_kind == "participating", Agreement.status == "active"))
     if state:
