@@ -98,7 +98,7 @@ def count(spans: Iterable[Span]) -> dict:
     }
 
 
-def publication_stamp(session: Session, list_kind: str, at: dt.datetime) -> str | None:
+def list_stamp(session: Session, list_kind: str, at: dt.datetime) -> str | None:
     """ICE's stamp of the latest list behind the counts: the publication of the newest version begun by `at`."""
     query = (
         select(Publication.stamp, Publication.filename)
@@ -124,7 +124,7 @@ def summary(session: Session, as_of: dt.date, list_kind: str = "participating", 
         spans = load_spans(session, list_kind, state, at=at)
     else:
         spans = [span for span in spans if in_force(span, at) and (state is None or span.state == state)]
-    return {"as_of": as_of.isoformat(), "publication": publication_stamp(session, list_kind, at),
+    return {"as_of": as_of.isoformat(), "publication": list_stamp(session, list_kind, at),
             **count(spans)}
 
 

@@ -7,6 +7,7 @@ elsewhere is aborted and recorded), so a page that needs a CDN, a font or a tile
 from __future__ import annotations
 
 import datetime as dt
+import os
 import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -25,6 +26,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-b
 
 sync_api = pytest.importorskip("playwright.sync_api")
 if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        pytest.fail("Chromium is not installed: make system-deps installs Debian's chromium", pytrace=False)
     pytest.skip("Debian's chromium is not installed (make system-deps installs it)", allow_module_level=True)
 
 
