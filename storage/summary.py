@@ -21,7 +21,6 @@ from storage.identity import agency_key
 from storage.models import Agreement, AgreementVersion, Event, Publication
 
 MODELS = ("JEM", "TFM", "WSO")
-LISTS = ("participating", "pending")
 
 
 class Span(NamedTuple):
@@ -194,15 +193,6 @@ def timeseries(session: Session, until: dt.date, list_kind: str = "participating
     else:
         spans = [span for span in spans if span.valid_from < end_of(until) and (state is None or span.state == state)]
     return {"as_of": until.isoformat(), "state": state, "list": list_kind, "weeks": weekly(spans, until)}
-
-
-def publication_weeks(session: Session, list_kind: str = "participating") -> list[str]:
-    """The weeks (their Mondays) in which a version of the list began: weeks ICE's list changed."""
-    moments = session.scalars(
-        select(AgreementVersion.valid_from).join(Agreement, Agreement.id == AgreementVersion.agreement_id)
-        .where(Agreement.list_kind == list_kind).distinct()
-    )
-    return sorted({week_start(m.date()).isoformat() for m in moments})
 
 
 def change(spans: Sequence[Span], now: dt.date, days: int) -> int:
