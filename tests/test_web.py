@@ -250,3 +250,16 @@ def test_bad_parameters_are_a_400_with_a_reason(explorer, visit, path, message):
     assert message in v.page.inner_text("body")
     assert "Traceback" not in v.page.content()
     v.errors.clear()  # Chromium logs the 400 itself
+
+
+def test_an_agreement_missing_from_the_latest_list_is_flagged_and_not_counted(explorer, visit):
+    states, _ = latest_counts()
+    page = visit().page
+    page.goto(explorer.url("/state/PA"))
+    assert number(page, "#n-agreements") == states["PA"]
+    rows = page.locator("table.agreements tbody tr")
+    assert rows.count() == states["PA"] + 1  # listed until a second list confirms the removal
+    butler = rows.filter(has_text="Butler County Sheriff's Office")
+    assert "missing from ICE's list of 2025-06-06 am" in butler.inner_text()
+    butler.get_by_role("link").click()
+    assert "not on ICE's list of 2025-06-06 am" in page.locator("section.agreement").first.inner_text()

@@ -148,8 +148,9 @@ def agency_view(session: Session, uid: str) -> dict | None:
                                                       .order_by(Event.seq))]
     links = [a.moa_url for a in held if a.moa_url] + [a.addendum_url for a in held if a.addendum_url]
     parses = {p.url: p.fields for p in session.scalars(select(MoaParse).where(MoaParse.url.in_(links)))}
-    sources = dict(session.execute(select(Publication.id, Publication.source_url)
-                                   .where(Publication.id.in_([a.last_publication_id for a in held]))).all())
+    wanted = [a.last_publication_id for a in held] + [a.missing_since_publication_id for a in held]
+    publications = {p.id: p for p in session.scalars(select(Publication).where(Publication.id.in_(wanted)))}
+    sources = {pid: p.source_url for pid, p in publications.items()}
     return {
         "uid": uid,
         "agency": chosen.agency,
@@ -161,6 +162,8 @@ def agency_view(session: Session, uid: str) -> dict | None:
             "moa_url": a.moa_url, "addendum_url": a.addendum_url, "was_pending": a.was_pending,
             "first_seen": iso_z(a.first_seen), "last_seen": iso_z(a.last_seen),
             "removed_at": iso_z(a.removed_at) if a.removed_at else None,
+            "missing_since": (publications[a.missing_since_publication_id].stamp or "a later list")
+            if a.missing_count and a.missing_since_publication_id in publications else None,
             "ice_url": sources.get(a.last_publication_id),
             "moa": parses.get(a.moa_url) if a.moa_url else None,
             "versions": [{"from": iso_z(v.valid_from), "to": iso_z(v.valid_to) if v.valid_to else None,
