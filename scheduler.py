@@ -100,7 +100,49 @@ def build_parser() -> argparse.ArgumentParser:
     moa.add_argument("--format", choices=["json"], default="json")
 
     sub.add_parser("reparse", help="rebuild the store from the raw archive, without the network")
+
+    summary = sub.add_parser("summary", help="active agreements and agencies, nationally, per state and model")
+    summary.add_argument("--as-of", type=_iso_date, dest="as_of")
+    summary.add_argument("--by", choices=["state", "model", "week"], default="state")
+    summary.add_argument("--list", choices=["participating", "pending"], default="participating", dest="list_kind")
+    summary.add_argument("--format", choices=["table", "csv", "json"], default="table")
+
+    serve = sub.add_parser("serve", help="the read-only web explorer and its JSON API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8287)
     return parser
+
+
+def print_summary(config: tracker_settings.TrackerSettings, args: argparse.Namespace) -> int:
+    import csv
+    import json
+
+    from storage.db import connect
+    from storage.summary import summary, table, timeseries
+
+    as_of = args.as_of or dt.datetime.now(dt.UTC).date()
+    with connect(config.database_url)() as session:
+        if args.by == "week":
+            result = timeseries(session, as_of, args.list_kind)
+        else:
+            result = summary(session, as_of, args.list_kind)
+    if args.format == "json":
+        print(json.dumps(result, ensure_ascii=False))
+        return 0
+    header, rows = table(result, args.by)
+    if args.format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+        return 0
+    if args.by != "week":
+        what = "participating agreements" if args.list_kind == "participating" else "pending requests"
+        print(f"{what} as of {as_of} (ICE list of {result['publication'] or 'nothing yet'})")
+    widths = [max(len(str(v)) for v in column) for column in zip(header, *rows, strict=True)]
+    for line in (header, *rows):
+        print("  ".join(str(v).rjust(w) if isinstance(v, int) else str(v).ljust(w)
+                        for v, w in zip(line, widths, strict=True)).rstrip())
+    return 0
 
 
 def dispatch(args: argparse.Namespace, config: tracker_settings.TrackerSettings) -> int:
@@ -136,6 +178,12 @@ def dispatch(args: argparse.Namespace, config: tracker_settings.TrackerSettings)
         from alerts.digest import digest_command
 
         return digest_command(config, send_now=args.send_now, preview=args.preview)
+    if args.command == "summary":
+        return print_summary(config, args)
+    if args.command == "serve":
+        from web.server import serve
+
+        return serve(config, args.host, args.port)
     if args.command == "reparse":
         from service.cycle import reparse_archive
 

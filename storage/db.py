@@ -10,7 +10,7 @@ logging.getLogger("alembic").setLevel(logging.WARNING)
 
 from alembic import command  # noqa: E402
 from alembic.config import Config  # noqa: E402
-from sqlalchemy import Engine, create_engine, event  # noqa: E402
+from sqlalchemy import Engine, create_engine, event, inspect  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
@@ -55,4 +55,32 @@ def connect(database_url: str, migrate: bool = True) -> sessionmaker[Session]:
     engine = make_engine(database_url)
     if migrate:
         upgrade(engine)
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+class StoreMissing(RuntimeError):
+    """The database has no tracker tables yet (nothing crawled or backfilled)."""
+
+
+def connect_read_only(database_url: str) -> sessionmaker[Session]:
+    """Sessions that cannot write: the explorer's only way in. The schema must already exist."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        path = Path(url.database or "")
+        if not url.database or url.database == ":memory:" or not path.is_file():
+            raise StoreMissing(f"no store at {url.database or 'memory'}")
+        engine = create_engine(f"sqlite:///file:{path.resolve()}?mode=ro&uri=true",
+                               connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _read_only(dbapi_connection, _record) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA query_only=ON")
+            cursor.close()
+    else:
+        engine = create_engine(url, pool_pre_ping=True,
+                               connect_args={"options": "-c default_transaction_read_only=on"})
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("agreement_versions"):
+            raise StoreMissing(f"the store at {url.render_as_string(hide_password=True)} has no tracker tables yet")
     return sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,44 @@
+"""A store filled from the real ICE publications in tests/fixtures/ice, each at the time it was crawled.
+
+The same archive → parse → diff → store path a live crawl takes (`apply_document`), without a
+crawl subprocess per step, so tests that only read the store start in seconds.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from pathlib import Path
+
+from storage.archive import archive_document
+from storage.db import connect
+from storage.publications import apply_document
+from tests.conftest import FIXTURES
+
+ICE = FIXTURES / "ice"
+
+
+def manifest() -> list[dict[str, str]]:
+    with open(ICE / "manifest.csv", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def crawled_at(step: dict[str, str]) -> dt.datetime:
+    return dt.datetime.strptime(step["crawled_at"], "%Y%m%d_%H%M%S")
+
+
+def build(database_url: str, archive_dir: Path, steps: int | None = None) -> None:
+    """Apply the first `steps` crawls of the manifest (all by default), participating before pending."""
+    sessions = connect(database_url)
+    for step in manifest()[:steps]:
+        at = crawled_at(step)
+        for kind in ("participating", "pending"):
+            name = step[kind]
+            filename = name.split("_", 2)[2]
+            url = f"https://www.ice.gov/doclib/about/offices/ero/287g/{filename}"
+            with sessions.begin() as session:
+                stored = archive_document(session, archive_dir, body=(ICE / "sheets" / name).read_bytes(), url=url,
+                                          kind=kind, filename=filename, fetched_at=at)
+                apply_document(session, document=stored.document, archive_dir=archive_dir, kind=kind, source_url=url,
+                               filename=filename, run_id=None, detected_at=at, removal_confirmations=2,
+                               max_drop=0.10)

@@ -1,0 +1,208 @@
+"""What each page shows, read from the store. Plain dicts and lists, ready for templates and JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from functools import cache
+
+import us
+from sqlalchemy import select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from storage.event_log import describe, public
+from storage.export import COLUMNS, current_rows
+from storage.identity import agency_key
+from storage.models import Agreement, AgreementVersion, Event, MoaParse, Publication, iso_z
+from storage.summary import change, load_spans, summary, timeseries
+from web.charts import county_key
+
+QUIET = ("baseline",)  # the first import is history, not news
+
+
+@cache
+def state_names() -> dict[str, str]:
+    return {s.abbr: s.name for s in (*us.states.STATES_AND_TERRITORIES, us.states.DC)}
+
+
+def state_name(code: str | None) -> str:
+    return state_names().get(code or "", code or "unknown")
+
+
+def event_row(event: Event) -> dict:
+    payload = public(event)
+    return {**payload, "seq": event.seq, "what": describe(event.payload),
+            "agreement_uid": event.payload.get("agreement_uid")}
+
+
+def recent_events(session: Session, state: str | None = None, limit: int = 12,
+                  kinds: tuple[str, ...] | None = None) -> list[dict]:
+    query = select(Event).where(Event.type.not_in(QUIET)).order_by(Event.seq.desc()).limit(limit)
+    if state:
+        query = query.where(Event.state == state)
+    if kinds:
+        query = query.where(Event.type.in_(kinds))
+    return [event_row(e) for e in session.scalars(query)]
+
+
+def overview(session: Session, today: dt.date) -> dict:
+    spans = load_spans(session)
+    now = summary(session, today, spans=spans)
+    return {
+        "summary": now,
+        "states_count": sum(1 for s in now["states"].values() if s["agreements"]),
+        "change_7": change(spans, today, 7),
+        "change_30": change(spans, today, 30),
+        "series": timeseries(session, today, spans=spans)["weeks"],
+        "events": recent_events(session, limit=15),
+    }
+
+
+def _text(value: object) -> object:
+    if isinstance(value, dt.datetime):
+        return iso_z(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def current_agreements(session: Session, state: str | None = None) -> list[dict]:
+    """The rows `export` gives for the current list, read column by column (no ORM objects: 10,000 rows add up).
+
+    When an export column is not a plain agreement column, export's own reader answers instead.
+    """
+    names = [c for c in COLUMNS if c != "id"]
+    if not all(isinstance(getattr(Agreement, c, None), InstrumentedAttribute) for c in names):
+        rows = current_rows(session, state)
+        return sorted(rows, key=lambda r: (r["state"] or "", (r["agency"] or "").lower(), r["model"] or ""))
+    query = (select(Agreement.uid, *(getattr(Agreement, c) for c in names))
+             .where(Agreement.list_kind == "participating", Agreement.status == "active"))
+    if state:
+        query = query.where(Agreement.state == state)
+    rows = [{"id": uid, **{c: _text(v) for c, v in zip(names, values, strict=True)}}
+            for uid, *values in session.execute(query)]
+    return sorted(rows, key=lambda r: (r["state"] or "", (r["agency"] or "").lower(), r["model"] or ""))
+
+
+def agreement_rows(session: Session, state: str, list_kind: str = "participating") -> list[dict]:
+    """The state's current agreements (or pending requests), each with its store id and whether ICE still lists it."""
+    if list_kind == "participating":
+        rows = current_agreements(session, state)
+    else:
+        rows = [{"id": a.uid, "agency": a.agency, "agency_type": a.agency_type, "county": a.county, "model": a.model,
+                 "first_seen": iso_z(a.first_seen), "state": a.state}
+                for a in session.scalars(select(Agreement).where(Agreement.list_kind == "pending",
+                                                                 Agreement.status == "active",
+                                                                 Agreement.state == state))]
+    missing = dict(session.execute(
+        select(Agreement.uid, Publication.stamp)
+        .join(Publication, Publication.id == Agreement.missing_since_publication_id)
+        .where(Agreement.state == state, Agreement.list_kind == list_kind, Agreement.missing_count > 0)
+    ).all())
+    for row in rows:
+        row["missing_since"] = (missing[row["id"]] or "a later list") if row["id"] in missing else None
+    return sorted(rows, key=lambda r: ((r["agency"] or "").lower(), r["model"] or ""))
+
+
+def state_view(session: Session, state: str, today: dt.date, national: dict) -> dict:
+    """One state's page; `national` is today's summary, for the state's numbers and rank."""
+    spans = load_spans(session, state=state)
+    empty = {"agreements": 0, "agencies": 0, "models": dict.fromkeys(national["models"], 0)}
+    numbers = national["states"].get(state, empty)
+    agreements = agreement_rows(session, state)
+    counties = Counter(county_key(r["county"]) for r in agreements if r["county"] and not r["missing_since"])
+    ranked = sorted(national["states"], key=lambda s: -national["states"][s]["agreements"])
+    return {
+        "state": state,
+        "name": state_name(state),
+        "numbers": numbers,
+        "rank": ranked.index(state) + 1 if state in ranked else None,
+        "publication": national["publication"],
+        "change_7": change(spans, today, 7),
+        "change_30": change(spans, today, 30),
+        "series": timeseries(session, today, state=state, spans=spans)["weeks"],
+        "agreements": agreements,
+        "no_county": sum(1 for r in agreements if not r["county"]),
+        "counties": counties,
+        "pending": agreement_rows(session, state, "pending"),
+        "events": recent_events(session, state, limit=20),
+        "signals": recent_events(session, state, limit=10, kinds=("local_signal",)),
+    }
+
+
+def agency_view(session: Session, uid: str) -> dict | None:
+    """One agency: every agreement (and pending request) it holds, each with its versions and events."""
+    chosen = session.scalars(select(Agreement).where(Agreement.uid == uid)).first()
+    if chosen is None:
+        return None
+    key = agency_key(chosen.agency)
+    held = [a for a in session.scalars(select(Agreement).where(Agreement.state == chosen.state))
+            if agency_key(a.agency) == key]
+    held.sort(key=lambda a: (a.list_kind != "participating", a.status != "active", a.model, a.id))
+    ids = [a.id for a in held]
+    versions: dict[int, list[AgreementVersion]] = {}
+    for version in session.scalars(select(AgreementVersion).where(AgreementVersion.agreement_id.in_(ids))
+                                   .order_by(AgreementVersion.valid_from, AgreementVersion.id)):
+        versions.setdefault(version.agreement_id, []).append(version)
+    events = [event_row(e) for e in session.scalars(select(Event).where(Event.agreement_id.in_(ids))
+                                                      .order_by(Event.seq))]
+    links = [a.moa_url for a in held if a.moa_url] + [a.addendum_url for a in held if a.addendum_url]
+    parses = {p.url: p.fields for p in session.scalars(select(MoaParse).where(MoaParse.url.in_(links)))}
+    wanted = [a.last_publication_id for a in held] + [a.missing_since_publication_id for a in held]
+    publications = {p.id: p for p in session.scalars(select(Publication).where(Publication.id.in_(wanted)))}
+    sources = {pid: p.source_url for pid, p in publications.items()}
+    return {
+        "uid": uid,
+        "agency": chosen.agency,
+        "state": chosen.state,
+        "state_name": state_name(chosen.state),
+        "agreements": [{
+            "uid": a.uid, "list": a.list_kind, "status": a.status, "model": a.model, "agency": a.agency,
+            "agency_type": a.agency_type, "county": a.county, "signed": a.signed, "signed_raw": a.signed_raw,
+            "moa_url": a.moa_url, "addendum_url": a.addendum_url, "was_pending": a.was_pending,
+            "first_seen": iso_z(a.first_seen), "last_seen": iso_z(a.last_seen),
+            "removed_at": iso_z(a.removed_at) if a.removed_at else None,
+            "missing_since": (publications[a.missing_since_publication_id].stamp or "a later list")
+            if a.missing_count and a.missing_since_publication_id in publications else None,
+            "ice_url": sources.get(a.last_publication_id),
+            "moa": parses.get(a.moa_url) if a.moa_url else None,
+            "versions": [{"from": iso_z(v.valid_from), "to": iso_z(v.valid_to) if v.valid_to else None,
+                          "fields": v.fields} for v in versions.get(a.id, [])],
+        } for a in held],
+        "events": events,
+    }
+
+
+def events_query(state: str | None, kind: str | None, since: dt.datetime | None, until: dt.datetime | None):
+    query = select(Event)
+    if state:
+        query = query.where(Event.state == state)
+    if kind:
+        query = query.where(Event.type == kind)
+    if since is not None:
+        query = query.where(Event.detected_at >= since)
+    if until is not None:
+        query = query.where(Event.detected_at < until)
+    return query
+
+
+def events_page(session: Session, state: str | None, kind: str | None, since: dt.datetime | None,
+                until: dt.datetime | None, before: int | None, limit: int) -> tuple[list[dict], int | None]:
+    """Newest first, `limit` at a time; the second value is the `before` of the next (older) page."""
+    query = events_query(state, kind, since, until).order_by(Event.seq.desc()).limit(limit + 1)
+    if before is not None:
+        query = query.where(Event.seq < before)
+    rows = [event_row(e) for e in session.scalars(query)]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, (rows[-1]["seq"] if more and rows else None)
+
+
+def events_oldest_first(session: Session, state: str | None, kind: str | None, since: dt.datetime | None,
+                        until: dt.datetime | None, after: int | None, limit: int | None):
+    query = events_query(state, kind, since, until).order_by(Event.seq)
+    if after is not None:
+        query = query.where(Event.seq > after)
+    if limit is not None:
+        query = query.limit(limit)
+    yield from session.scalars(query.execution_options(yield_per=1000))

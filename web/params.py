@@ -1,0 +1,73 @@
+"""Query and path parameters, checked before anything reaches the store; a bad one is a 400 with a reason."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from alerts.subscriptions import EVENT_TYPES as ALERTED
+from scrapers.parsers.states import is_state_code
+
+
+class BadParameter(ValueError):
+    """A parameter a person can fix; the message says how."""
+
+
+EVENT_TYPES = (*ALERTED, "baseline")
+UID = re.compile(r"^[0-9a-f]{8,40}$")
+
+
+def state(value: str | None, required: bool = False) -> str | None:
+    if not value:
+        if required:
+            raise BadParameter("state is required: a USPS code like TX")
+        return None
+    code = value.strip().upper()
+    if len(code) != 2 or not is_state_code(code):
+        raise BadParameter(f"state {value[:40]!r} is not a US state or territory code (like TX or PR)")
+    return code
+
+
+def day(value: str | None, name: str) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise BadParameter(f"{name} {value[:40]!r} is not a date like 2025-06-17") from None
+
+
+def moment(value: str | None, name: str) -> dt.datetime | None:
+    """A date (midnight UTC) or an ISO 8601 time; naive UTC, as the store keeps times."""
+    if not value:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadParameter(f"{name} {value[:40]!r} is not a date or time like 2025-06-17 or "
+                           "2025-06-17T23:32:04Z") from None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(dt.UTC).replace(tzinfo=None)
+    return parsed
+
+
+def event_type(value: str | None) -> str | None:
+    if not value:
+        return None
+    if value not in EVENT_TYPES:
+        raise BadParameter(f"type {value[:40]!r} is not one of: {', '.join(EVENT_TYPES)}")
+    return value
+
+
+def whole(value: str | None, name: str, low: int, high: int, default: int | None = None) -> int | None:
+    if not value:
+        return default
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise BadParameter(f"{name} must be a whole number from {low} to {high}")
+    return int(value)
+
+
+def uid(value: str) -> str:
+    if not UID.match(value):
+        raise BadParameter("an agency id is the hexadecimal id of one of its agreements, as /api/agreements.json gives")
+    return value
