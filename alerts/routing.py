@@ -2,43 +2,42 @@
 
 Each destination remembers how far it has been routed (a `DigestWatermark` row keyed
 `route:<destination>`), so a new event is routed exactly once even if alerts did not run
-for weeks. A destination seen for the first time starts with the last few days of events
-rather than the whole history: a new channel should not be flooded with last year.
+for weeks. A destination seen for the first time starts where `alerts.destinations`
+recorded it: a new channel is not flooded with last year.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from alerts.destinations import starting_point
 from storage.models import Delivery, DigestWatermark, Event
 
-CATCH_UP = dt.timedelta(days=7)
 CONSOLE = "outbox:console"
 
 
 @dataclass(frozen=True)
 class Route:
-    """A destination and the filter deciding which events it gets."""
+    """A destination and the filter deciding which events it gets (by type, state and reason)."""
 
     destination: str
-    wants: Callable[[str, str | None], bool]
+    wants: Callable[[str, str | None, str | None], bool]
 
 
 def watermark_key(destination: str) -> str:
     return f"route:{destination}"
 
 
-def starting_seq(session: Session, now: dt.datetime, window: dt.timedelta = CATCH_UP) -> int:
-    """The last event older than the catch-up window: where a new destination starts."""
-    return session.scalar(select(func.max(Event.seq)).where(Event.detected_at < now - window)) or 0
+def is_news(payload: dict) -> bool:
+    """Events a rebuild or a backfill found in old history are records, not news."""
+    return not payload.get("replayed") and not payload.get("backfilled")
 
 
-def route_events(session: Session, routes: Iterable[Route], now: dt.datetime) -> int:
+def route_events(session: Session, routes: Iterable[Route]) -> int:
     """Create the missing Delivery rows for every route; returns how many were created."""
     newest = session.scalar(select(func.max(Event.seq))) or 0
     created = 0
@@ -46,7 +45,7 @@ def route_events(session: Session, routes: Iterable[Route], now: dt.datetime) ->
         mark = session.get(DigestWatermark, watermark_key(route.destination))
         if mark is None:
             mark = DigestWatermark(
-                subscriber=watermark_key(route.destination), last_event_seq=starting_seq(session, now)
+                subscriber=watermark_key(route.destination), last_event_seq=starting_point(session, route.destination)
             )
             session.add(mark)
         if mark.last_event_seq >= newest:
@@ -56,9 +55,8 @@ def route_events(session: Session, routes: Iterable[Route], now: dt.datetime) ->
             .where(Event.seq > mark.last_event_seq, Event.seq <= newest, Event.type != "baseline")
             .order_by(Event.seq)
         ).all()
-        # Events a rebuild from the archive found in old history are records, not news.
         wanted = [seq for seq, kind, state, payload in events
-                  if route.wants(kind, state) and not payload.get("replayed")]
+                  if route.wants(kind, state, payload.get("reason")) and is_news(payload)]
         if wanted:
             existing = set(
                 session.scalars(
