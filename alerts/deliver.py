@@ -124,7 +124,7 @@ def deliver_all(
     links = Links.of(config)
     with session_factory() as session:
         note_destinations(session, subs, moment)
-        report.routed = route_events(session, routes_for(subs))
+        report.routed = route_events(session, routes_for(subs), moment.replace(tzinfo=None))
         session.commit()
 
     senders = SlackSenders(config, out)

@@ -3,11 +3,13 @@
 Each destination remembers how far it has been routed (a `DigestWatermark` row keyed
 `route:<destination>`), so a new event is routed exactly once even if alerts did not run
 for weeks. A destination seen for the first time starts where `alerts.destinations`
-recorded it: a new channel is not flooded with last year.
+recorded it: a new channel is not flooded with last year. The console (no subscriptions
+file: a first look at the tracker) starts with the last week.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -18,6 +20,7 @@ from alerts.destinations import starting_point
 from storage.models import Delivery, DigestWatermark, Event
 
 CONSOLE = "outbox:console"
+CONSOLE_CATCH_UP = dt.timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -37,16 +40,22 @@ def is_news(payload: dict) -> bool:
     return not payload.get("replayed") and not payload.get("backfilled")
 
 
-def route_events(session: Session, routes: Iterable[Route]) -> int:
+def _start(session: Session, destination: str, now: dt.datetime) -> int:
+    if destination == CONSOLE:
+        older = Event.detected_at < now - CONSOLE_CATCH_UP
+        return session.scalar(select(func.max(Event.seq)).where(older)) or 0
+    return starting_point(session, destination)
+
+
+def route_events(session: Session, routes: Iterable[Route], now: dt.datetime) -> int:
     """Create the missing Delivery rows for every route; returns how many were created."""
     newest = session.scalar(select(func.max(Event.seq))) or 0
     created = 0
     for route in routes:
         mark = session.get(DigestWatermark, watermark_key(route.destination))
         if mark is None:
-            mark = DigestWatermark(
-                subscriber=watermark_key(route.destination), last_event_seq=starting_point(session, route.destination)
-            )
+            start = _start(session, route.destination, now)
+            mark = DigestWatermark(subscriber=watermark_key(route.destination), last_event_seq=start)
             session.add(mark)
         if mark.last_event_seq >= newest:
             continue

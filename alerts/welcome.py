@@ -179,6 +179,14 @@ def _now(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
 
 
+def _find(sender: SlackSender, channel: str, destination: Destination) -> str | None:
+    """Whether an earlier, unconfirmed greeting arrived; a channel Slack cannot show counts as no."""
+    try:
+        return sender.find(channel, str(destination.welcome_batch), destination.first_seen_at, None)
+    except SlackRefused:
+        return None
+
+
 def send_welcomes(
     config: TrackerSettings,
     session_factory: sessionmaker[Session],
@@ -210,7 +218,7 @@ def send_welcomes(
                     channel = watcher.sub.name
                     found = None
                     if retry and sender.can_check:
-                        found = sender.find(channel, destination.welcome_batch, destination.first_seen_at, None)
+                        found = _find(sender, channel, destination)
                     if not found:
                         sender.post(channel, slack_part(message), destination.welcome_batch, None)
                 else:
