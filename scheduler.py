@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
     moa.add_argument("--format", choices=["json"], default="json")
 
     sub.add_parser("reparse", help="rebuild the store from the raw archive, without the network")
+
+    alert_test = sub.add_parser("alert-test", help="send a test message to every (or one) Slack destination and email")
+    alert_test.add_argument("--to", metavar="DESTINATION", help="a channel, a webhook's variable or an address")
     return parser
 
 
@@ -116,6 +119,10 @@ def dispatch(args: argparse.Namespace, config: tracker_settings.TrackerSettings)
         from alerts.digest import digest_command
 
         return digest_command(config, send_now=args.send_now, preview=args.preview)
+    if args.command == "alert-test":
+        from alerts.alert_test import alert_test_command
+
+        return alert_test_command(config, to=args.to)
     if args.command == "reparse":
         from service.cycle import reparse_archive
 

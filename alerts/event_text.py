@@ -253,13 +253,15 @@ def _facts(kind: str, payload: Mapping[str, Any], models: Sequence[str]) -> list
     if model:
         facts.append(model)
     if payload.get("signed"):
-        facts.append(f"signed {_text(payload.get('signed'))}")
+        facts.append(f"signed {human_date(payload.get('signed'))}")
     elif payload.get("signed_raw") and kind not in ("pending_added", "pending_withdrawn", "pending_signed"):
         facts.append(f"signed “{_text(payload.get('signed_raw'))}” (as published)")
     if payload.get("was_pending") and kind == "agreement_added":
         facts.append("was on the pending list")
     if kind == "pending_withdrawn":
-        facts.append("left ICE's pending list without signing an agreement")
+        since = human_date(payload.get("removed_as_of"))
+        facts.append("left ICE's pending list without signing an agreement"
+                     + (f" (missing since {since})" if since else ""))
     elif kind == "pending_signed":
         facts.append("now on ICE's list of signed agreements")
     elif kind == "agreement_removed":
@@ -303,6 +305,8 @@ def _documents(kind: str, group: Sequence[EventRow]) -> list[Document]:
             documents.append(Document(f"MOA{suffix}", None))
         if payload.get("addendum_url") and kind != "moa_published":
             documents.append(Document(f"Addendum{suffix}", str(payload["addendum_url"])))
+    if several and documents and all(d.url is None for d in documents):
+        return [Document("MOA", None)]  # one "link pending" says it for every model
     return documents
 
 

@@ -70,7 +70,8 @@ class Welcome:
 
     @property
     def text(self) -> str:
-        return "\n".join([self.title, "", *self.lines, "", self.counts_heading, *(f"• {c}" for c in self.counts)])
+        counts = ["", self.counts_heading, *(f"• {c}" for c in self.counts)] if self.counts_heading else []
+        return "\n".join([self.title, "", *self.lines, *counts])
 
 
 def _and(items: list[str]) -> str:
@@ -152,7 +153,7 @@ def welcome(session: Session, sub: SlackSubscription | EmailSubscription) -> Wel
     if sub.since:
         lines.append(f"It starts with the changes since {human_date(sub.since.isoformat())}.")
     else:
-        lines.append("It starts now: earlier changes are not sent again.")
+        lines.append("It starts now; earlier changes are not sent here.")
     listed = latest_list(session)
     heading = f"Today, from ICE's list of {listed}:" if listed else "The tracker has not read ICE's lists yet."
     counts = tuple(area.line() for area in area_counts(session, sub.states)) if listed else ()
@@ -170,8 +171,9 @@ def slack_part(message: Welcome) -> SlackPart:
         {"type": "header", "text": {"type": "plain_text", "text": message.title[:150]}},
         {"type": "section", "text": {"type": "mrkdwn", "text": escape("\n".join(message.lines))}},
     ]
-    counts = "\n".join([f"*{escape(message.counts_heading)}*", *(f"• {escape(c)}" for c in message.counts)])
-    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": counts[:3000]}})
+    if message.counts_heading:
+        counts = "\n".join([f"*{escape(message.counts_heading)}*", *(f"• {escape(c)}" for c in message.counts)])
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": counts[:3000]}})
     return SlackPart(blocks=blocks, lines=[escape(message.text)])
 
 
