@@ -12,11 +12,13 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet '.[test]'
 	touch $@
 
-## Debian packages some parts need: Tesseract (OCR of scanned MOAs), PostgreSQL (tests on a real server).
+## Debian packages some parts need: Tesseract (OCR of scanned MOAs), PostgreSQL (tests on a real server),
+## Chromium (tests that render the email digest as a reader's browser does).
 system-deps:
 	@missing=""; \
 	command -v tesseract >/dev/null 2>&1 || missing="$$missing tesseract-ocr"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:$$missing"; \
 		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \

@@ -104,7 +104,7 @@ class TrackerSettings:
     extra: dict[str, str] = field(default_factory=dict)
     # The environment as read at start (`.env` included), for variables the subscriptions file
     # names, such as a Slack webhook's `webhook_env`; kept out of repr because they are secrets.
-    environment: Mapping[str, str] = field(default_factory=dict, repr=False)
+    environment: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def archive_dir(self) -> Path:

@@ -90,13 +90,16 @@ def event_fallback(event: EventSummary) -> str:
 
 
 def lists_note(events: Sequence[EventSummary]) -> str | None:
-    """`From ICE's list of June 6, 2025 (am)`: which publications a message reports."""
+    """`ICE's list of June 6, 2025 (am)`: which publications a message reports.
+
+    Never worded to start with "From ": mail transports rewrite such a line to ">From".
+    """
     found = publications(events)
     if not found:
         return None
     if len(found) == 1:
-        return f"From ICE's list of {found[0]}"
-    return f"From ICE's lists of {', '.join(found[:-1])} and {found[-1]}"
+        return f"ICE's list of {found[0]}"
+    return f"ICE's lists of {', '.join(found[:-1])} and {found[-1]}"
 
 
 def _section(text: str) -> dict[str, Any]:

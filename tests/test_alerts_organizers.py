@@ -56,7 +56,7 @@ def test_a_bot_channel_and_a_webhook_read_the_same_words(tmp_path, slack_server)
     assert bot["metadata"]["event_type"] == "tracker_alert_batch"
     for message in (bot, hook):
         assert message["blocks"][0]["text"]["text"] == "287(g) tracker: 1 change"
-        assert contexts(message) == ["From ICE's list of June 6, 2025 (am) · FL 1"]
+        assert contexts(message) == ["ICE's list of June 6, 2025 (am) · FL 1"]
         assert sections(message) == [
             "*Florida (FL)* — 1 change",
             "*New agreement:* *Ocala Police Department* — Municipality, Marion County\n"
@@ -65,7 +65,7 @@ def test_a_bot_channel_and_a_webhook_read_the_same_words(tmp_path, slack_server)
             f"{ICE_PAGE} · <https://287g.example.org/agency/{ocala_id}|agency page>",
         ]
         assert message["text"] == (
-            "287(g) tracker: 1 change (From ICE's list of June 6, 2025 (am) · FL 1)\n"
+            "287(g) tracker: 1 change (ICE's list of June 6, 2025 (am) · FL 1)\n"
             "FL · New agreement: Ocala Police Department — Municipality, Marion County "
             "(Task Force Model (TFM) · signed April 24, 2025 · was on the pending list)"
         )
