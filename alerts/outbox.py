@@ -123,7 +123,8 @@ class FileSender:
         path = write_outbox(self.outbox_dir, channel, part, batch, thread_ref)
         where = " (thread reply)" if thread_ref else ""
         count = len(part.seqs)
-        print(f"slack {channel}{where} (outbox): {count} event{'s' if count != 1 else ''} [{path}]", file=self.out)
+        what = f"{count} event{'s' if count != 1 else ''}" if count else "a message"
+        print(f"slack {channel}{where} (outbox): {what} [{path}]", file=self.out)
         return f"outbox:{batch}"
 
     def find(self, channel: str, batch: str, since: dt.datetime, thread_ref: str | None) -> str | None:

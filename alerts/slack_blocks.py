@@ -164,11 +164,11 @@ def plan_messages(events: Sequence[EventSummary], threaded: bool = True, note: s
             part.seqs.extend(event.seqs)
     count = len(parts)
     for number, part in enumerate(parts[1:], start=2):
-        note = f"{APP_NAME}, continued: part {number} of {count}"
-        part.blocks[0] = _context(escape(note))
-        part.lines[0] = escape(note)
+        continued = f"{APP_NAME}, continued: part {number} of {count}"
+        part.blocks[0] = _context(escape(continued))
+        part.lines[0] = escape(continued)
     if count > 1:
         more = f"{count - 1} more part(s)"
-        note = f"Continued in the thread: {more}." if threaded else f"Continued in {more}, posted next."
-        first.blocks.insert(2, _context(escape(note)))
+        where = f"Continued in the thread: {more}." if threaded else f"Continued in {more}, posted next."
+        first.blocks.insert(2, _context(escape(where)))
     return parts
