@@ -50,7 +50,7 @@ def test_events_go_only_to_the_channels_watching_their_state(tmp_path, slack_ser
     assert len(fl) == 1 and len(tx) == 1
     assert "Ocala Police Department" in _all_text(fl[0])
     assert "Marion County Sheriff" in _all_text(fl[0])
-    assert "TFM" in _all_text(fl[0]) and "signed 2025-04-24" in _all_text(fl[0])
+    assert "TFM" in _all_text(fl[0]) and "signed April 24, 2025" in _all_text(fl[0])
     assert "ocalaPdFL_TFM_MOA_04.24.2025.pdf" in _all_text(fl[0])
     for leaked in ("Terrell", "Georgia Department", "Lake County", "Edgewood"):
         assert leaked not in _all_text(fl[0])
