@@ -4,18 +4,23 @@ A channel added in March must not receive January in one message. The first aler
 run that reads a destination records it with the newest event at that moment, and it hears
 only of what comes after (or of what came after `since`, when the file asks for older news).
 It is then greeted once, with the counts of the states it watches (`alerts.welcome`).
+A destination taken out of the file is forgotten, so putting it back later starts afresh
+rather than delivering everything that happened while it was away.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from alerts.subscriptions import EmailSubscription, SlackSubscription, Subscriptions
-from storage.models import Destination, Event
+from storage.models import Delivery, Destination, DigestWatermark, Event
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,16 @@ def email_key(address: str) -> str:
     return f"email:{address}"
 
 
+def route_mark(destination: str) -> str:
+    """The `DigestWatermark` key of how far a destination's events have been routed."""
+    return f"route:{destination}"
+
+
+def digest_mark(address: str) -> str:
+    """The `DigestWatermark` key of the last event an address's digest covered."""
+    return f"digest:{address.lower()}"
+
+
 def watchers(subs: Subscriptions) -> list[Watcher]:
     found = [Watcher(sub.destination, sub) for sub in subs.slack]
     for sub in subs.email:
@@ -54,7 +69,9 @@ def start_seq(session: Session, since: dt.date | None) -> int:
 
 
 def note_destinations(session: Session, subs: Subscriptions, now: dt.datetime) -> list[Destination]:
-    """Record every destination seen for the first time; returns them (flushed, not committed)."""
+    """Record every destination seen for the first time, forget those no longer in the file;
+    returns the new ones (flushed, not committed)."""
+    _forget_removed(session, {w.key for w in watchers(subs)})
     known = set(session.scalars(select(Destination.key)))
     added = []
     for watcher in watchers(subs):
@@ -71,6 +88,19 @@ def note_destinations(session: Session, subs: Subscriptions, now: dt.datetime) -
         added.append(destination)
     session.flush()
     return added
+
+
+def _forget_removed(session: Session, keys: set[str]) -> None:
+    for destination in session.scalars(select(Destination).where(Destination.key.not_in(keys)) if keys
+                                       else select(Destination)):
+        marks = [route_mark(destination.key)]
+        if destination.key.startswith("email:"):
+            marks.append(digest_mark(destination.key.removeprefix("email:")))
+        session.execute(delete(DigestWatermark).where(DigestWatermark.subscriber.in_(marks)))
+        session.execute(delete(Delivery).where(Delivery.destination == destination.key, Delivery.status != "sent"))
+        session.delete(destination)
+        log.info("%s is no longer in the subscriptions file: forgotten", destination.key)
+    session.flush()
 
 
 def starting_point(session: Session, key: str, since: dt.date | None = None) -> int:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts import subscriptions as subscriptions_file
 from alerts.deliver import as_utc
-from alerts.destinations import email_key, note_destinations, starting_point
+from alerts.destinations import digest_mark, email_key, note_destinations, starting_point
 from alerts.email import MailTransport, MailUnavailable
 from alerts.email_content import Headline, compose
 from alerts.event_text import EventRow, EventSummary, Links, human_date, summarize_rows
@@ -47,8 +47,7 @@ class DigestReport:
         return not self.failed
 
 
-def watermark_key(address: str) -> str:
-    return f"digest:{address.lower()}"
+watermark_key = digest_mark
 
 
 def current_slot(sub: EmailSubscription, now: dt.datetime) -> dt.datetime:

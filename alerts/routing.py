@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from alerts.destinations import starting_point
+from alerts.destinations import route_mark, starting_point
 from storage.models import Delivery, DigestWatermark, Event
 
 CONSOLE = "outbox:console"
@@ -31,8 +31,7 @@ class Route:
     wants: Callable[[str, str | None, str | None], bool]
 
 
-def watermark_key(destination: str) -> str:
-    return f"route:{destination}"
+watermark_key = route_mark
 
 
 def is_news(payload: dict) -> bool:

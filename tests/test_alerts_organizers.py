@@ -287,3 +287,25 @@ def test_alert_test_from_the_command_line(tracker_env, tmp_path, slack_server, s
     result = run_cli(env, "alert-test", "--to", "#nowhere")
     assert result.returncode == 1 and "Error: #nowhere is not in subscriptions.toml" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_channel_taken_out_and_put_back_starts_afresh(tmp_path, slack_server):
+    watched = '[[slack]]\nchannel = "#fl-organizers"\nstates = ["FL"]\n'
+    config = make_config(tmp_path, watched, slack=slack_server)
+    db = database(config)
+    start_watching(config, db, slack=slack_server)
+
+    config.subscriptions_file.write_text("")
+    deliver_all(config, db)
+    add_events(db, ocala(), ocala(agency="Dunnellon Police Department"))  # while the channel was away
+    deliver_all(config, db)
+
+    config.subscriptions_file.write_text(watched)
+    deliver_all(config, db)
+    (welcome,) = slack_server.posts("#fl-organizers")
+    assert welcome["text"].startswith("287(g) tracker is now watching Florida\n")
+    add_events(db, ocala(agency="Belleview Police Department"))
+    deliver_all(config, db)
+    _, news = slack_server.posts("#fl-organizers")
+    assert "Belleview Police Department" in news["text"]
+    assert "Ocala" not in news["text"] and "Dunnellon" not in news["text"]
