@@ -13,7 +13,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 ## Debian packages some parts need: Tesseract (OCR of scanned MOAs), PostgreSQL (tests on a real server),
-## Chromium (the explorer's browser tests).
+## Chromium (the explorer's browser tests and the email digest's rendering test).
 system-deps:
 	@missing=""; \
 	command -v tesseract >/dev/null 2>&1 || missing="$$missing tesseract-ocr"; \

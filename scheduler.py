@@ -110,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="the read-only web explorer and its JSON API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8287)
+    alert_test = sub.add_parser("alert-test", help="send a test message to every (or one) Slack destination and email")
+    alert_test.add_argument("--to", metavar="DESTINATION", help="a channel, a webhook's variable or an address")
     return parser
 
 
@@ -184,6 +186,10 @@ def dispatch(args: argparse.Namespace, config: tracker_settings.TrackerSettings)
         from web.server import serve
 
         return serve(config, args.host, args.port)
+    if args.command == "alert-test":
+        from alerts.alert_test import alert_test_command
+
+        return alert_test_command(config, to=args.to)
     if args.command == "reparse":
         from service.cycle import reparse_archive
 

@@ -64,6 +64,13 @@ def _number(env: Mapping[str, str], name: str, default: float, low: float, high:
     return value
 
 
+def _public_url(env: Mapping[str, str]) -> str:
+    raw = env.get("PUBLIC_URL", "").strip()
+    if raw and not raw.startswith(("https://", "http://")):
+        raise SettingsError(f"PUBLIC_URL={raw!r}: expected an address like https://287g.example.org")
+    return raw.rstrip("/")
+
+
 @dataclass(frozen=True)
 class TrackerSettings:
     """Every knob in CONTRACT.md plus a few operational ones, with their defaults."""
@@ -93,7 +100,11 @@ class TrackerSettings:
     stale_after_days: int = 7
     crawl_timeout: int = 1800
     crawl_delay: float = 1.0
+    public_url: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    # The environment as read at start (`.env` included), for variables the subscriptions file
+    # names, such as a Slack webhook's `webhook_env`; kept out of repr because they are secrets.
+    environment: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def archive_dir(self) -> Path:
@@ -151,7 +162,9 @@ def load(env: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env"
         stale_after_days=_int(values, "STALE_AFTER_DAYS", d.stale_after_days, minimum=1),
         crawl_timeout=_int(values, "CRAWL_TIMEOUT", d.crawl_timeout, minimum=10),
         crawl_delay=_number(values, "CRAWL_DELAY", d.crawl_delay, 0, what="a number of seconds"),
+        public_url=_public_url(values),
         extra={name: values[name].strip() for name in EXTRA if values.get(name, "").strip()},
+        environment=dict(values),
     )
 
 

@@ -15,13 +15,24 @@ from typing import TextIO
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts import subscriptions as subscriptions_file
+from alerts.destinations import email_key, note_destinations
 from alerts.email import MailTransport
+from alerts.event_text import Links
 from alerts.feeds import write_feeds
 from alerts.maintainers import notify_maintainers, raise_delivery_problems
-from alerts.outbox import ApiSender, DestinationResult, FileSender, SlackSender, deliver_email, deliver_slack
+from alerts.outbox import (
+    ApiSender,
+    DestinationResult,
+    FileSender,
+    SlackSender,
+    WebhookSender,
+    deliver_email,
+    deliver_slack,
+)
 from alerts.routing import CONSOLE, Route, route_events
 from alerts.slack import make_client
-from alerts.subscriptions import Subscriptions
+from alerts.subscriptions import SlackSubscription, Subscriptions
+from alerts.welcome import send_welcomes
 from settings import TrackerSettings
 
 log = logging.getLogger(__name__)
@@ -37,6 +48,7 @@ class DeliveryReport:
     email_messages: int = 0
     email_sent: int = 0
     pending: int = 0
+    welcomed: int = 0
     maintainer_notices: int = 0
     feeds_written: int = 0
     errors: list[str] = field(default_factory=list)
@@ -68,9 +80,11 @@ def routes_for(subs: Subscriptions) -> list[Route]:
     routes = [Route(sub.destination, sub.wants) for sub in subs.slack]
     for sub in subs.email:
         if sub.cadence == "instant":
-            routes += [Route(f"email:{address}", sub.wants) for address in sub.to]
+            routes += [Route(email_key(address), sub.wants) for address in sub.to]
     if subs.empty:
-        routes.append(Route(CONSOLE, lambda kind, state: kind in subscriptions_file.DEFAULT_SLACK_EVENTS))
+        console = SlackSubscription(channel="console", states=frozenset({"*"}),
+                                    events=frozenset(subscriptions_file.DEFAULT_SLACK_EVENTS))
+        routes.append(Route(CONSOLE, console.wants))
     return routes
 
 
@@ -78,6 +92,22 @@ def slack_sender(config: TrackerSettings, out: TextIO | None = None) -> SlackSen
     if config.slack_bot_token:
         return ApiSender(make_client(config))
     return FileSender(config, out)
+
+
+class SlackSenders:
+    """The bot's sender (shared by every channel) and one sender per incoming webhook."""
+
+    def __init__(self, config: TrackerSettings, out: TextIO | None = None) -> None:
+        self.config = config
+        self.bot = slack_sender(config, out)
+        self.webhooks: dict[str, WebhookSender] = {}
+
+    def __call__(self, sub: SlackSubscription) -> SlackSender:
+        if not sub.webhook_env:
+            return self.bot
+        if sub.webhook_env not in self.webhooks:
+            self.webhooks[sub.webhook_env] = WebhookSender(self.config, sub.webhook_env)
+        return self.webhooks[sub.webhook_env]
 
 
 def deliver_all(
@@ -91,34 +121,39 @@ def deliver_all(
     moment = as_utc(now)
     subs = subs if subs is not None else subscriptions_file.load(config.subscriptions_file)
     report = DeliveryReport()
+    links = Links.of(config)
     with session_factory() as session:
+        note_destinations(session, subs, moment)
         report.routed = route_events(session, routes_for(subs), moment.replace(tzinfo=None))
         session.commit()
 
-    sender = slack_sender(config, out)
-    for sub in subs.slack:
-        report.add(deliver_slack(session_factory, sub.destination, sub.channel, sender), "slack")
-    if subs.empty:
-        report.add(deliver_slack(session_factory, CONSOLE, "console", FileSender(config, out)), "slack")
-
+    senders = SlackSenders(config, out)
     with MailTransport(config, out) as mail:
+        report.welcomed, errors = send_welcomes(config, session_factory, subs, senders, mail, moment)
+        report.errors += errors
+        for sub in subs.slack:
+            result = deliver_slack(session_factory, sub.destination, sub.name, senders(sub), links)
+            report.add(result, "slack")
+        if subs.empty:
+            report.add(deliver_slack(session_factory, CONSOLE, "console", FileSender(config, out), links), "slack")
+
         for sub in subs.email:
             if sub.cadence != "instant":
                 continue
             for address in sub.to:
-                result = deliver_email(session_factory, config, f"email:{address}", address, mail, moment)
+                result = deliver_email(session_factory, config, email_key(address), address, mail, moment, links)
                 report.add(result, "email")
 
         with session_factory() as session:
             raise_delivery_problems(session)
             session.commit()
-        notified, errors = notify_maintainers(session_factory, config, subs.maintainers, sender, mail, moment, out)
+        notified, errors = notify_maintainers(session_factory, config, subs.maintainers, senders.bot, mail, moment, out)
         report.maintainer_notices = notified
         report.errors += errors
 
     try:
         with session_factory() as session:
-            report.feeds_written = write_feeds(session, config.feeds_dir, moment)
+            report.feeds_written = write_feeds(session, config.feeds_dir, moment, links)
     except OSError as exc:
         report.errors.append(f"feeds: {exc}")
     for error in report.errors:

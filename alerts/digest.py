@@ -7,8 +7,10 @@ server accepted the digest, so a digest that failed is simply sent, complete, ne
 from __future__ import annotations
 
 import datetime as dt
+import re
 import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy import func, select
@@ -16,18 +18,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts import subscriptions as subscriptions_file
 from alerts.deliver import as_utc
+from alerts.destinations import digest_mark, email_key, note_destinations, starting_point
 from alerts.email import MailTransport, MailUnavailable
 from alerts.email_content import Headline, compose
-from alerts.event_text import EventSummary, summarize
+from alerts.event_text import EventRow, EventSummary, Links, human_date, summarize_rows
 from alerts.maintainers import DELIVERY_PROBLEM
 from alerts.problems import close_problem, open_problem
-from alerts.routing import starting_seq
+from alerts.routing import is_news
 from alerts.subscriptions import ALL_STATES, EmailSubscription, Subscriptions
 from service.errors import UserError
 from settings import TrackerSettings
+from storage.atomic_write import write_atomically
 from storage.models import Agreement, DigestWatermark, Event
 
-PERIODS = {"daily": dt.timedelta(days=1), "weekly": dt.timedelta(days=7), "instant": dt.timedelta(days=1)}
 TITLES = {"daily": "287(g) daily digest", "weekly": "287(g) weekly digest", "instant": "287(g) digest"}
 SMTP_PROBLEM = f"{DELIVERY_PROBLEM}email-digest"
 
@@ -44,8 +47,7 @@ class DigestReport:
         return not self.failed
 
 
-def watermark_key(address: str) -> str:
-    return f"digest:{address.lower()}"
+watermark_key = digest_mark
 
 
 def current_slot(sub: EmailSubscription, now: dt.datetime) -> dt.datetime:
@@ -69,21 +71,22 @@ def is_due(sub: EmailSubscription, last_sent_at: dt.datetime | None, now: dt.dat
 
 
 def headline(session: Session, sub: EmailSubscription, events: list[EventSummary], previous: dict | None) -> Headline:
-    active = select(func.count()).select_from(Agreement).where(
-        Agreement.list_kind == "participating", Agreement.status == "active"
-    )
     states = sorted(sub.states - {ALL_STATES}) or sorted({e.state for e in events if e.state})
-    per_state = dict(
-        session.execute(
-            select(Agreement.state, func.count())
-            .where(Agreement.list_kind == "participating", Agreement.status == "active", Agreement.state.in_(states))
-            .group_by(Agreement.state)
-        ).all()
-    )
+    models: dict[str, dict[str, int]] = {}
+    for state, model, count in session.execute(
+        select(Agreement.state, Agreement.model, func.count())
+        .where(Agreement.list_kind == "participating", Agreement.status == "active")
+        .group_by(Agreement.state, Agreement.model)
+    ):
+        national = models.setdefault("national", {})
+        national[model] = national.get(model, 0) + int(count)
+        if state in states:
+            models.setdefault(state, {})[model] = int(count)
     return Headline(
-        national=session.scalar(active) or 0,
-        states={code: int(per_state.get(code, 0)) for code in states},
+        national=sum(models.get("national", {}).values()),
+        states={code: sum(models.get(code, {}).values()) for code in states},
         previous=previous or None,
+        models=models,
     )
 
 
@@ -97,17 +100,20 @@ class _Pending:
     mark: DigestWatermark | None
 
 
-def _gather(session: Session, address: str, sub: EmailSubscription, now: dt.datetime) -> _Pending:
+def _gather(session: Session, address: str, sub: EmailSubscription, links: Links) -> _Pending:
     mark = session.get(DigestWatermark, watermark_key(address))
-    start = mark.last_event_seq if mark else starting_seq(session, now.replace(tzinfo=None), PERIODS[sub.cadence])
+    start = mark.last_event_seq if mark else starting_point(session, email_key(address), sub.since)
     upto = session.scalar(select(func.max(Event.seq))) or 0
     rows = session.execute(
-        select(Event.seq, Event.type, Event.state, Event.payload)
+        select(Event.seq, Event.type, Event.state, Event.payload, Event.agreement_id)
         .where(Event.seq > start, Event.seq <= upto, Event.type != "baseline")
         .order_by(Event.seq)
     ).all()
-    events = [summarize(seq, payload) for seq, kind, state, payload in rows
-              if sub.wants(kind, state) and not payload.get("replayed")]
+    events = summarize_rows(
+        [EventRow(seq, payload, agreement_id) for seq, kind, state, payload, agreement_id in rows
+         if sub.wants(kind, state, payload.get("reason")) and is_news(payload)],
+        links,
+    )
     return _Pending(address, sub, start, upto, events, mark)
 
 
@@ -115,7 +121,9 @@ def _period(pending: _Pending) -> str:
     if pending.mark is not None and pending.mark.last_sent_at is not None:
         local = pending.mark.last_sent_at.replace(tzinfo=dt.UTC).astimezone(pending.sub.zone)
         return f"since {local:%a %d %b %Y %H:%M %Z}"
-    return "in the last week" if pending.sub.cadence == "weekly" else "in the last day"
+    if pending.sub.since is not None:
+        return f"since {human_date(pending.sub.since.isoformat())}"
+    return "since you subscribed"
 
 
 def _message(config: TrackerSettings, session: Session, pending: _Pending, now: dt.datetime):
@@ -146,7 +154,10 @@ def send_due_digests(
     moment = as_utc(now)
     subs = subs if subs is not None else subscriptions_file.load(config.subscriptions_file)
     report = DigestReport()
+    links = Links.of(config)
     with MailTransport(config, out) as mail, session_factory() as session:
+        note_destinations(session, subs, moment)
+        session.commit()
         for sub in subs.email:
             if sub.cadence == "instant":
                 continue
@@ -155,7 +166,8 @@ def send_due_digests(
                 if not force and not is_due(sub, mark.last_sent_at if mark else None, moment):
                     report.not_due += 1
                     continue
-                pending = _gather(session, address, sub, moment)
+                pending = _gather(session, address, sub, links)
+                session.commit()
                 if not pending.events:
                     report.nothing_new += 1
                     if not force:
@@ -190,24 +202,39 @@ def _settle(session: Session, pending: _Pending, now: dt.datetime, counts: dict[
     session.commit()
 
 
+@dataclass(frozen=True)
+class Preview:
+    text: str
+    html: str
+
+
 def preview_digest(
     config: TrackerSettings,
     session_factory: sessionmaker[Session],
     address: str,
     now: dt.datetime | None = None,
     subs: Subscriptions | None = None,
-) -> str:
-    """The plain-text part of the digest `address` would get now; nothing sent, nothing moved."""
+) -> Preview:
+    """The digest `address` would get now, as text and HTML; nothing sent, nothing moved."""
     moment = as_utc(now)
     subs = subs if subs is not None else subscriptions_file.load(config.subscriptions_file)
     sub = subs.email_for(address)
     if sub is None:
         raise UserError(f"{address} is not an email subscriber in {config.subscriptions_file.name}")
     with session_factory() as session:
-        pending = _gather(session, address.strip(), sub, moment)
+        known = next(a for a in sub.to if a.lower() == address.strip().lower())
+        pending = _gather(session, known, sub, Links.of(config))
         message, _ = _message(config, session, pending, moment)
         session.rollback()
-    return str(message.get_body(("plain",)).get_content())
+    return Preview(
+        text=str(message.get_body(("plain",)).get_content()),
+        html=str(message.get_body(("html",)).get_content()),
+    )
+
+
+def preview_path(config: TrackerSettings, address: str) -> Path:
+    safe = re.sub(r"[^A-Za-z0-9.@-]+", "_", address.strip().lower())
+    return config.data_dir / "previews" / f"digest-{safe}.html"
 
 
 def digest_command(config: TrackerSettings, send_now: bool = False, preview: str | None = None) -> int:
@@ -217,7 +244,11 @@ def digest_command(config: TrackerSettings, send_now: bool = False, preview: str
     subs = subscriptions_file.load(config.subscriptions_file)
     session_factory = connect(config.database_url)
     if preview is not None:
-        sys.stdout.write(preview_digest(config, session_factory, preview, subs=subs))
+        shown = preview_digest(config, session_factory, preview, subs=subs)
+        path = preview_path(config, preview)
+        write_atomically(path, shown.html.encode("utf-8"))
+        sys.stdout.write(shown.text)
+        print(f"\nHTML version written to {path}", file=sys.stderr)
         return 0
     report = send_due_digests(config, session_factory, force=True, subs=subs)
     print(f"digests: {report.sent} sent, {report.nothing_new} with nothing new, {len(report.failed)} failed")

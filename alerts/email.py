@@ -14,7 +14,7 @@ import re
 import smtplib
 import sys
 from email.message import EmailMessage
-from email.utils import format_datetime, parseaddr
+from email.utils import format_datetime, formataddr
 from functools import cache
 from pathlib import Path
 from typing import Any, TextIO
@@ -52,8 +52,19 @@ def render(name: str, context: dict[str, Any]) -> tuple[str, str]:
     return text, html
 
 
+def sender(config: TrackerSettings) -> tuple[str, str]:
+    """DIGEST_FROM as (name, address). Read by hand, not with parseaddr: in `287(g) tracker <...>`
+    the parentheses are an RFC 5322 comment, and the name would come out as `287 tracker`."""
+    raw = config.digest_from.strip()
+    name, address = "", raw
+    if raw.endswith(">") and "<" in raw:
+        name, _, address = raw[:-1].rpartition("<")
+        name = name.strip().strip('"').strip()
+    return name, address.strip() or "tracker@localhost"
+
+
 def sender_address(config: TrackerSettings) -> str:
-    return parseaddr(config.digest_from)[1] or "tracker@localhost"
+    return sender(config)[1]
 
 
 def message_id(config: TrackerSettings, key: str) -> str:
@@ -74,7 +85,7 @@ def build_message(
 ) -> EmailMessage:
     """Pure: one multipart/alternative message; `key` names what it covers (its Message-ID)."""
     message = EmailMessage()
-    message["From"] = config.digest_from
+    message["From"] = formataddr(sender(config))
     message["To"] = to
     message["Subject"] = subject
     message["Date"] = format_datetime(now if now.tzinfo else now.replace(tzinfo=dt.UTC))

@@ -9,19 +9,36 @@ from email.message import EmailMessage
 from typing import Any
 
 from alerts.email import build_message, render, sender_address
-from alerts.event_text import EventSummary, by_state, plain_lines, state_name
+from alerts.event_text import MODELS, EventSummary, by_kind, by_state, plain_lines, state_name
+from alerts.slack_blocks import lists_note
 from settings import TrackerSettings
 
 FOOTER = "The 287(g) tracker watches ICE's published 287(g) lists and local governments, and tells you what changed."
+KIND_COLORS = {
+    "New agreements": "#b23a48",
+    "New pending requests": "#c77d02",
+    "Withdrawn requests": "#2a7f62",
+    "Agreements removed": "#2a7f62",
+    "Local government signals": "#6b4fa0",
+}
+DEFAULT_COLOR = "#3e6b9e"
+
+
+def models_text(models: Mapping[str, int] | None) -> str:
+    """`JEM 20 · TFM 300 · WSO 60`, in the models' usual order."""
+    if not models:
+        return ""
+    return " · ".join(f"{m} {models[m]:,}" for m in (*MODELS, *sorted(set(models) - set(MODELS))) if models.get(m))
 
 
 @dataclass(frozen=True)
 class Headline:
-    """Active agreements now, and the change since the subscriber's last digest (None: unknown)."""
+    """Active agreements now (per model too), and the change since the subscriber's last digest (None: unknown)."""
 
     national: int
     states: Mapping[str, int]
     previous: Mapping[str, int] | None
+    models: Mapping[str, Mapping[str, int]] | None = None
 
     def as_counts(self) -> dict[str, int]:
         return {"national": self.national, **dict(self.states)}
@@ -32,10 +49,18 @@ class Headline:
                 return None
             return value - int(self.previous[key])
 
+        models = self.models or {}
+        national_models = models.get("national", {})
         return {
-            "national": {"count": self.national, "delta": delta("national", self.national)},
+            "national": {
+                "count": self.national,
+                "delta": delta("national", self.national),
+                "models": [(m, national_models[m]) for m in MODELS if national_models.get(m)],
+                "models_text": models_text(national_models),
+            },
             "states": [
-                {"code": code, "name": state_name(code), "count": count, "delta": delta(code, count)}
+                {"code": code, "name": state_name(code), "count": count, "delta": delta(code, count),
+                 "models_text": models_text(models.get(code))}
                 for code, count in sorted(self.states.items(), key=lambda item: state_name(item[0]))
             ],
         }
@@ -58,12 +83,32 @@ def compose(
     period: str | None = None,
     headline: Headline | None = None,
 ) -> EmailMessage:
-    """One message to one address: every event named, grouped by state, counts on top."""
+    """One message to one address: every event named, grouped by state and kind, counts on top."""
+    text, html = render_events(config, title, events, period, headline)
+    return build_message(config, to, subject_for(title, events), text, html, key, now)
+
+
+def render_events(
+    config: TrackerSettings,
+    title: str,
+    events: Sequence[EventSummary],
+    period: str | None = None,
+    headline: Headline | None = None,
+) -> tuple[str, str]:
+    """Pure: the text and HTML of an email about these events."""
     groups = [
         {
             "code": state,
             "name": state_name(state),
-            "events": [{"summary": e, "lines": plain_lines(e)} for e in group],
+            "total": len(group),
+            "kinds": [
+                {
+                    "heading": heading,
+                    "color": KIND_COLORS.get(heading, DEFAULT_COLOR),
+                    "events": [{"summary": e, "lines": plain_lines(e)} for e in kind_events],
+                }
+                for heading, kind_events in by_kind(group)
+            ],
         }
         for state, group in by_state(events)
     ]
@@ -71,10 +116,10 @@ def compose(
         "title": title,
         "period": period,
         "total": len(events),
+        "lists_note": lists_note(events),
         "groups": groups,
         "headline": headline.context() if headline else None,
         "unsubscribe": sender_address(config),
         "footer": FOOTER,
     }
-    text, html = render("events", context)
-    return build_message(config, to, subject_for(title, events), text, html, key, now)
+    return render("events", context)

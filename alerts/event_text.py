@@ -1,16 +1,22 @@
 """What an event says, in plain words, shared by Slack, email and the feeds.
 
 Kept free of any markup so each channel escapes it its own way: Slack's mrkdwn, HTML
-through Jinja2's autoescaping, Atom through the XML writer.
+through Jinja2's autoescaping, Atom through the XML writer. Organizers read these on a
+phone between meetings, so every change is a sentence (never a field name), every ICE
+event says which of ICE's lists it came from, and an agency that signed two models at
+once is one entry, not two.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import us
+
+from settings import TrackerSettings
 
 LABELS = {
     "agreement_added": "New agreement",
@@ -20,33 +26,112 @@ LABELS = {
     "addendum_published": "Addendum published",
     "moa_changed": "MOA changed",
     "pending_added": "New pending request",
-    "pending_removed": "No longer pending",
+    "pending_removed": "Pending request withdrawn",
     "local_signal": "Local government signal",
     "baseline": "Baseline",
 }
+PLURAL_LABELS = {
+    "agreement_added": "New agreements",
+    "agreement_removed": "Agreements removed",
+    "moa_published": "MOAs published",
+    "pending_added": "New pending requests",
+    "pending_removed": "Pending requests withdrawn",
+}
+SIGNED_LABEL = "Pending request signed"
+# Headings for the digest's groups, in the order a reader cares about them.
+KIND_HEADINGS = {
+    "agreement_added": "New agreements",
+    "pending_added": "New pending requests",
+    "pending_withdrawn": "Withdrawn requests",
+    "agreement_removed": "Agreements removed",
+    "moa_published": "MOAs published",
+    "addendum_published": "Addenda published",
+    "moa_changed": "MOAs changed",
+    "agreement_changed": "Corrections and other changes",
+    "pending_signed": "Pending requests signed",
+    "local_signal": "Local government signals",
+}
 MODELS = {"JEM": "Jail Enforcement Model", "TFM": "Task Force Model", "WSO": "Warrant Service Officer"}
 SNIPPET_CHARS = 400
-FIELD_NAMES = {"agency": "name", "signed": "signed", "county": "county", "state": "state", "model": "model"}
+LINK_PENDING = "link pending on ICE's list"
+COMBINABLE = {"agreement_added", "agreement_removed", "pending_added", "pending_removed", "moa_published"}
+PARTICIPATING_TYPES = {"agreement_added", "agreement_removed", "agreement_changed", "moa_published",
+                       "addendum_published", "moa_changed"}
+ICE_PAGE_LABEL = "ICE's 287(g) page"
+AGENCY_PAGE_LABEL = "agency page"
+FIELD_WORDS = {
+    "agency": "name",
+    "agency_type": "agency type",
+    "county": "county",
+    "state": "state",
+    "signed": "signed date",
+    "signed_raw": "signed date as published",
+    "model": "model",
+}
+
+
+@dataclass(frozen=True)
+class Links:
+    """Where events point: ICE's page (not the workbook), and the explorer when it is published."""
+
+    ice_page: str = TrackerSettings.ice_287g_url
+    public_url: str = ""
+
+    @classmethod
+    def of(cls, config: TrackerSettings) -> Links:
+        return cls(ice_page=config.ice_287g_url, public_url=config.public_url)
+
+    def agency_page(self, agreement_id: int | None) -> str | None:
+        if not self.public_url or agreement_id is None:
+            return None
+        return f"{self.public_url}/agency/{agreement_id}"
+
+
+@dataclass(frozen=True)
+class Document:
+    """An MOA or addendum line: a URL, or None when ICE lists the agreement with "link pending"."""
+
+    label: str
+    url: str | None
 
 
 @dataclass(frozen=True)
 class EventSummary:
-    """One event reduced to the facts a reader scans for."""
+    """One event (or one agency's same-day events for several models) reduced to what a reader scans for."""
 
-    seq: int
+    seqs: tuple[int, ...]
     type: str
+    kind: str
     label: str
     state: str | None
     subject: str
     facts: tuple[str, ...]
-    changes: tuple[tuple[str, str, str], ...]
+    changes: tuple[str, ...]
+    documents: tuple[Document, ...]
     links: tuple[tuple[str, str], ...]
     quote: str | None
+    published: str | None
     detected_at: str
+    models: tuple[str, ...] = ()
+    where: str | None = None
+
+    @property
+    def seq(self) -> int:
+        return self.seqs[0]
 
     @property
     def headline(self) -> str:
-        return f"{self.label}: {self.subject}"
+        where = f" — {self.where}" if self.where else ""
+        return f"{self.label}: {self.subject}{where}"
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """What the summaries need from a stored event: its order, its agreement and its payload."""
+
+    seq: int
+    payload: Mapping[str, Any]
+    agreement_id: int | None = None
 
 
 def state_name(code: str | None) -> str:
@@ -68,30 +153,174 @@ def _signer(raw: Any) -> str | None:
     return text or None
 
 
-def _changes(before: Any, after: Any) -> tuple[tuple[str, str, str], ...]:
-    if not isinstance(before, Mapping) and not isinstance(after, Mapping):
+def human_date(value: Any) -> str | None:
+    """`2025-06-06` → `June 6, 2025`; anything else is returned as text (or None when empty)."""
+    text = _text(value)
+    if not text:
+        return None
+    try:
+        day = dt.date.fromisoformat(text[:10])
+    except ValueError:
+        return text
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def publication_date(payload: Mapping[str, Any]) -> str | None:
+    """When ICE published the list an event came from, as a reader says it.
+
+    The publication time (when the tracker's crawl or an archive first saw the list) is preferred;
+    ICE's own stamp from the file name (`2025-06-06 am`) comes next. Events without either (local
+    signals, older stores) say nothing rather than pass off the import time as ICE's date.
+    """
+    for key in ("published_at", "publication_time", "publication"):
+        raw = _text(payload.get(key))
+        if not raw:
+            continue
+        day = human_date(raw)
+        half = raw[10:].strip().lower() if len(raw) > 10 and raw[10] == " " else ""
+        return f"{day} ({half})" if half in ("am", "pm") else day
+    return None
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def describe_change(key: str, old: Any, new: Any) -> str:
+    """One changed field as a sentence: `renamed from “Kenneth City PD” to “Kenneth City Police Department”`."""
+    old_text, new_text = _text(old), _text(new)
+    if key == "agency":
+        return f"renamed from “{old_text}” to “{new_text}”"
+    if key == "state":
+        return f"moved from {state_name(old_text)} to {state_name(new_text)} on ICE's list"
+    if key in ("moa_url", "addendum_url"):
+        what = "MOA" if key == "moa_url" else "addendum"
+        if not old_text:
+            return f"{what} link added"
+        if not new_text:
+            return f"{what} link taken off ICE's list"
+        return f"{what} link replaced"
+    if key == "signed":
+        old_text, new_text = human_date(old_text) or "", human_date(new_text) or ""
+    if key == "model":
+        old_text = f"{MODELS.get(old_text, old_text)} ({old_text})" if old_text else ""
+        new_text = f"{MODELS.get(new_text, new_text)} ({new_text})" if new_text else ""
+    what = FIELD_WORDS.get(key, key.replace("_", " "))
+    if not old_text:
+        return f"{what} added: {new_text}"
+    if not new_text:
+        return f"{what} removed (was {old_text})"
+    return f"{what} changed from {old_text} to {new_text}"
+
+
+def _changes(kind: str, payload: Mapping[str, Any]) -> tuple[str, ...]:
+    before, after = payload.get("before"), payload.get("after")
+    if kind != "agreement_changed" or payload.get("rule") == "duplicate_dropped":
         return ()
     before = before if isinstance(before, Mapping) else {}
     after = after if isinstance(after, Mapping) else {}
     keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
-    return tuple(
-        (FIELD_NAMES.get(k, k.replace("_", " ")), _text(before.get(k)) or "(none)", _text(after.get(k)) or "(none)")
-        for k in keys
-        if before.get(k) != after.get(k)
-    )
+    if "signed" in keys and "signed_raw" in keys:
+        keys.remove("signed_raw")  # the typed text is how ICE wrote the same date; one sentence is enough
+    return tuple(describe_change(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k))
 
 
 def _clip(text: str, limit: int = SNIPPET_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def summarize(seq: int, payload: Mapping[str, Any]) -> EventSummary:
-    """Pure: the payload of an `Event` row (CONTRACT.md's event fields) to an `EventSummary`."""
+def _model_fact(models: Sequence[str]) -> str | None:
+    if not models:
+        return None
+    if len(models) == 1:
+        code = models[0]
+        return f"{MODELS[code]} ({code})" if code in MODELS else code
+    return f"{' + '.join(models)} ({', '.join(MODELS.get(m, m) for m in models)})"
+
+
+def kind_of(payload: Mapping[str, Any]) -> str:
+    """The reader's kind of change: like `type`, but a pending request that left the list is
+    either withdrawn or signed, which readers care about very differently."""
     kind = str(payload.get("type") or "")
-    state = payload.get("state") or None
-    links: list[tuple[str, str]] = []
+    if kind == "pending_removed":
+        return "pending_signed" if payload.get("reason") == "signed" else "pending_withdrawn"
+    return kind
+
+
+def _facts(kind: str, payload: Mapping[str, Any], models: Sequence[str]) -> list[str]:
     facts: list[str] = []
+    model = _model_fact(models)
+    if model:
+        facts.append(model)
+    if payload.get("signed"):
+        facts.append(f"signed {human_date(payload.get('signed'))}")
+    elif payload.get("signed_raw") and kind not in ("pending_added", "pending_withdrawn", "pending_signed"):
+        facts.append(f"signed “{_text(payload.get('signed_raw'))}” (as published)")
+    if payload.get("was_pending") and kind == "agreement_added":
+        facts.append("was on the pending list")
+    if kind == "pending_withdrawn":
+        since = human_date(payload.get("removed_as_of"))
+        facts.append("left ICE's pending list without signing an agreement"
+                     + (f" (missing since {since})" if since else ""))
+    elif kind == "pending_signed":
+        facts.append("now on ICE's list of signed agreements")
+    elif kind == "agreement_removed":
+        since = human_date(payload.get("removed_as_of"))
+        facts.append(f"no longer on ICE's list{f' since {since}' if since else ''}")
+    elif kind == "moa_changed":
+        what = "addendum" if payload.get("document") == "addendum" else "MOA"
+        facts.append(f"the {what} PDF behind the same link changed")
+    elif kind in ("moa_published", "addendum_published"):
+        key = "moa_url" if kind == "moa_published" else "addendum_url"
+        before = payload.get("before")
+        if isinstance(before, Mapping) and before.get(key):
+            facts.append("replaces an earlier link")
+    for key, role in (("lea_signer", "signed for the agency by"), ("ice_signer", "for ICE by")):
+        signer = _signer(payload.get(key))
+        if signer:
+            facts.append(f"{role} {signer}")
+    if payload.get("note"):
+        facts.append(_lower_first(_text(payload.get("note"))))
+    elif payload.get("review"):
+        facts.append("flagged for review")
+    return facts
+
+
+def _documents(kind: str, group: Sequence[EventRow]) -> list[Document]:
+    documents: list[Document] = []
+    several = len(group) > 1
+    for row in group:
+        payload = row.payload
+        model = _text(payload.get("model"))
+        suffix = f" ({model})" if several and model else ""
+        url = payload.get("moa_url")
+        if kind == "addendum_published":
+            url = payload.get("addendum_url")
+            if url:
+                documents.append(Document(f"Addendum{suffix}", str(url)))
+            continue
+        if url:
+            documents.append(Document(f"MOA{suffix}", str(url)))
+        elif kind in ("agreement_added", "agreement_changed"):
+            documents.append(Document(f"MOA{suffix}", None))
+        if payload.get("addendum_url") and kind != "moa_published":
+            documents.append(Document(f"Addendum{suffix}", str(payload["addendum_url"])))
+    if several and documents and all(d.url is None for d in documents):
+        return [Document("MOA", None)]  # one "link pending" says it for every model
+    return documents
+
+
+def _summarize_group(group: Sequence[EventRow], links: Links) -> EventSummary:
+    first = group[0]
+    payload = first.payload
+    kind_type = str(payload.get("type") or "")
+    kind = kind_of(payload)
+    state = payload.get("state") or None
+    out_links: list[tuple[str, str]] = []
+    facts: list[str] = []
+    documents: list[Document] = []
     quote = None
+    models = tuple(_text(r.payload.get("model")) for r in group if _text(r.payload.get("model")))
     if kind == "local_signal":
         subject = _text(payload.get("jurisdiction")) or _text(payload.get("agency")) or "Unknown jurisdiction"
         title = _text(payload.get("title"))
@@ -106,47 +335,70 @@ def summarize(seq: int, payload: Mapping[str, Any]) -> EventSummary:
         if payload.get("snippet"):
             quote = _clip(_text(payload.get("snippet")))
         if payload.get("url"):
-            links.append(("document", str(payload["url"])))
+            out_links.append(("document", str(payload["url"])))
+        published = None
     else:
         subject = _text(payload.get("agency")) or "Unknown agency"
-        where = ", ".join(p for p in (_text(payload.get("agency_type")), _text(payload.get("county"))) if p)
-        if where:
-            facts.append(where)
-        model = _text(payload.get("model"))
-        if model:
-            facts.append(f"{model} ({MODELS[model]})" if model in MODELS else model)
-        if payload.get("signed"):
-            facts.append(f"signed {_text(payload.get('signed'))}")
-        elif payload.get("signed_raw"):
-            facts.append(f"signed “{_text(payload.get('signed_raw'))}” (as published)")
-        if payload.get("was_pending") and kind == "agreement_added":
-            facts.append("was pending")
-        for key, role in (("lea_signer", "signed for the agency by"), ("ice_signer", "for ICE by")):
-            signer = _signer(payload.get(key))
-            if signer:
-                facts.append(f"{role} {signer}")
-        if payload.get("reason"):
-            facts.append(_text(payload.get("reason")))
-        if payload.get("note"):
-            facts.append(_text(payload.get("note")))
-        if payload.get("moa_url"):
-            links.append(("MOA", str(payload["moa_url"])))
-        if payload.get("addendum_url"):
-            links.append(("addendum", str(payload["addendum_url"])))
-    if payload.get("source_url"):
-        links.append(("source", str(payload["source_url"])))
+        facts = _facts(kind, payload, models)
+        documents = _documents(kind, group)
+        out_links.append((ICE_PAGE_LABEL, links.ice_page))
+        page = links.agency_page(first.agreement_id)
+        if page:
+            out_links.append((AGENCY_PAGE_LABEL, page))
+        published = publication_date(payload)
+    where = ", ".join(p for p in (_text(payload.get("agency_type")), _text(payload.get("county"))) if p)
+    if kind == "pending_signed":
+        label = SIGNED_LABEL
+    elif len(group) > 1:
+        label = PLURAL_LABELS.get(kind_type, LABELS.get(kind_type, kind_type))
+    else:
+        label = LABELS.get(kind_type, kind_type.replace("_", " ").capitalize())
     return EventSummary(
-        seq=seq,
-        type=kind,
-        label=LABELS.get(kind, kind.replace("_", " ").capitalize()),
+        seqs=tuple(r.seq for r in group),
+        type=kind_type,
+        kind=kind,
+        label=label,
         state=state,
         subject=subject,
+        where=where if kind != "local_signal" and where else None,
         facts=tuple(facts),
-        changes=_changes(payload.get("before"), payload.get("after")),
-        links=tuple(links),
+        changes=_changes(kind_type, payload),
+        documents=tuple(documents),
+        links=tuple(out_links),
         quote=quote,
+        published=published,
         detected_at=_text(payload.get("detected_at")),
+        models=models,
     )
+
+
+def _together_key(row: EventRow) -> tuple | None:
+    """Events that read as one: the same agency's same change on the same day's list, model aside."""
+    p = row.payload
+    if p.get("type") not in COMBINABLE:
+        return None
+    name = " ".join(_text(p.get("agency")).lower().split())
+    return (p.get("type"), p.get("reason"), p.get("state"), name, _text(p.get("county")).lower(),
+            p.get("signed"), p.get("publication"), p.get("list"))
+
+
+def summarize_rows(rows: Iterable[EventRow], links: Links) -> list[EventSummary]:
+    """Pure: stored events to summaries, an agency's several models signed together as one entry."""
+    groups: dict[object, list[EventRow]] = {}
+    for row in sorted(rows, key=lambda r: r.seq):
+        key = _together_key(row)
+        groups.setdefault(key if key is not None else ("seq", row.seq), []).append(row)
+    return [_summarize_group(group, links) for group in groups.values()]
+
+
+def summarize(seq: int, payload: Mapping[str, Any], links: Links | None = None,
+              agreement_id: int | None = None) -> EventSummary:
+    """One event on its own (the feeds keep one entry per event)."""
+    return _summarize_group([EventRow(seq, payload, agreement_id)], links or Links())
+
+
+def document_text(document: Document) -> str:
+    return f"{document.label}: {document.url or LINK_PENDING}"
 
 
 def plain_lines(summary: EventSummary) -> list[str]:
@@ -154,10 +406,14 @@ def plain_lines(summary: EventSummary) -> list[str]:
     lines = [summary.headline]
     if summary.facts:
         lines.append("  " + " · ".join(summary.facts))
-    for name, old, new in summary.changes:
-        lines.append(f"  {name}: {old} → {new}")
+    for change in summary.changes:
+        lines.append(f"  {change}")
     if summary.quote:
         lines.append(f"  “{summary.quote}”")
+    for document in summary.documents:
+        lines.append(f"  {document_text(document)}")
+    if summary.published:
+        lines.append(f"  ICE's list of {summary.published}")
     for label, url in summary.links:
         lines.append(f"  {label}: {url}")
     return lines
@@ -170,3 +426,18 @@ def by_state(summaries: Iterable[EventSummary]) -> list[tuple[str | None, list[E
         groups.setdefault(summary.state, []).append(summary)
     ordered = sorted(groups, key=lambda s: (s is None, state_name(s)))
     return [(state, sorted(groups[state], key=lambda e: e.seq)) for state in ordered]
+
+
+def by_kind(summaries: Iterable[EventSummary]) -> list[tuple[str, list[EventSummary]]]:
+    """Group by the reader's kind of change, in KIND_HEADINGS order; the heading and its events."""
+    groups: dict[str, list[EventSummary]] = {}
+    for summary in summaries:
+        groups.setdefault(summary.kind, []).append(summary)
+    order = list(KIND_HEADINGS)
+    ordered = sorted(groups, key=lambda k: (order.index(k) if k in order else len(order), k))
+    return [(KIND_HEADINGS.get(kind, kind.replace("_", " ").capitalize()), groups[kind]) for kind in ordered]
+
+
+def publications(summaries: Iterable[EventSummary]) -> list[str]:
+    """The distinct ICE lists these events came from, in order of appearance."""
+    return list(dict.fromkeys(s.published for s in summaries if s.published))

@@ -1,20 +1,25 @@
-"""Atom feeds: one per state and one national, for readers who would rather poll than subscribe.
+"""Atom feeds: one per state (every state, quiet ones too) and one national, for readers who poll.
 
 Files are replaced atomically and only when their content changed, so a feed reader (or a
-web server's caching) never sees a half-written file or a spurious update.
+web server's caching) never sees a half-written file or a spurious update. Each feed names
+its own address (`rel="self"`) under PUBLIC_URL's `/feeds/`, where the README shows how to
+publish the folder; entries link the agency's page on the explorer (when published) and
+ICE's 287(g) page.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+import us
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts.event_text import plain_lines, state_name, summarize
+from alerts.event_text import Links, plain_lines, state_name, summarize
 from storage.atomic_write import write_atomically
 from storage.models import Event
 
@@ -22,6 +27,12 @@ ATOM = "http://www.w3.org/2005/Atom"
 FEED_SIZE = 200
 TAG = "tag:287g-tracker,2025"
 NATIONAL = "all"
+
+
+@cache
+def state_codes() -> tuple[str, ...]:
+    """Every state, DC and territory: a quiet state still has a feed to subscribe to."""
+    return tuple(sorted({s.abbr for s in (*us.states.STATES_AND_TERRITORIES, us.states.DC)}))
 
 
 def _stamp(moment: dt.datetime) -> str:
@@ -37,26 +48,49 @@ def _child(parent: ET.Element, name: str, text: str | None = None, **attrs: str)
     return element
 
 
-def render_feed(name: str, title: str, events: Sequence[Event], now: dt.datetime) -> bytes:
+def feed_url(links: Links, name: str) -> str:
+    """Where the feed is published: absolute under PUBLIC_URL, else relative to the feeds folder."""
+    return f"{links.public_url}/feeds/{name}.xml" if links.public_url else f"{name}.xml"
+
+
+def render_feed(
+    name: str, title: str, events: Sequence[Event], updated: dt.datetime, links: Links | None = None
+) -> bytes:
     """Pure: an Atom document for these events, newest first."""
+    links = links or Links()
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     _child(feed, "id", f"{TAG}:feed:{name}")
     _child(feed, "title", title)
-    _child(feed, "updated", _stamp(events[0].detected_at if events else now))
+    _child(feed, "updated", _stamp(events[0].detected_at if events else updated))
+    _child(feed, "link", rel="self", href=feed_url(links, name), type="application/atom+xml")
+    if links.public_url:
+        page = links.public_url + ("/" if name == NATIONAL else f"/state/{name}")
+        _child(feed, "link", rel="alternate", href=page, type="text/html")
+    else:
+        _child(feed, "link", rel="alternate", href=links.ice_page, type="text/html")
     author = _child(feed, "author")
     _child(author, "name", "287(g) tracker")
     _child(feed, "generator", "287(g) tracker")
     for event in events:
-        summary = summarize(event.seq, event.payload)
+        summary = summarize(event.seq, event.payload, links, event.agreement_id)
         entry = _child(feed, "entry")
         _child(entry, "id", f"{TAG}:event:{event.id}")
         where = f"{event.state} · " if event.state else ""
         _child(entry, "title", f"{where}{summary.headline}")
         _child(entry, "updated", _stamp(event.detected_at))
         _child(entry, "category", term=event.type, label=summary.label)
-        if summary.links:
-            _child(entry, "link", href=summary.links[0][1], rel="alternate")
+        targets = dict((label, url) for label, url in summary.links)
+        main = targets.pop("agency page", None) or next(iter(targets.values()), None)
+        if main:
+            _child(entry, "link", href=main, rel="alternate", type="text/html")
+        for label, url in targets.items():
+            if url != main:
+                _child(entry, "link", href=url, rel="related", title=label)
+        for document in summary.documents:
+            if document.url:
+                _child(entry, "link", href=document.url, rel="related", title=document.label,
+                       type="application/pdf")
         _child(entry, "content", "\n".join(plain_lines(summary)), type="text")
     return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
 
@@ -68,19 +102,19 @@ def _write_if_changed(path: Path, data: bytes) -> bool:
     return True
 
 
-def write_feeds(session: Session, feeds_dir: Path, now: dt.datetime) -> int:
+def write_feeds(session: Session, feeds_dir: Path, now: dt.datetime, links: Links | None = None) -> int:
     """Rewrite every feed whose content changed; returns how many files were written."""
     alertable = Event.type != "baseline"
     newest = select(Event).where(alertable).order_by(Event.seq.desc()).limit(FEED_SIZE)
-    written = int(
-        _write_if_changed(
-            feeds_dir / f"{NATIONAL}.xml",
-            render_feed(NATIONAL, "287(g) tracker: all changes", list(session.scalars(newest)), now),
-        )
-    )
-    states = session.scalars(select(Event.state).where(alertable, Event.state.is_not(None)).distinct())
-    for state in sorted(s for s in states if s.isalpha() and s.isupper() and len(s) == 2):
+    national = list(session.scalars(newest))
+    # A quiet feed is as fresh as the newest change anywhere: stable from run to run.
+    updated = national[0].detected_at if national else now
+    written = int(_write_if_changed(
+        feeds_dir / f"{NATIONAL}.xml",
+        render_feed(NATIONAL, "287(g) tracker: all changes", national, updated, links),
+    ))
+    for state in state_codes():
         events = list(session.scalars(newest.where(Event.state == state)))
         title = f"287(g) tracker: {state_name(state)}"
-        written += _write_if_changed(feeds_dir / f"{state}.xml", render_feed(state, title, events, now))
+        written += _write_if_changed(feeds_dir / f"{state}.xml", render_feed(state, title, events, updated, links))
     return written

@@ -6,6 +6,8 @@ reference). A crash between the last two leaves rows in `sending`; before anythi
 next run asks Slack (`conversations.history` / `conversations.replies`, matching the batch id
 carried in each message's metadata) whether that message exists, and only resends when it
 does not. Email cannot be asked; a resent email keeps the batch and thus its Message-ID.
+Neither can an incoming webhook: a message whose delivery could not be confirmed is sent
+again, saying so, because a possible repeat is a lesser harm than a possible loss.
 """
 
 from __future__ import annotations
@@ -25,8 +27,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.email import MailTransport, MailUnavailable
 from alerts.email_content import compose
-from alerts.event_text import EventSummary, summarize
-from alerts.slack import SlackRefused, SlackUnavailable, find_posted, outbox_path, post, resolve_channel, write_outbox
+from alerts.event_text import EventRow, EventSummary, Links, summarize_rows
+from alerts.slack import (
+    SlackRefused,
+    SlackUnavailable,
+    find_posted,
+    make_webhook_client,
+    outbox_path,
+    post,
+    post_webhook,
+    resolve_channel,
+    write_outbox,
+)
 from alerts.slack_blocks import SlackPart, plan_messages
 from settings import TrackerSettings
 from storage.models import Delivery, Event, utcnow
@@ -46,6 +58,9 @@ class DestinationResult:
 
 
 class SlackSender(Protocol):
+    threads: bool
+    can_check: bool
+
     def post(self, channel: str, part: SlackPart, batch: str, thread_ref: str | None) -> str: ...
 
     def find(self, channel: str, batch: str, since: dt.datetime, thread_ref: str | None) -> str | None: ...
@@ -53,6 +68,9 @@ class SlackSender(Protocol):
 
 class ApiSender:
     """Posts through Slack's Web API; remembers channel IDs learnt from its own posts."""
+
+    threads = True
+    can_check = True
 
     def __init__(self, client: WebClient) -> None:
         self.client = client
@@ -70,8 +88,32 @@ class ApiSender:
         return find_posted(self.client, self.channel_ids[channel], batch, oldest, thread_ref)
 
 
+class WebhookSender:
+    """Posts through one incoming webhook, whose URL is in the variable `webhook_env` names."""
+
+    threads = False
+    can_check = False
+
+    def __init__(self, config: TrackerSettings, webhook_env: str) -> None:
+        self.name = webhook_env
+        url = config.environment.get(webhook_env, "").strip()
+        self.client = make_webhook_client(config, url) if url else None
+
+    def post(self, channel: str, part: SlackPart, batch: str, thread_ref: str | None) -> str:
+        if self.client is None:
+            raise SlackRefused(f"{self.name} is not set: put the webhook URL in the environment or .env")
+        post_webhook(self.client, part)
+        return f"webhook:{batch}"
+
+    def find(self, channel: str, batch: str, since: dt.datetime, thread_ref: str | None) -> str | None:
+        return None
+
+
 class FileSender:
     """Writes what Slack would receive to the outbox folder, with a line on the console."""
+
+    threads = True
+    can_check = True
 
     def __init__(self, config: TrackerSettings, out: TextIO | None = None) -> None:
         self.outbox_dir = config.outbox_dir
@@ -81,18 +123,19 @@ class FileSender:
         path = write_outbox(self.outbox_dir, channel, part, batch, thread_ref)
         where = " (thread reply)" if thread_ref else ""
         count = len(part.seqs)
-        print(f"slack {channel}{where} (outbox): {count} event{'s' if count != 1 else ''} [{path}]", file=self.out)
+        what = f"{count} event{'s' if count != 1 else ''}" if count else "a message"
+        print(f"slack {channel}{where} (outbox): {what} [{path}]", file=self.out)
         return f"outbox:{batch}"
 
     def find(self, channel: str, batch: str, since: dt.datetime, thread_ref: str | None) -> str | None:
         return f"outbox:{batch}" if outbox_path(self.outbox_dir, batch).exists() else None
 
 
-def _open_rows(session: Session, destination: str) -> list[tuple[Delivery, dict]]:
+def _open_rows(session: Session, destination: str) -> list[tuple[Delivery, EventRow]]:
     return [
-        (row, payload)
-        for row, payload in session.execute(
-            select(Delivery, Event.payload)
+        (row, EventRow(row.event_seq, payload, agreement_id))
+        for row, payload, agreement_id in session.execute(
+            select(Delivery, Event.payload, Event.agreement_id)
             .join(Event, Event.seq == Delivery.event_seq)
             .where(Delivery.destination == destination, Delivery.status.in_(("pending", "sending")))
             .order_by(Delivery.event_seq)
@@ -117,8 +160,12 @@ def _part_number(batch: str) -> int:
 
 def _reconcile_slack(
     session: Session, destination: str, channel: str, sender: SlackSender, rows: Sequence[Delivery]
-) -> None:
-    """Settle rows left `sending` by a crash or a timeout: sent if Slack has them, else pending."""
+) -> int:
+    """Settle rows left `sending` by a crash or a timeout: sent if Slack has them, else pending.
+
+    Returns how many rows go out again without Slack having been able to say they were not posted.
+    """
+    unconfirmed = 0
     by_batch: dict[str, list[Delivery]] = defaultdict(list)
     for row in rows:
         if row.status == "sending":
@@ -135,7 +182,7 @@ def _reconcile_slack(
                 )
             )
         found = None
-        if batch and (parent_ref is not None or _part_number(batch) == 0):
+        if batch and (parent_ref is not None or _part_number(batch) == 0 or not sender.threads):
             try:
                 found = sender.find(channel, batch, min(r.updated_at for r in group), parent_ref)
             except SlackRefused as exc:
@@ -145,30 +192,41 @@ def _reconcile_slack(
         if found:
             _mark(session, group, "sent", external_ref=found, last_error=None)
         else:
+            if not sender.can_check:
+                unconfirmed += len(group)
             _mark(session, group, "pending", batch=None)
+    return unconfirmed
+
+
+REPEAT_NOTE = "Sent again: the last attempt may or may not have reached this channel, so some of this may repeat."
 
 
 def deliver_slack(
-    session_factory: sessionmaker[Session], destination: str, channel: str, sender: SlackSender
+    session_factory: sessionmaker[Session],
+    destination: str,
+    channel: str,
+    sender: SlackSender,
+    links: Links | None = None,
 ) -> DestinationResult:
-    """Send every open delivery of one channel as one message (continued in its thread)."""
+    """Send every open delivery of one channel as one message (continued in its thread, or after it)."""
     result = DestinationResult(destination)
     with session_factory() as session:
         rows = _open_rows(session, destination)
         if not rows:
             return result
         try:
-            _reconcile_slack(session, destination, channel, sender, [row for row, _ in rows])
+            unconfirmed = _reconcile_slack(session, destination, channel, sender, [row for row, _ in rows])
         except SlackUnavailable as exc:
             result.error = f"{channel}: {exc}"
             result.pending = len(rows)
             return result
-        rows = [(row, payload) for row, payload in _open_rows(session, destination) if row.status == "pending"]
+        rows = [(row, event) for row, event in _open_rows(session, destination) if row.status == "pending"]
         by_seq = {row.event_seq: row for row, _ in rows}
-        summaries = [summarize(row.event_seq, payload) for row, payload in rows]
+        summaries = summarize_rows([event for _, event in rows], links or Links())
         run = uuid.uuid4().hex
         parent_ref: str | None = None
-        for number, part in enumerate(plan_messages(summaries)):
+        parts = plan_messages(summaries, threaded=sender.threads, note=REPEAT_NOTE if unconfirmed else None)
+        for number, part in enumerate(parts):
             batch = f"{run}-{number}"
             part_rows = [by_seq[seq] for seq in part.seqs]
             for row in part_rows:
@@ -188,7 +246,7 @@ def deliver_slack(
             _mark(session, part_rows, "sent", external_ref=ref, last_error=None)
             result.messages += 1
             result.sent += len(part_rows)
-            if number == 0:
+            if number == 0 and sender.threads:
                 parent_ref = ref
         result.pending = sum(1 for row, _ in rows if row.status != "sent")
     return result
@@ -201,6 +259,7 @@ def deliver_email(
     address: str,
     transport: MailTransport,
     now: dt.datetime,
+    links: Links | None = None,
 ) -> DestinationResult:
     """One email per batch of open deliveries to an instant subscriber."""
     result = DestinationResult(destination)
@@ -208,16 +267,16 @@ def deliver_email(
         rows = _open_rows(session, destination)
         if not rows:
             return result
-        batches: dict[str, list[tuple[Delivery, dict]]] = defaultdict(list)
+        batches: dict[str, list[tuple[Delivery, EventRow]]] = defaultdict(list)
         fresh = uuid.uuid4().hex
-        for row, payload in rows:
-            batches[row.batch if row.status == "sending" and row.batch else fresh].append((row, payload))
+        for row, event in rows:
+            batches[row.batch if row.status == "sending" and row.batch else fresh].append((row, event))
         for batch, group in batches.items():
             group_rows = [row for row, _ in group]
             for row in group_rows:
                 row.attempts += 1
             _mark(session, group_rows, "sending", batch=batch)
-            summaries: list[EventSummary] = [summarize(row.event_seq, payload) for row, payload in group]
+            summaries: list[EventSummary] = summarize_rows([event for _, event in group], links or Links())
             message = compose(config, address, INSTANT_TITLE, summaries, key=f"instant:{address}:{batch}", now=now)
             try:
                 ref = transport.send(message)

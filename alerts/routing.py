@@ -2,8 +2,9 @@
 
 Each destination remembers how far it has been routed (a `DigestWatermark` row keyed
 `route:<destination>`), so a new event is routed exactly once even if alerts did not run
-for weeks. A destination seen for the first time starts with the last few days of events
-rather than the whole history: a new channel should not be flooded with last year.
+for weeks. A destination seen for the first time starts where `alerts.destinations`
+recorded it: a new channel is not flooded with last year. The console (no subscriptions
+file: a first look at the tracker) starts with the last week.
 """
 
 from __future__ import annotations
@@ -15,27 +16,34 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from alerts.destinations import route_mark, starting_point
 from storage.models import Delivery, DigestWatermark, Event
 
-CATCH_UP = dt.timedelta(days=7)
 CONSOLE = "outbox:console"
+CONSOLE_CATCH_UP = dt.timedelta(days=7)
 
 
 @dataclass(frozen=True)
 class Route:
-    """A destination and the filter deciding which events it gets."""
+    """A destination and the filter deciding which events it gets (by type, state and reason)."""
 
     destination: str
-    wants: Callable[[str, str | None], bool]
+    wants: Callable[[str, str | None, str | None], bool]
 
 
-def watermark_key(destination: str) -> str:
-    return f"route:{destination}"
+watermark_key = route_mark
 
 
-def starting_seq(session: Session, now: dt.datetime, window: dt.timedelta = CATCH_UP) -> int:
-    """The last event older than the catch-up window: where a new destination starts."""
-    return session.scalar(select(func.max(Event.seq)).where(Event.detected_at < now - window)) or 0
+def is_news(payload: dict) -> bool:
+    """Events a rebuild or a backfill found in old history are records, not news."""
+    return not payload.get("replayed") and not payload.get("backfilled")
+
+
+def _start(session: Session, destination: str, now: dt.datetime) -> int:
+    if destination == CONSOLE:
+        older = Event.detected_at < now - CONSOLE_CATCH_UP
+        return session.scalar(select(func.max(Event.seq)).where(older)) or 0
+    return starting_point(session, destination)
 
 
 def route_events(session: Session, routes: Iterable[Route], now: dt.datetime) -> int:
@@ -45,9 +53,8 @@ def route_events(session: Session, routes: Iterable[Route], now: dt.datetime) ->
     for route in routes:
         mark = session.get(DigestWatermark, watermark_key(route.destination))
         if mark is None:
-            mark = DigestWatermark(
-                subscriber=watermark_key(route.destination), last_event_seq=starting_seq(session, now)
-            )
+            start = _start(session, route.destination, now)
+            mark = DigestWatermark(subscriber=watermark_key(route.destination), last_event_seq=start)
             session.add(mark)
         if mark.last_event_seq >= newest:
             continue
@@ -56,9 +63,8 @@ def route_events(session: Session, routes: Iterable[Route], now: dt.datetime) ->
             .where(Event.seq > mark.last_event_seq, Event.seq <= newest, Event.type != "baseline")
             .order_by(Event.seq)
         ).all()
-        # Events a rebuild from the archive found in old history are records, not news.
         wanted = [seq for seq, kind, state, payload in events
-                  if route.wants(kind, state) and not payload.get("replayed")]
+                  if route.wants(kind, state, payload.get("reason")) and is_news(payload)]
         if wanted:
             existing = set(
                 session.scalars(

@@ -4,6 +4,9 @@ Each message carries the tracker's batch id in Slack's message `metadata`, so af
 (or a timeout, where Slack may or may not have posted) `conversations.history` tells us
 whether the message exists before anything is sent again. Without a bot token the same
 payloads are written as JSON files to the outbox folder instead.
+
+Incoming webhooks (the URL an organizer can get without installing a bot) can only post:
+no threads, no history. They go through slack-sdk's WebhookClient with the same retries.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.webhook import WebhookClient
 
 from alerts.slack_blocks import SlackPart
 from settings import TrackerSettings
@@ -46,19 +50,45 @@ class Posted:
     ts: str
 
 
+def _retry_handlers() -> list:
+    return [
+        RateLimitErrorRetryHandler(max_retry_count=3),
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        ServerErrorRetryHandler(max_retry_count=2),
+    ]
+
+
+def _timeout(config: TrackerSettings) -> int:
+    return int(config.extra.get("SLACK_TIMEOUT", DEFAULT_TIMEOUT))
+
+
 def make_client(config: TrackerSettings) -> WebClient:
     """A WebClient that waits out 429s and retries brief connection and server errors."""
-    timeout = int(config.extra.get("SLACK_TIMEOUT", DEFAULT_TIMEOUT))
     return WebClient(
         token=config.slack_bot_token,
         base_url=config.slack_api_url,
-        timeout=timeout,
-        retry_handlers=[
-            RateLimitErrorRetryHandler(max_retry_count=3),
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ],
+        timeout=_timeout(config),
+        retry_handlers=_retry_handlers(),
     )
+
+
+def make_webhook_client(config: TrackerSettings, url: str) -> WebhookClient:
+    """A WebhookClient for one incoming webhook, with the same patience as the bot's client."""
+    return WebhookClient(url, timeout=_timeout(config), retry_handlers=_retry_handlers())
+
+
+def post_webhook(client: WebhookClient, part: SlackPart) -> None:
+    """Post one planned message through an incoming webhook; Slack answers `ok` and nothing more."""
+    try:
+        response = client.send(text=part.text, blocks=part.blocks, unfurl_links=False, unfurl_media=False)
+    except (OSError, ValueError) as exc:
+        raise SlackUnavailable(f"Slack unreachable: {exc.__class__.__name__}: {exc}") from None
+    if response.status_code == 200:
+        return
+    if response.status_code >= 500 or response.status_code == 429:
+        raise SlackUnavailable(f"Slack answered HTTP {response.status_code}")
+    reason = (response.body or "").strip()[:200] or f"HTTP {response.status_code}"
+    raise SlackRefused(f"Slack refused the webhook: {reason}")
 
 
 def metadata(batch: str) -> dict[str, Any]:

@@ -2,7 +2,8 @@
 
 Every event is named in full; what does not fit in one message (50 blocks, 3000 characters
 per section, about 40,000 characters of text) continues in further parts that the sender
-posts as thread replies. Everything that came from a source is escaped for Slack's markup,
+posts as thread replies (a bot), or as numbered messages of their own (an incoming webhook,
+which cannot reply in a thread). Everything that came from a source is escaped for Slack's markup,
 so an agency name can never ping a channel or forge a link.
 """
 
@@ -11,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
-from alerts.event_text import EventSummary, by_state, state_name
+from alerts.event_text import LINK_PENDING, Document, EventSummary, by_state, publications, state_name
 
 MAX_BLOCKS = 50
 MAX_SECTION_CHARS = 3000
@@ -48,15 +50,29 @@ def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def _document_label(url: str) -> str:
+    name = unquote(urlsplit(url).path.rsplit("/", 1)[-1])
+    return name or "PDF"
+
+
+def document_mrkdwn(document: Document) -> str:
+    if document.url is None:
+        return f"{escape(document.label)}: {LINK_PENDING}"
+    return f"{escape(document.label)}: {link(document.url, _document_label(document.url))}"
+
+
 def event_mrkdwn(event: EventSummary) -> str:
     """One event as a section's mrkdwn, always within Slack's per-section limit."""
-    head = f"*{escape(event.label)}:* *{escape(event.subject)}*"
+    where = f" — {escape(event.where)}" if event.where else ""
+    head = f"*{escape(event.label)}:* *{escape(event.subject)}*{where}"
     rest: list[str] = []
     if event.facts:
         rest.append(escape(" · ".join(event.facts)))
-    rest.extend(f"• {escape(name)}: {escape(old)} → {escape(new)}" for name, old, new in event.changes)
+    rest.extend(f"• {escape(change)}" for change in event.changes)
     if event.quote:
         rest.append("> " + escape(event.quote))
+    if event.documents:
+        rest.append(" · ".join(document_mrkdwn(d) for d in event.documents))
     if event.links:
         rest.append(" · ".join(link(url, label) for label, url in event.links))
     text = "\n".join([head, *rest])
@@ -69,8 +85,21 @@ def event_mrkdwn(event: EventSummary) -> str:
 
 def event_fallback(event: EventSummary) -> str:
     facts = f" ({' · '.join(event.facts)})" if event.facts else ""
-    changes = "".join(f"; {name}: {old} → {new}" for name, old, new in event.changes)
+    changes = "".join(f"; {change}" for change in event.changes)
     return escape(f"{event.state or '—'} · {event.headline}{facts}{changes}")
+
+
+def lists_note(events: Sequence[EventSummary]) -> str | None:
+    """`ICE's list of June 6, 2025 (am)`: which publications a message reports.
+
+    Never worded to start with "From ": mail transports rewrite such a line to ">From".
+    """
+    found = publications(events)
+    if not found:
+        return None
+    if len(found) == 1:
+        return f"ICE's list of {found[0]}"
+    return f"ICE's lists of {', '.join(found[:-1])} and {found[-1]}"
 
 
 def _section(text: str) -> dict[str, Any]:
@@ -87,21 +116,29 @@ def _state_heading(state: str | None, count: int, continued: bool) -> dict[str, 
     return _section(escape(f"*{state_name(state)}{code}*{suffix}"))
 
 
-def plan_messages(events: Sequence[EventSummary]) -> list[SlackPart]:
-    """Pure: split a run's events for one channel into messages, grouped by state."""
+def plan_messages(events: Sequence[EventSummary], threaded: bool = True, note: str | None = None) -> list[SlackPart]:
+    """Pure: split a run's events for one channel into messages, grouped by state.
+
+    `threaded`: the later parts are thread replies; otherwise each says which part it is.
+    `note`: a line for the top of the first message.
+    """
     groups = by_state(events)
     if not groups:
         return []
     total = sum(len(g) for _, g in groups)
-    states = ", ".join(f"{s or '—'} {len(g)}" for s, g in groups)
+    states = " · ".join(f"{s or '—'} {len(g)}" for s, g in groups)
     title = f"{APP_NAME}: {total} change{'s' if total != 1 else ''}"
+    context = " · ".join(p for p in (lists_note(events), states) if p)
     first = SlackPart(
         blocks=[
             {"type": "header", "text": {"type": "plain_text", "text": _clip(title, MAX_HEADER_CHARS)}},
-            _context(escape(states)),
+            _context(escape(context)),
         ],
-        lines=[escape(f"{title} ({states})")],
+        lines=[escape(f"{title} ({context})")],
     )
+    if note:
+        first.blocks.append(_context(escape(note)))
+        first.lines.append(escape(note))
     parts = [first]
     for state, group in groups:
         heading_needed = True
@@ -124,12 +161,14 @@ def plan_messages(events: Sequence[EventSummary]) -> list[SlackPart]:
                 heading_needed = False
             part.blocks.append(section)
             part.lines.append(line)
-            part.seqs.append(event.seq)
+            part.seqs.extend(event.seqs)
     count = len(parts)
     for number, part in enumerate(parts[1:], start=2):
-        note = f"{APP_NAME}, continued: part {number} of {count}"
-        part.blocks[0] = _context(escape(note))
-        part.lines[0] = escape(note)
+        continued = f"{APP_NAME}, continued: part {number} of {count}"
+        part.blocks[0] = _context(escape(continued))
+        part.lines[0] = escape(continued)
     if count > 1:
-        first.blocks.insert(2, _context(escape(f"Continued in the thread: {count - 1} more part(s).")))
+        more = f"{count - 1} more part(s)"
+        where = f"Continued in the thread: {more}." if threaded else f"Continued in {more}, posted next."
+        first.blocks.insert(2, _context(escape(where)))
     return parts

@@ -8,6 +8,7 @@ source text by counting table headers and looking for the key inside the table.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -29,32 +30,56 @@ EVENT_TYPES = (
     "pending_removed",
     "local_signal",
 )
-DEFAULT_SLACK_EVENTS = ("agreement_added", "pending_added", "moa_published", "agreement_removed", "local_signal")
+# `pending_removed` by default means withdrawals only: a request that was signed is already
+# announced as the new agreement (`was_pending`). Listing `pending_removed` asks for both.
+DEFAULT_SLACK_EVENTS = (
+    "agreement_added", "pending_added", "moa_published", "agreement_removed", "local_signal", "pending_removed",
+)
 CADENCES = ("daily", "weekly", "instant")
 ALL_STATES = "*"
 
-SLACK_KEYS = {"channel", "states", "events"}
-EMAIL_KEYS = {"to", "states", "events", "cadence", "hour", "timezone"}
+SLACK_KEYS = {"channel", "webhook_env", "states", "events", "since"}
+EMAIL_KEYS = {"to", "states", "events", "cadence", "hour", "timezone", "since"}
 MAINTAINER_KEYS = {"slack_channel", "email"}
 ADDRESS = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,100}$")
+SIGNED = "signed"
 
 
 class SubscriptionsError(UserError):
     """The subscriptions file is wrong; the message reads `file:line: key: reason`."""
 
 
+def _wants(sub: SlackSubscription | EmailSubscription, event_type: str, state: str | None, reason: str | None) -> bool:
+    if event_type == "pending_removed" and reason == SIGNED and not sub.signed_pending:
+        return False
+    return event_type in sub.events and (ALL_STATES in sub.states or state in sub.states)
+
+
 @dataclass(frozen=True)
 class SlackSubscription:
-    channel: str
+    """A Slack channel the bot posts to (`channel`), or an incoming webhook (`webhook_env`)."""
+
+    channel: str | None
     states: frozenset[str]
     events: frozenset[str]
+    webhook_env: str | None = None
+    since: dt.date | None = None
+    signed_pending: bool = False
 
     @property
     def destination(self) -> str:
+        if self.webhook_env:
+            return f"slack-webhook:{self.webhook_env}"
         return f"slack:{self.channel}"
 
-    def wants(self, event_type: str, state: str | None) -> bool:
-        return event_type in self.events and (ALL_STATES in self.states or state in self.states)
+    @property
+    def name(self) -> str:
+        """How people and the command line call it: the channel, or the webhook's variable."""
+        return self.channel or str(self.webhook_env)
+
+    def wants(self, event_type: str, state: str | None, reason: str | None = None) -> bool:
+        return _wants(self, event_type, state, reason)
 
 
 @dataclass(frozen=True)
@@ -65,9 +90,11 @@ class EmailSubscription:
     cadence: str = "daily"
     hour: int = 7
     timezone: str = "UTC"
+    since: dt.date | None = None
+    signed_pending: bool = False
 
-    def wants(self, event_type: str, state: str | None) -> bool:
-        return event_type in self.events and (ALL_STATES in self.states or state in self.states)
+    def wants(self, event_type: str, state: str | None, reason: str | None = None) -> bool:
+        return _wants(self, event_type, state, reason)
 
     @property
     def zone(self) -> ZoneInfo:
@@ -179,6 +206,25 @@ def _addresses(raw: Any, fail) -> tuple[str, ...]:
     return tuple(a.strip() for a in addresses)
 
 
+def _since(raw: Any, fail) -> dt.date | None:
+    if raw is None:
+        return None
+    if isinstance(raw, dt.date) and not isinstance(raw, dt.datetime):
+        return raw
+    if isinstance(raw, str):
+        try:
+            return dt.date.fromisoformat(raw.strip())
+        except ValueError:
+            pass
+    raise fail(f"{raw!r} is not a date like \"2025-06-01\"")
+
+
+def _webhook_env(raw: Any, fail) -> str:
+    if not isinstance(raw, str) or not VARIABLE.match(raw.strip()):
+        raise fail('expected the name of the environment variable holding the webhook URL, like "SLACK_WEBHOOK_TX"')
+    return raw.strip()
+
+
 def _channel(raw: Any, fail) -> str:
     if not isinstance(raw, str) or not raw.strip() or len(raw.strip()) > 200:
         raise fail('expected a channel name like "#fl-organizers" or a channel ID')
@@ -202,12 +248,17 @@ def _slack(table: Any, index: int, src: _Source) -> SlackSubscription:
     def fail_for(key: str):
         return lambda reason: src.error(src.key_line(header, index, key), f"{key}: {reason}")
 
-    if "channel" not in table:
-        raise src.error(src.table_line(header, index), "slack: missing channel")
+    if "channel" not in table and "webhook_env" not in table:
+        raise src.error(src.table_line(header, index), "slack: missing channel (or webhook_env)")
+    if "channel" in table and "webhook_env" in table:
+        raise fail_for("webhook_env")("give either channel (a bot posts) or webhook_env (a webhook posts), not both")
     return SlackSubscription(
-        channel=_channel(table["channel"], fail_for("channel")),
+        channel=_channel(table["channel"], fail_for("channel")) if "channel" in table else None,
+        webhook_env=_webhook_env(table["webhook_env"], fail_for("webhook_env")) if "webhook_env" in table else None,
         states=_states(table.get("states", [ALL_STATES]), fail_for("states")),
         events=_events(table.get("events"), fail_for("events"), DEFAULT_SLACK_EVENTS),
+        since=_since(table.get("since"), fail_for("since")),
+        signed_pending="events" in table,
     )
 
 
@@ -242,6 +293,8 @@ def _email(table: Any, index: int, src: _Source) -> EmailSubscription:
         cadence=cadence,
         hour=hour,
         timezone=timezone,
+        since=_since(table.get("since"), fail_for("since")),
+        signed_pending="events" in table,
     )
 
 
@@ -291,11 +344,12 @@ def _refuse_duplicates(
     """One table per channel and per address, so nobody gets the same change twice."""
     seen: dict[str, int] = {}
     for index, sub in enumerate(slack):
-        if sub.channel in seen:
-            line = src.key_line("[[slack]]", index, "channel")
-            first = src.key_line("[[slack]]", seen[sub.channel], "channel")
-            raise src.error(line, f"channel: {sub.channel!r} is already subscribed at line {first}")
-        seen[sub.channel] = index
+        key = "webhook_env" if sub.webhook_env else "channel"
+        if sub.destination in seen:
+            line = src.key_line("[[slack]]", index, key)
+            first = src.key_line("[[slack]]", seen[sub.destination], key)
+            raise src.error(line, f"{key}: {sub.name!r} is already subscribed at line {first}")
+        seen[sub.destination] = index
     addresses: dict[str, int] = {}
     for index, sub in enumerate(email):
         for address in sub.to:

@@ -228,3 +228,15 @@ class Lease(Base):
     acquired_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     heartbeat_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
+
+
+class Destination(Base):
+    """An alert destination as first seen in the subscriptions file: it hears of changes from then on."""
+
+    __tablename__ = "destinations"
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    first_seen_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    start_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    since: Mapped[dt.date | None] = mapped_column(Date)
+    welcome_batch: Mapped[str | None] = mapped_column(String(64))
+    welcomed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

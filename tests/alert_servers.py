@@ -1,7 +1,8 @@
 """Real servers for the alert tests: an SMTP server (aiosmtpd) and a stand-in for Slack's Web API.
 
 The Slack stand-in speaks enough of the Web API for slack-sdk (chat.postMessage,
-conversations.history/replies/list), records every call, and can be told to answer 429 with
+conversations.history/replies/list) and of incoming webhooks (`/services/...`, what
+slack-sdk's WebhookClient posts to), records every call, and can be told to answer 429 with
 Retry-After, 500, or to hang. Import the fixtures into a test module to use them.
 """
 
@@ -48,6 +49,7 @@ class SlackStandIn:
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     channels: dict[str, str] = field(default_factory=dict)
     faults: dict[str, deque[Fault]] = field(default_factory=dict)
+    hooks: dict[str, str] = field(default_factory=dict)
     release: threading.Event = field(default_factory=threading.Event)
     lock: threading.Lock = field(default_factory=threading.Lock)
     url: str = ""
@@ -61,6 +63,18 @@ class SlackStandIn:
 
     def heal(self) -> None:
         self.faults.clear()
+
+    def forget(self) -> None:
+        """Forget the messages and calls so far (a test's set-up), keeping channels and webhooks."""
+        with self.lock:
+            self.calls.clear()
+            self.messages.clear()
+
+    def webhook(self, channel: str) -> str:
+        """An incoming webhook's URL that posts into `channel`, as Slack hands one to an organizer."""
+        secret = uuid.uuid4().hex[:24]
+        self.hooks[secret] = self.channel_id(channel)
+        return self.url.replace("/api/", f"/services/T0000TEST/B{len(self.hooks):08d}/{secret}")
 
     def channel_id(self, name: str) -> str:
         if name.startswith("C") and name in self.channels.values():
@@ -99,6 +113,31 @@ class SlackStandIn:
             if handler is None:
                 return 200, {"ok": False, "error": "unknown_method"}, {}
             return 200, handler(args), {}
+
+    def post_webhook(self, secret: str, body: dict[str, Any]) -> tuple[int, str, dict[str, str]]:
+        """An incoming webhook answers `ok` in plain text, or a short error word."""
+        with self.lock:
+            self.calls.append(("webhook", body))
+            queue = self.faults.get("webhook")
+            fault = queue.popleft() if queue else None
+        if fault is not None and fault.hang:
+            self.release.wait(30)
+            return 500, "hung", {}
+        if fault is not None:
+            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+            return fault.status or 500, "rate_limited" if fault.status == 429 else "internal_error", headers
+        with self.lock:
+            channel = self.hooks.get(secret)
+            if channel is None:
+                return 404, "no_service", {}
+            if not body.get("text") and not body.get("blocks"):
+                return 400, "no_text", {}
+            ts = f"{int(time.time())}.{next(self._ts):06d}"
+            self.messages.setdefault(channel, []).append(
+                {"ts": ts, "text": body.get("text"), "blocks": body.get("blocks"), "thread_ts": None,
+                 "metadata": None, "via": "webhook"}
+            )
+        return 200, "ok", {}
 
     def api_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = self.channel_id(str(args["channel"]))
@@ -149,6 +188,10 @@ def _handler(stand_in: SlackStandIn) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:  # noqa: N802 - http.server's naming
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode("utf-8") if length else ""
+            if self.path.startswith("/services/"):
+                status, text, headers = stand_in.post_webhook(self.path.rsplit("/", 1)[-1], json.loads(body or "{}"))
+                self._send(status, text.encode("utf-8"), "text/plain; charset=utf-8", headers)
+                return
             if "json" in (self.headers.get("Content-Type") or ""):
                 args = json.loads(body or "{}")
             else:
@@ -157,10 +200,12 @@ def _handler(stand_in: SlackStandIn) -> type[BaseHTTPRequestHandler]:
                 status, payload, headers = 200, {"ok": False, "error": "invalid_auth"}, {}
             else:
                 status, payload, headers = stand_in.answer(self.path.rsplit("/", 1)[-1], args)
-            data = json.dumps(payload).encode("utf-8")
+            self._send(status, json.dumps(payload).encode("utf-8"), "application/json; charset=utf-8", headers)
+
+        def _send(self, status: int, data: bytes, content_type: str, headers: dict[str, str]) -> None:
             try:
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(data)))
                 for key, value in headers.items():
                     self.send_header(key, value)
@@ -204,6 +249,10 @@ class Mailbox:
         self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         return "250 OK"
 
+    def forget(self) -> None:
+        self.messages.clear()
+        self.envelopes.clear()
+
     def to(self, address: str) -> list[EmailMessage]:
         return [m for m, (_, rcpts) in zip(self.messages, self.envelopes, strict=True) if address in rcpts]
 
@@ -232,6 +281,8 @@ def make_config(
     slack: SlackStandIn | None = None,
     smtp: Mailbox | None = None,
     smtp_port: int | None = None,
+    environment: dict[str, str] | None = None,
+    public_url: str = "",
     **extra: str,
 ) -> TrackerSettings:
     """Settings for one test: its own folder, database and subscriptions file."""
@@ -248,7 +299,22 @@ def make_config(
         smtp_starttls=False,
         digest_from="287(g) tracker <tracker@newsroom-alerts.example>",
         extra={"SLACK_TIMEOUT": "2", "SMTP_TIMEOUT": "5", **extra},
+        environment=environment or {},
+        public_url=public_url,
     )
+
+
+def start_watching(config: TrackerSettings, session_factory, slack: SlackStandIn | None = None,
+                   smtp: Mailbox | None = None) -> None:
+    """The tracker's first alerts run over this subscriptions file: destinations are seen (and
+    greeted); the greetings are then forgotten so a test sees only what follows."""
+    from alerts.deliver import deliver_all
+
+    deliver_all(config, session_factory)
+    if slack is not None:
+        slack.forget()
+    if smtp is not None:
+        smtp.forget()
 
 
 _ids = itertools.count(1)
@@ -276,12 +342,13 @@ def ocala(**changes: Any) -> dict[str, Any]:
     return payload
 
 
-def add_events(session_factory, *payloads: dict[str, Any], detected_at: dt.datetime | None = None) -> list[int]:
-    """Store events as the cycle would; returns their seqs."""
+def add_events(session_factory, *payloads: dict[str, Any], detected_at: dt.datetime | None = None,
+               agreement_ids: dict[int, int] | None = None) -> list[int]:
+    """Store events as the cycle would; returns their seqs. `agreement_ids`: payload index → agreement."""
     moment = detected_at or dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0) - dt.timedelta(minutes=5)
     seqs = []
     with session_factory() as session:
-        for payload in payloads:
+        for index, payload in enumerate(payloads):
             event_id = f"evt-{next(_ids):05d}-{uuid.uuid4().hex[:8]}"
             full = {
                 "id": event_id,
@@ -290,7 +357,8 @@ def add_events(session_factory, *payloads: dict[str, Any], detected_at: dt.datet
                 **payload,
             }
             event = Event(
-                id=event_id, type=full["type"], detected_at=moment, state=full.get("state"), payload=full
+                id=event_id, type=full["type"], detected_at=moment, state=full.get("state"), payload=full,
+                agreement_id=(agreement_ids or {}).get(index),
             )
             session.add(event)
             session.flush()
@@ -299,28 +367,33 @@ def add_events(session_factory, *payloads: dict[str, Any], detected_at: dt.datet
     return seqs
 
 
-def add_active_agreements(session_factory, counts: dict[str, int]) -> None:
-    """Active participating agreements per state, for the digests' headline counts."""
+def add_active_agreements(session_factory, counts: dict[str, int], model: str = "TFM", list_kind: str = "participating",
+                          stamp: str | None = None) -> list[int]:
+    """Active agreements (or pending requests) per state, as ICE's list `stamp` had them; returns their ids."""
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    ids = []
     with session_factory() as session:
         publication = Publication(
             document_id=_document(session),
-            kind="participating",
+            kind=list_kind,
             source_url="https://www.ice.gov/x.xlsx",
             status="applied",
+            stamp=stamp,
         )
         session.add(publication)
         session.flush()
         for state, count in counts.items():
             for n in range(count):
-                session.add(
-                    Agreement(
-                        uid=uuid.uuid4().hex, list_kind="participating", status="active", state=state,
-                        agency=f"Agency {n} {state}", model="TFM", first_seen=now, last_seen=now,
-                        first_publication_id=publication.id, last_publication_id=publication.id,
-                    )
+                agreement = Agreement(
+                    uid=uuid.uuid4().hex, list_kind=list_kind, status="active", state=state,
+                    agency=f"Agency {n} {state}", model=model, first_seen=now, last_seen=now,
+                    first_publication_id=publication.id, last_publication_id=publication.id,
                 )
+                session.add(agreement)
+                session.flush()
+                ids.append(agreement.id)
         session.commit()
+    return ids
 
 
 def _document(session) -> int:

@@ -10,10 +10,19 @@ from sqlalchemy import select
 
 from alerts.deliver import deliver_all
 from alerts.digest import digest_command, is_due, preview_digest, send_due_digests, watermark_key
+from alerts.feeds import state_codes
 from alerts.subscriptions import parse
 from service.errors import UserError
 from storage.models import DigestWatermark, Problem
-from tests.alert_servers import add_active_agreements, add_events, database, free_port, make_config, ocala
+from tests.alert_servers import (
+    add_active_agreements,
+    add_events,
+    database,
+    free_port,
+    make_config,
+    ocala,
+    start_watching,
+)
 
 DIGEST = """
 [[email]]
@@ -29,7 +38,11 @@ MORNING = dt.datetime(2030, 6, 18, 12, 0, tzinfo=dt.UTC)
 
 def _setup(tmp_path, smtp=None, subscriptions=DIGEST, **kw):
     config = make_config(tmp_path, subscriptions, smtp=smtp, **kw)
-    return config, database(config)
+    db = database(config)
+    start_watching(config, db, smtp=smtp)
+    for greeting in (config.outbox_dir / "email").glob("*.eml"):
+        greeting.unlink()
+    return config, db
 
 
 def _events_yesterday(db, *payloads):
@@ -126,8 +139,8 @@ def test_weekly_digests_wait_for_monday():
 def test_preview_prints_without_sending_or_moving(tmp_path, smtp_server, capsys):
     config, db = _setup(tmp_path, smtp_server)
     _events_yesterday(db, ocala())
-    text = preview_digest(config, db, "Desk@Newsroom.example", now=MORNING)
-    assert "Ocala Police Department" in text
+    preview = preview_digest(config, db, "Desk@Newsroom.example", now=MORNING)
+    assert "Ocala Police Department" in preview.text and "Ocala Police Department" in preview.html
     assert smtp_server.messages == [] and _mark(db) is None
     with pytest.raises(UserError, match="nobody@newsroom.example is not an email subscriber"):
         preview_digest(config, db, "nobody@newsroom.example", now=MORNING)
@@ -137,7 +150,11 @@ def test_digest_command_sends_now_and_previews(tmp_path, smtp_server, capsys):
     config, db = _setup(tmp_path, smtp_server)
     add_events(db, ocala())
     assert digest_command(config, preview="desk@newsroom.example") == 0
-    assert "Ocala Police Department" in capsys.readouterr().out
+    shown = capsys.readouterr()
+    assert "Ocala Police Department" in shown.out
+    html_file = config.data_dir / "previews" / "digest-desk@newsroom.example.html"
+    assert f"HTML version written to {html_file}" in shown.err
+    assert "Ocala Police Department" in html_file.read_text(encoding="utf-8")
     assert smtp_server.messages == []
     assert digest_command(config, send_now=True) == 0
     assert len(smtp_server.messages) == 1
@@ -177,14 +194,32 @@ def test_without_smtp_host_mail_lands_in_the_outbox(tmp_path, capsys):
 
 
 def test_feeds_are_valid_atom_without_baseline(tmp_path):
-    config, db = _setup(tmp_path, subscriptions="")
-    add_events(db, ocala(), ocala(state="TX", agency="Terrell SO"), ocala(type="baseline", agency="Lake County SO"))
+    config, db = _setup(tmp_path, subscriptions="", public_url="https://287g.example.org")
+    (terrell,) = add_active_agreements(db, {"TX": 1})
+    add_events(db, ocala(), ocala(state="TX", agency="Terrell SO", county="Terrell County", agency_type="County"),
+               ocala(type="baseline", agency="Lake County SO"), agreement_ids={1: terrell})
     report = deliver_all(config, db)
-    assert report.feeds_written == 3
+    assert report.feeds_written == 1 + len(state_codes())
     atom = "{http://www.w3.org/2005/Atom}"
     national = SafeET.parse(config.feeds_dir / "all.xml").getroot()
     titles = [e.findtext(f"{atom}title") for e in national.iter(f"{atom}entry")]
-    assert titles == ["TX · New agreement: Terrell SO", "FL · New agreement: Ocala Police Department"]
+    assert titles == ["TX · New agreement: Terrell SO — County, Terrell County",
+                      "FL · New agreement: Ocala Police Department — Municipality, Marion County"]
     florida = SafeET.parse(config.feeds_dir / "FL.xml").getroot()
     assert [e.findtext(f"{atom}title") for e in florida.iter(f"{atom}entry")] == [titles[1]]
+    self_link = florida.find(f"{atom}link[@rel='self']")
+    assert self_link.get("href") == "https://287g.example.org/feeds/FL.xml"
+    assert florida.find(f"{atom}link[@rel='alternate']").get("href") == "https://287g.example.org/state/FL"
+    (entry,) = florida.iter(f"{atom}entry")
+    links = {(link.get("rel"), link.get("href")) for link in entry.iter(f"{atom}link")}
+    assert links == {("alternate", "https://www.ice.gov/identify-and-arrest/287g"), ("related", ocala()["moa_url"])}
+    texas = SafeET.parse(config.feeds_dir / "TX.xml").getroot()
+    links = {(link.get("rel"), link.get("href")) for link in next(texas.iter(f"{atom}entry")).iter(f"{atom}link")}
+    assert links == {("alternate", f"https://287g.example.org/agency/{terrell}"),
+                     ("related", "https://www.ice.gov/identify-and-arrest/287g"), ("related", ocala()["moa_url"])}
+
+    quiet = SafeET.parse(config.feeds_dir / "WY.xml").getroot()
+    assert quiet.findtext(f"{atom}title") == "287(g) tracker: Wyoming"
+    assert list(quiet.iter(f"{atom}entry")) == []
+    assert quiet.find(f"{atom}link[@rel='self']").get("href") == "https://287g.example.org/feeds/WY.xml"
     assert deliver_all(config, db).feeds_written == 0

@@ -7,7 +7,7 @@ from sqlalchemy import update
 from alerts.deliver import deliver_all
 from alerts.problems import close_problem, open_problem
 from storage.models import Delivery
-from tests.alert_servers import add_events, database, make_config, ocala
+from tests.alert_servers import add_events, database, make_config, ocala, start_watching
 
 OPS = '[maintainers]\nslack_channel = "#tracker-ops"\nemail = ["ops@newsroom.example"]\n'
 
@@ -40,6 +40,7 @@ def test_a_problem_is_announced_once_when_it_opens_and_once_when_it_closes(tmp_p
 def test_deliveries_failing_repeatedly_raise_a_problem(tmp_path, slack_server, capsys):
     config = make_config(tmp_path, '[[slack]]\nchannel = "#fl-organizers"\nstates = ["FL"]\n', slack=slack_server)
     db = database(config)
+    start_watching(config, db, slack=slack_server)
     add_events(db, ocala())
     slack_server.fail("chat.postMessage", 500, times=100)
     deliver_all(config, db)

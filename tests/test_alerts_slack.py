@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from alerts.deliver import deliver_all
 from storage.models import Delivery
-from tests.alert_servers import add_events, database, make_config, ocala
+from tests.alert_servers import add_events, database, make_config, ocala, start_watching
 
 SUBS = """
 [[slack]]
@@ -23,7 +23,9 @@ states = ["Texas"]
 
 def _setup(tmp_path, slack, subscriptions=SUBS, **extra):
     config = make_config(tmp_path, subscriptions, slack=slack, **extra)
-    return config, database(config)
+    db = database(config)
+    start_watching(config, db, slack=slack)
+    return config, db
 
 
 def _all_text(message) -> str:
@@ -48,7 +50,7 @@ def test_events_go_only_to_the_channels_watching_their_state(tmp_path, slack_ser
     assert len(fl) == 1 and len(tx) == 1
     assert "Ocala Police Department" in _all_text(fl[0])
     assert "Marion County Sheriff" in _all_text(fl[0])
-    assert "TFM" in _all_text(fl[0]) and "signed 2025-04-24" in _all_text(fl[0])
+    assert "TFM" in _all_text(fl[0]) and "signed April 24, 2025" in _all_text(fl[0])
     assert "ocalaPdFL_TFM_MOA_04.24.2025.pdf" in _all_text(fl[0])
     for leaked in ("Terrell", "Georgia Department", "Lake County", "Edgewood"):
         assert leaked not in _all_text(fl[0])
@@ -81,8 +83,10 @@ def test_one_message_grouped_by_state_with_renames_spelled_out(tmp_path, slack_s
     sections = [b["text"]["text"] for b in message["blocks"] if b["type"] == "section"]
     headings = [s for s in sections if s.startswith("*") and "change" in s and ":*" not in s]
     assert [h.split(" (")[0] for h in headings] == ["*Florida", "*Georgia", "*Texas"]
-    assert "name: Kenneth City PD → Kenneth City Police Department" in json.dumps(message["blocks"], ensure_ascii=False)
-    assert "Kenneth City PD → Kenneth City Police Department" in message["text"]
+    blocks = json.dumps(message["blocks"], ensure_ascii=False)
+    assert "• renamed from “Kenneth City PD” to “Kenneth City Police Department”" in blocks
+    assert "renamed from “Kenneth City PD” to “Kenneth City Police Department”" in message["text"]
+    assert "agency:" not in blocks and "→" not in blocks
 
 
 def test_a_long_run_continues_in_the_thread_and_names_every_event(tmp_path, slack_server):
@@ -199,6 +203,11 @@ def test_a_crash_before_slack_got_it_is_resent(tmp_path, slack_server):
 def test_without_a_token_messages_land_in_the_outbox(tmp_path, capsys):
     config = make_config(tmp_path, SUBS)
     db = database(config)
+    start_watching(config, db)
+    for greeting in (config.outbox_dir / "slack").glob("*.json"):
+        assert "287(g) tracker is now watching" in greeting.read_text()
+        greeting.unlink()
+    capsys.readouterr()
     add_events(db, ocala())
     report = deliver_all(config, db)
     assert report.ok and report.slack_sent == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,20 @@ def test_the_brief_example_message():
     lines = ["# subscriptions"] + [""] * 8 + ["[[slack]]", 'channel = "#fl"', 'states = ["Floridaa"]']
     with pytest.raises(SubscriptionsError, match=r"^subscriptions.toml:12: states: 'Floridaa' is not a US state$"):
         parse("\n".join(lines) + "\n")
+
+
+def test_webhooks_since_and_what_pending_removed_means_by_default():
+    subs = parse(
+        '[[slack]]\nwebhook_env = "SLACK_WEBHOOK_TX"\nstates = ["TX"]\nsince = 2025-06-01\n'
+        '[[slack]]\nchannel = "#all"\nevents = ["pending_removed"]\n'
+        '[[email]]\nto = "desk@news.example"\nsince = "2025-05-01"\n'
+    )
+    texas, everything = subs.slack
+    assert (texas.channel, texas.webhook_env) == (None, "SLACK_WEBHOOK_TX")
+    assert texas.destination == "slack-webhook:SLACK_WEBHOOK_TX"
+    assert texas.since == dt.date(2025, 6, 1) and subs.email[0].since == dt.date(2025, 5, 1)
+    # By default a request that left the pending list is news only when it was not signed:
+    # the signing itself is announced as the new agreement.
+    assert texas.wants("pending_removed", "TX", None)
+    assert not texas.wants("pending_removed", "TX", "signed")
+    assert everything.wants("pending_removed", "TX", "signed")

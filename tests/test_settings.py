@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import settings
 from tests.conftest import run_cli
 
@@ -29,3 +31,15 @@ def test_a_bad_setting_is_a_clean_one_line_error(tracker_env):
     result = run_cli(dict(tracker_env, REMOVAL_CONFIRMATIONS="two"), "events", "--format", "jsonl")
     assert result.returncode == 1
     assert result.stderr.strip() == "Error: REMOVAL_CONFIRMATIONS='two': expected a whole number"
+
+
+def test_public_url_is_an_address_without_a_trailing_slash():
+    assert settings.load(env={"PUBLIC_URL": "https://287g.example.org/"}).public_url == "https://287g.example.org"
+    with pytest.raises(settings.SettingsError, match="PUBLIC_URL='287g.example.org'"):
+        settings.load(env={"PUBLIC_URL": "287g.example.org"})
+
+
+def test_webhook_urls_are_read_with_the_settings_but_never_shown():
+    loaded = settings.load(env={"SLACK_WEBHOOK_TX": "https://hooks.slack.com/services/T/B/secret"})
+    assert loaded.environment["SLACK_WEBHOOK_TX"].endswith("/secret")
+    assert "secret" not in repr(loaded)

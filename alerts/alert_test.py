@@ -1,0 +1,157 @@
+"""`scheduler.py alert-test [--to DESTINATION]`: prove each destination works before news depends on it.
+
+Sends a short, clearly labelled test message to every Slack destination (bot channels,
+incoming webhooks, the maintainers' channel) and every email address, or to the one named,
+and reports each result on its own line. Nothing is recorded: a test message is not news.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import sys
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TextIO
+
+from alerts import subscriptions as subscriptions_file
+from alerts.deliver import SlackSenders, as_utc
+from alerts.email import MailTransport, MailUnavailable, build_message, render, sender_address
+from alerts.email_content import FOOTER
+from alerts.outbox import FileSender
+from alerts.slack import SlackRefused, SlackUnavailable
+from alerts.subscriptions import SlackSubscription, Subscriptions
+from alerts.welcome import EVENT_WORDS, Welcome, slack_part, watched_states
+from service.errors import UserError
+from settings import TrackerSettings
+
+TITLE = "287(g) tracker: test message"
+OPS_LINE = "This channel gets the tracker's operational alerts: failed crawls, refused publications, stale sources."
+
+
+@dataclass(frozen=True)
+class Target:
+    kind: str  # "slack" or "email"
+    label: str
+    what: str
+    send: Callable[[Welcome], str]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    target: Target
+    ok: bool
+    detail: str
+
+    def line(self) -> str:
+        return f"{'ok' if self.ok else 'FAILED':<7} {self.target.kind} {self.target.label}: {self.detail}"
+
+
+def _message(what: str, now: dt.datetime) -> Welcome:
+    return Welcome(
+        title=TITLE,
+        lines=(
+            "This is a test from `python scheduler.py alert-test`: nothing changed on ICE's lists.",
+            what,
+            f"Sent {now:%Y-%m-%d %H:%M} UTC.",
+        ),
+        counts_heading="",
+        counts=(),
+    )
+
+
+def _interest(sub) -> str:
+    kinds = [EVENT_WORDS[e] for e in EVENT_WORDS if e in sub.events]
+    joined = kinds[0] if len(kinds) == 1 else f"{', '.join(kinds[:-1])} and {kinds[-1]}"
+    return f"{joined} in {watched_states(sub.states)}"
+
+
+def targets(config: TrackerSettings, subs: Subscriptions, quiet: TextIO) -> list[Target]:
+    """Every destination of the subscriptions file, maintainers included, in file order."""
+    senders = SlackSenders(config, quiet)
+    found: list[Target] = []
+
+    def slack(label: str, what: str, channel: str, sub: SlackSubscription | None) -> Target:
+        sender = senders(sub) if sub is not None else senders.bot
+
+        def send(message: Welcome) -> str:
+            ref = sender.post(channel, slack_part(message), f"test{uuid.uuid4().hex[:24]}-0", None)
+            if isinstance(sender, FileSender):
+                return "written to the outbox folder (SLACK_BOT_TOKEN is not set)"
+            return "posted" if not ref.startswith("webhook:") else "posted through the webhook"
+
+        return Target("slack", label, what, send)
+
+    for sub in subs.slack:
+        label = f"{sub.name} (webhook)" if sub.webhook_env else sub.name
+        found.append(slack(label, f"This channel is set up for {_interest(sub)}.", sub.name, sub))
+    if subs.maintainers.slack_channel:
+        channel = subs.maintainers.slack_channel
+        found.append(slack(f"{channel} (maintainers)", OPS_LINE, channel, None))
+
+    def email(address: str, what: str) -> Target:
+        def send(message: Welcome) -> str:
+            context = {"welcome": message, "footer": FOOTER, "title": message.title,
+                       "unsubscribe": sender_address(config)}
+            text, html = render("welcome", context)
+            mail = build_message(config, address, message.title, text, html,
+                                 key=f"test:{address}:{uuid.uuid4().hex}", now=dt.datetime.now(dt.UTC))
+            with MailTransport(config, quiet) as transport:
+                transport.send(mail)
+            if transport.to_outbox:
+                return "written to the outbox folder as .eml (SMTP_HOST is not set)"
+            return f"accepted by {config.smtp_host}"
+
+        return Target("email", address, what, send)
+
+    for sub in subs.email:
+        how = "instant emails" if sub.cadence == "instant" else f"a {sub.cadence} digest"
+        found += [email(address, f"This address is set up for {how} about {_interest(sub)}.") for address in sub.to]
+    for address in subs.maintainers.email:
+        found.append(email(address, OPS_LINE.replace("This channel gets", "This address gets")))
+    return found
+
+
+def _matches(target: Target, wanted: str) -> bool:
+    name = target.label.split(" (")[0]
+    if target.kind == "email":
+        return name.lower() == wanted.strip().lower()
+    return name.lstrip("#") == wanted.strip().lstrip("#")
+
+
+def alert_test(
+    config: TrackerSettings, subs: Subscriptions, to: str | None = None, now: dt.datetime | None = None
+) -> list[Outcome]:
+    """Send the test message; one outcome per destination. Raises UserError when nothing matches."""
+    moment = as_utc(now)
+    quiet = io.StringIO()
+    chosen = targets(config, subs, quiet)
+    if not chosen:
+        raise UserError(f"{config.subscriptions_file} names no Slack destination or email subscriber to test")
+    if to is not None:
+        chosen = [t for t in chosen if _matches(t, to)]
+        if not chosen:
+            names = ", ".join(t.label.split(" (")[0] for t in targets(config, subs, quiet))
+            raise UserError(f"{to} is not in {config.subscriptions_file.name} (destinations: {names})")
+    outcomes = []
+    for target in chosen:
+        try:
+            detail = target.send(_message(target.what, moment))
+        except (SlackUnavailable, SlackRefused, MailUnavailable) as exc:
+            outcomes.append(Outcome(target, False, str(exc)))
+            continue
+        outcomes.append(Outcome(target, True, detail))
+    return outcomes
+
+
+def alert_test_command(config: TrackerSettings, to: str | None = None, out: TextIO | None = None) -> int:
+    """`scheduler.py alert-test`: 0 when every destination took the message, 1 otherwise."""
+    out = out or sys.stdout
+    subs = subscriptions_file.load(config.subscriptions_file)
+    outcomes = alert_test(config, subs, to)
+    for outcome in outcomes:
+        print(outcome.line(), file=out)
+    failed = sum(not o.ok for o in outcomes)
+    print(f"alert-test: {len(outcomes) - failed} sent, {failed} failed", file=out)
+    return 1 if failed else 0
