@@ -111,6 +111,14 @@ def test_every_value_is_escaped_and_only_web_links_are_links(client, store):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in client.get("/state/FL").text
 
 
+def test_the_agency_page_answers_to_the_number_alerts_link(client, store):
+    with connect(store)() as session:
+        number = session.query(Agreement).filter(Agreement.agency == HOSTILE).one().id
+    by_number, by_uid = client.get(f"/agency/{number}"), client.get(f"/agency/{hostile_uid(store)}")
+    assert by_number.status_code == 200
+    assert by_number.text == by_uid.text
+
+
 def test_every_response_carries_the_security_headers(client):
     for path in [*PAGES, "/state/ZZ", "/agency/0000000000", "/nowhere", "/api/summary.json?as_of=june"]:
         response = client.get(path)

@@ -131,8 +131,12 @@ def state_view(session: Session, state: str, today: dt.date, national: dict) -> 
 
 
 def agency_view(session: Session, uid: str) -> dict | None:
-    """One agency: every agreement (and pending request) it holds, each with its versions and events."""
-    chosen = session.scalars(select(Agreement).where(Agreement.uid == uid)).first()
+    """One agency: every agreement (and pending request) it holds, each with its versions and events.
+
+    `uid` is an agreement's id as exports show it, or the store's number for it, which alerts link to.
+    """
+    match = Agreement.id == int(uid) if uid.isdigit() and len(uid) < 19 else Agreement.uid == uid
+    chosen = session.scalars(select(Agreement).where(match)).first()
     if chosen is None:
         return None
     key = agency_key(chosen.agency)

@@ -14,7 +14,7 @@ class BadParameter(ValueError):
 
 
 EVENT_TYPES = (*ALERTED, "baseline")
-UID = re.compile(r"^[0-9a-f]{8,40}$")
+UID = re.compile(r"^(?:[0-9a-f]{8,40}|[1-9][0-9]{0,17})$")
 
 
 def state(value: str | None, required: bool = False) -> str | None:
@@ -69,5 +69,5 @@ def whole(value: str | None, name: str, low: int, high: int, default: int | None
 
 def uid(value: str) -> str:
     if not UID.match(value):
-        raise BadParameter("an agency id is the hexadecimal id of one of its agreements, as /api/agreements.json gives")
+        raise BadParameter("an agency id is one of its agreements' ids, as /api/agreements.json gives them")
     return value
