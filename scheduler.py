@@ -1,7 +1,9 @@
 """The tracker's command line: `python scheduler.py COMMAND`. Thin: parse flags, call in.
 
-Exit codes follow CONTRACT.md: 0 ok, 1 a crawl failed or a publication was refused
-(or a file was unreadable), 2 stale or failing sources (`status`) or a usage error.
+Each command opens the database once (bringing its schema up to date at most once) and
+hands that one session factory to the code it calls. Exit codes, as the README lists them:
+0 ok, 1 a crawl failed or a publication was refused (or a file was unreadable), 2 stale or
+failing sources (`status`) or a usage error.
 """
 
 from __future__ import annotations
@@ -12,13 +14,9 @@ import logging
 import sys
 
 import settings as tracker_settings
-from service.errors import UserError
+from errors import UserError
 from service.logs import configure_logging
-
-EVENT_TYPES = (
-    "agreement_added", "agreement_removed", "agreement_changed", "moa_published", "addendum_published",
-    "moa_changed", "pending_added", "pending_removed", "local_signal", "baseline",
-)
+from vocabulary import EVENT_TYPES
 
 
 def _iso_date(text: str) -> dt.date:
@@ -83,43 +81,60 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def open_store(config: tracker_settings.TrackerSettings):
+    from storage.db import connect
+
+    return connect(config.database_url)
+
+
 def dispatch(args: argparse.Namespace, config: tracker_settings.TrackerSettings) -> int:
     if args.command == "parse-moa":
         from scrapers.moa_worker import moa_command
 
         return moa_command(args.path, args.format)
+    if args.command == "jobs":
+        from sqlalchemy.exc import SQLAlchemyError
+
+        import commands
+        from service.runner import check_schedule
+
+        check_schedule(config)
+        try:
+            sessions = open_store(config)
+        except SQLAlchemyError as exc:  # the timetable is still worth showing
+            return commands.jobs_command(config, None, unreadable=type(exc).__name__)
+        return commands.jobs_command(config, sessions)
+    if args.command == "run":
+        from service.runner import check_schedule, run_service
+
+        check_schedule(config)
+        return run_service(config, open_store(config))
+    sessions = open_store(config)
+    try:
+        return _dispatch_with(args, config, sessions)
+    finally:
+        sessions.kw["bind"].dispose()
+
+
+def _dispatch_with(args: argparse.Namespace, config: tracker_settings.TrackerSettings, sessions) -> int:
+    import commands
+
     if args.command == "once":
         from service.cycle import run_once
 
-        return run_once(config, only=args.only)
-    if args.command == "run":
-        from service.runner import run_service
-
-        return run_service(config)
-    if args.command == "jobs":
-        from service.runner import print_jobs
-
-        return print_jobs(config)
+        return run_once(config, sessions, only=args.only)
     if args.command == "status":
-        from service.status import print_status
-
-        return print_status(config)
+        return commands.status_command(config, sessions)
     if args.command == "export":
-        from storage.export import export_command
-
-        return export_command(config, args)
+        return commands.export_command(config, sessions, args)
     if args.command == "events":
-        from storage.event_log import events_command
-
-        return events_command(config, args)
+        return commands.events_command(config, sessions, args)
     if args.command == "digest":
-        from alerts.digest import digest_command
-
-        return digest_command(config, send_now=args.send_now, preview=args.preview)
+        return commands.digest_command(config, sessions, send_now=args.send_now, preview=args.preview)
     if args.command == "reparse":
         from service.cycle import reparse_archive
 
-        return reparse_archive(config)
+        return reparse_archive(config, sessions)
     raise AssertionError(args.command)
 
 

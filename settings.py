@@ -66,7 +66,7 @@ def _number(env: Mapping[str, str], name: str, default: float, low: float, high:
 
 @dataclass(frozen=True)
 class TrackerSettings:
-    """Every knob in CONTRACT.md plus a few operational ones, with their defaults."""
+    """Every setting the README lists, plus a few operational ones, with their defaults."""
 
     ice_287g_url: str = "https://www.ice.gov/identify-and-arrest/287g"
     database_url: str = "sqlite:///data/tracker.db"

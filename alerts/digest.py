@@ -7,7 +7,6 @@ server accepted the digest, so a digest that failed is simply sent, complete, ne
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from dataclasses import dataclass, field
 from typing import TextIO
 
@@ -20,12 +19,13 @@ from alerts.email import MailTransport, MailUnavailable
 from alerts.email_content import Headline, compose
 from alerts.event_text import EventSummary, summarize
 from alerts.maintainers import DELIVERY_PROBLEM
-from alerts.problems import close_problem, open_problem
 from alerts.routing import starting_seq
 from alerts.subscriptions import ALL_STATES, EmailSubscription, Subscriptions
-from service.errors import UserError
+from errors import UserError
 from settings import TrackerSettings
 from storage.models import Agreement, DigestWatermark, Event
+from storage.problems import close_problem, open_problem
+from vocabulary import EventType
 
 PERIODS = {"daily": dt.timedelta(days=1), "weekly": dt.timedelta(days=7), "instant": dt.timedelta(days=1)}
 TITLES = {"daily": "287(g) daily digest", "weekly": "287(g) weekly digest", "instant": "287(g) digest"}
@@ -103,7 +103,7 @@ def _gather(session: Session, address: str, sub: EmailSubscription, now: dt.date
     upto = session.scalar(select(func.max(Event.seq))) or 0
     rows = session.execute(
         select(Event.seq, Event.type, Event.state, Event.payload)
-        .where(Event.seq > start, Event.seq <= upto, Event.type != "baseline")
+        .where(Event.seq > start, Event.seq <= upto, Event.type != EventType.BASELINE)
         .order_by(Event.seq)
     ).all()
     events = [summarize(seq, payload) for seq, kind, state, payload in rows
@@ -208,20 +208,3 @@ def preview_digest(
         message, _ = _message(config, session, pending, moment)
         session.rollback()
     return str(message.get_body(("plain",)).get_content())
-
-
-def digest_command(config: TrackerSettings, send_now: bool = False, preview: str | None = None) -> int:
-    """`scheduler.py digest --send-now | --preview ADDRESS`."""
-    from storage.db import connect
-
-    subs = subscriptions_file.load(config.subscriptions_file)
-    session_factory = connect(config.database_url)
-    if preview is not None:
-        sys.stdout.write(preview_digest(config, session_factory, preview, subs=subs))
-        return 0
-    report = send_due_digests(config, session_factory, force=True, subs=subs)
-    print(f"digests: {report.sent} sent, {report.nothing_new} with nothing new, {len(report.failed)} failed")
-    for failure in report.failed:
-        print(f"digest not sent: {failure}", file=sys.stderr)
-    return 0 if report.ok else 1
-

@@ -86,7 +86,7 @@ def _clip(text: str, limit: int = SNIPPET_CHARS) -> str:
 
 
 def summarize(seq: int, payload: Mapping[str, Any]) -> EventSummary:
-    """Pure: the payload of an `Event` row (CONTRACT.md's event fields) to an `EventSummary`."""
+    """Pure: the payload of an `Event` row (the event fields the README lists) to an `EventSummary`."""
     kind = str(payload.get("type") or "")
     state = payload.get("state") or None
     links: list[tuple[str, str]] = []

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.models import Delivery, DigestWatermark, Event
+from vocabulary import EventType
 
 CATCH_UP = dt.timedelta(days=7)
 CONSOLE = "outbox:console"
@@ -53,7 +54,7 @@ def route_events(session: Session, routes: Iterable[Route], now: dt.datetime) ->
             continue
         events = session.execute(
             select(Event.seq, Event.type, Event.state, Event.payload)
-            .where(Event.seq > mark.last_event_seq, Event.seq <= newest, Event.type != "baseline")
+            .where(Event.seq > mark.last_event_seq, Event.seq <= newest, Event.type != EventType.BASELINE)
             .order_by(Event.seq)
         ).all()
         # Events a rebuild from the archive found in old history are records, not news.

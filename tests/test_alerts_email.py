@@ -9,9 +9,10 @@ from defusedxml import ElementTree as SafeET
 from sqlalchemy import select
 
 from alerts.deliver import deliver_all
-from alerts.digest import digest_command, is_due, preview_digest, send_due_digests, watermark_key
+from alerts.digest import is_due, preview_digest, send_due_digests, watermark_key
 from alerts.subscriptions import parse
-from service.errors import UserError
+from commands import digest_command
+from errors import UserError
 from storage.models import DigestWatermark, Problem
 from tests.alert_servers import add_active_agreements, add_events, database, free_port, make_config, ocala
 
@@ -136,12 +137,12 @@ def test_preview_prints_without_sending_or_moving(tmp_path, smtp_server, capsys)
 def test_digest_command_sends_now_and_previews(tmp_path, smtp_server, capsys):
     config, db = _setup(tmp_path, smtp_server)
     add_events(db, ocala())
-    assert digest_command(config, preview="desk@newsroom.example") == 0
+    assert digest_command(config, db, preview="desk@newsroom.example") == 0
     assert "Ocala Police Department" in capsys.readouterr().out
     assert smtp_server.messages == []
-    assert digest_command(config, send_now=True) == 0
+    assert digest_command(config, db, send_now=True) == 0
     assert len(smtp_server.messages) == 1
-    assert digest_command(config, send_now=True) == 0
+    assert digest_command(config, db, send_now=True) == 0
     assert len(smtp_server.messages) == 1
 
 

@@ -40,7 +40,3 @@ def state_code(raw: object) -> tuple[str | None, str | None]:
     if best and best[1] >= FUZZY_MIN_SCORE:
         return names[best[0]], f"state {raw!r} read as {names[best[0]]} (fuzzy match {best[1]:.0f})"
     return None, f"state {raw!r} is not a US state or territory"
-
-
-def is_state_code(code: str) -> bool:
-    return code.upper() in {v for v in _names().values()}
