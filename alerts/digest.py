@@ -25,7 +25,7 @@ from errors import UserError
 from settings import TrackerSettings
 from storage.models import Agreement, DigestWatermark, Event
 from storage.problems import close_problem, open_problem
-from vocabulary import EventType
+from vocabulary import PARTICIPATING, AgreementStatus, EventType
 
 PERIODS = {"daily": dt.timedelta(days=1), "weekly": dt.timedelta(days=7), "instant": dt.timedelta(days=1)}
 TITLES = {"daily": "287(g) daily digest", "weekly": "287(g) weekly digest", "instant": "287(g) digest"}
@@ -70,13 +70,14 @@ def is_due(sub: EmailSubscription, last_sent_at: dt.datetime | None, now: dt.dat
 
 def headline(session: Session, sub: EmailSubscription, events: list[EventSummary], previous: dict | None) -> Headline:
     active = select(func.count()).select_from(Agreement).where(
-        Agreement.list_kind == "participating", Agreement.status == "active"
+        Agreement.list_kind == PARTICIPATING, Agreement.status == AgreementStatus.ACTIVE
     )
     states = sorted(sub.states - {ALL_STATES}) or sorted({e.state for e in events if e.state})
     per_state = dict(
         session.execute(
             select(Agreement.state, func.count())
-            .where(Agreement.list_kind == "participating", Agreement.status == "active", Agreement.state.in_(states))
+            .where(Agreement.list_kind == PARTICIPATING, Agreement.status == AgreementStatus.ACTIVE,
+                   Agreement.state.in_(states))
             .group_by(Agreement.state)
         ).all()
     )

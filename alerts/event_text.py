@@ -12,17 +12,19 @@ from typing import Any
 
 import us
 
+from vocabulary import EventType
+
 LABELS = {
-    "agreement_added": "New agreement",
-    "agreement_removed": "Agreement removed",
-    "agreement_changed": "Agreement changed",
-    "moa_published": "MOA published",
-    "addendum_published": "Addendum published",
-    "moa_changed": "MOA changed",
-    "pending_added": "New pending request",
-    "pending_removed": "No longer pending",
-    "local_signal": "Local government signal",
-    "baseline": "Baseline",
+    EventType.AGREEMENT_ADDED: "New agreement",
+    EventType.AGREEMENT_REMOVED: "Agreement removed",
+    EventType.AGREEMENT_CHANGED: "Agreement changed",
+    EventType.MOA_PUBLISHED: "MOA published",
+    EventType.ADDENDUM_PUBLISHED: "Addendum published",
+    EventType.MOA_CHANGED: "MOA changed",
+    EventType.PENDING_ADDED: "New pending request",
+    EventType.PENDING_REMOVED: "No longer pending",
+    EventType.LOCAL_SIGNAL: "Local government signal",
+    EventType.BASELINE: "Baseline",
 }
 MODELS = {"JEM": "Jail Enforcement Model", "TFM": "Task Force Model", "WSO": "Warrant Service Officer"}
 SNIPPET_CHARS = 400
@@ -92,7 +94,7 @@ def summarize(seq: int, payload: Mapping[str, Any]) -> EventSummary:
     links: list[tuple[str, str]] = []
     facts: list[str] = []
     quote = None
-    if kind == "local_signal":
+    if kind == EventType.LOCAL_SIGNAL:
         subject = _text(payload.get("jurisdiction")) or _text(payload.get("agency")) or "Unknown jurisdiction"
         title = _text(payload.get("title"))
         if title:
@@ -119,7 +121,7 @@ def summarize(seq: int, payload: Mapping[str, Any]) -> EventSummary:
             facts.append(f"signed {_text(payload.get('signed'))}")
         elif payload.get("signed_raw"):
             facts.append(f"signed “{_text(payload.get('signed_raw'))}” (as published)")
-        if payload.get("was_pending") and kind == "agreement_added":
+        if payload.get("was_pending") and kind == EventType.AGREEMENT_ADDED:
             facts.append("was pending")
         for key, role in (("lea_signer", "signed for the agency by"), ("ice_signer", "for ICE by")):
             signer = _signer(payload.get(key))
