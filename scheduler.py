@@ -1,7 +1,9 @@
 """The tracker's command line: `python scheduler.py COMMAND`. Thin: parse flags, call in.
 
-Exit codes follow CONTRACT.md: 0 ok, 1 a crawl failed or a publication was refused
-(or a file was unreadable), 2 stale or failing sources (`status`) or a usage error.
+Each command opens the database once (bringing its schema up to date at most once) and
+hands that one session factory to the code it calls. Exit codes, as the README lists them:
+0 ok, 1 a crawl failed or a publication was refused (or a file was unreadable), 2 stale or
+failing sources (`status`) or a usage error.
 """
 
 from __future__ import annotations
@@ -12,13 +14,9 @@ import logging
 import sys
 
 import settings as tracker_settings
-from service.errors import UserError
+from errors import UserError
 from service.logs import configure_logging
-
-EVENT_TYPES = (
-    "agreement_added", "agreement_removed", "agreement_changed", "moa_published", "addendum_published",
-    "moa_changed", "pending_added", "pending_removed", "local_signal", "baseline",
-)
+from vocabulary import EVENT_TYPES
 
 
 def _iso_date(text: str) -> dt.date:
@@ -115,36 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def print_summary(config: tracker_settings.TrackerSettings, args: argparse.Namespace) -> int:
-    import csv
-    import json
-
+def open_store(config: tracker_settings.TrackerSettings):
     from storage.db import connect
-    from storage.summary import summary, table, timeseries
 
-    as_of = args.as_of or dt.datetime.now(dt.UTC).date()
-    with connect(config.database_url)() as session:
-        if args.by == "week":
-            result = timeseries(session, as_of, args.list_kind)
-        else:
-            result = summary(session, as_of, args.list_kind)
-    if args.format == "json":
-        print(json.dumps(result, ensure_ascii=False))
-        return 0
-    header, rows = table(result, args.by)
-    if args.format == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(header)
-        writer.writerows(rows)
-        return 0
-    if args.by != "week":
-        what = "participating agreements" if args.list_kind == "participating" else "pending requests"
-        print(f"{what} as of {as_of} (ICE list of {result['publication'] or 'nothing yet'})")
-    widths = [max(len(str(v)) for v in column) for column in zip(header, *rows, strict=True)]
-    for line in (header, *rows):
-        print("  ".join(str(v).rjust(w) if isinstance(v, int) else str(v).ljust(w)
-                        for v, w in zip(line, widths, strict=True)).rstrip())
-    return 0
+    return connect(config.database_url)
 
 
 def dispatch(args: argparse.Namespace, config: tracker_settings.TrackerSettings) -> int:
@@ -152,40 +124,51 @@ def dispatch(args: argparse.Namespace, config: tracker_settings.TrackerSettings)
         from scrapers.moa_worker import moa_command
 
         return moa_command(args.path, args.format)
-    if args.command == "once":
-        from service.cycle import run_once
-
-        return run_once(config, only=args.only, local_args=_spider_args(args.spider_args, args.only))
-    if args.command == "run":
-        from service.runner import run_service
-
-        return run_service(config)
     if args.command == "jobs":
-        from service.runner import print_jobs
+        from sqlalchemy.exc import SQLAlchemyError
 
-        return print_jobs(config)
-    if args.command == "status":
-        from service.status import print_status
+        import commands
+        from service.runner import check_schedule
 
-        return print_status(config)
-    if args.command == "export":
-        from storage.export import export_command
-
-        return export_command(config, args)
-    if args.command == "events":
-        from storage.event_log import events_command
-
-        return events_command(config, args)
-    if args.command == "digest":
-        from alerts.digest import digest_command
-
-        return digest_command(config, send_now=args.send_now, preview=args.preview)
-    if args.command == "summary":
-        return print_summary(config, args)
+        check_schedule(config)
+        try:
+            sessions = open_store(config)
+        except SQLAlchemyError as exc:  # the timetable is still worth showing
+            return commands.jobs_command(config, None, unreadable=type(exc).__name__)
+        return commands.jobs_command(config, sessions)
     if args.command == "serve":
         from web.server import serve
 
         return serve(config, args.host, args.port)
+    if args.command == "run":
+        from service.runner import check_schedule, run_service
+
+        check_schedule(config)
+        return run_service(config, open_store(config))
+    sessions = open_store(config)
+    try:
+        return _dispatch_with(args, config, sessions)
+    finally:
+        sessions.kw["bind"].dispose()
+
+
+def _dispatch_with(args: argparse.Namespace, config: tracker_settings.TrackerSettings, sessions) -> int:
+    import commands
+
+    if args.command == "once":
+        from service.cycle import run_once
+
+        return run_once(config, sessions, only=args.only, local_args=_spider_args(args.spider_args, args.only))
+    if args.command == "status":
+        return commands.status_command(config, sessions)
+    if args.command == "export":
+        return commands.export_command(config, sessions, args)
+    if args.command == "events":
+        return commands.events_command(config, sessions, args)
+    if args.command == "digest":
+        return commands.digest_command(config, sessions, send_now=args.send_now, preview=args.preview)
+    if args.command == "summary":
+        return commands.summary_command(sessions, args)
     if args.command == "alert-test":
         from alerts.alert_test import alert_test_command
 
@@ -193,7 +176,7 @@ def dispatch(args: argparse.Namespace, config: tracker_settings.TrackerSettings)
     if args.command == "reparse":
         from service.cycle import reparse_archive
 
-        return reparse_archive(config)
+        return reparse_archive(config, sessions)
     raise AssertionError(args.command)
 
 

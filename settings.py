@@ -73,7 +73,7 @@ def _public_url(env: Mapping[str, str]) -> str:
 
 @dataclass(frozen=True)
 class TrackerSettings:
-    """Every knob in CONTRACT.md plus a few operational ones, with their defaults."""
+    """Every setting the README lists, plus a few operational ones, with their defaults."""
 
     ice_287g_url: str = "https://www.ice.gov/identify-and-arrest/287g"
     database_url: str = "sqlite:///data/tracker.db"

@@ -23,7 +23,7 @@ from alerts.outbox import FileSender
 from alerts.slack import SlackRefused, SlackUnavailable
 from alerts.subscriptions import SlackSubscription, Subscriptions
 from alerts.welcome import EVENT_WORDS, Welcome, slack_part, watched_states
-from service.errors import UserError
+from errors import UserError
 from settings import TrackerSettings
 
 TITLE = "287(g) tracker: test message"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
@@ -23,13 +22,13 @@ from alerts.email import MailTransport, MailUnavailable
 from alerts.email_content import Headline, compose
 from alerts.event_text import EventRow, EventSummary, Links, human_date, summarize_rows
 from alerts.maintainers import DELIVERY_PROBLEM
-from alerts.problems import close_problem, open_problem
 from alerts.routing import is_news
 from alerts.subscriptions import ALL_STATES, EmailSubscription, Subscriptions
-from service.errors import UserError
+from errors import UserError
 from settings import TrackerSettings
-from storage.atomic_write import write_atomically
 from storage.models import Agreement, DigestWatermark, Event
+from storage.problems import close_problem, open_problem
+from vocabulary import PARTICIPATING, AgreementStatus, EventType
 
 TITLES = {"daily": "287(g) daily digest", "weekly": "287(g) weekly digest", "instant": "287(g) digest"}
 SMTP_PROBLEM = f"{DELIVERY_PROBLEM}email-digest"
@@ -75,7 +74,7 @@ def headline(session: Session, sub: EmailSubscription, events: list[EventSummary
     models: dict[str, dict[str, int]] = {}
     for state, model, count in session.execute(
         select(Agreement.state, Agreement.model, func.count())
-        .where(Agreement.list_kind == "participating", Agreement.status == "active")
+        .where(Agreement.list_kind == PARTICIPATING, Agreement.status == AgreementStatus.ACTIVE)
         .group_by(Agreement.state, Agreement.model)
     ):
         national = models.setdefault("national", {})
@@ -106,7 +105,7 @@ def _gather(session: Session, address: str, sub: EmailSubscription, links: Links
     upto = session.scalar(select(func.max(Event.seq))) or 0
     rows = session.execute(
         select(Event.seq, Event.type, Event.state, Event.payload, Event.agreement_id)
-        .where(Event.seq > start, Event.seq <= upto, Event.type != "baseline")
+        .where(Event.seq > start, Event.seq <= upto, Event.type != EventType.BASELINE)
         .order_by(Event.seq)
     ).all()
     events = summarize_rows(
@@ -235,24 +234,3 @@ def preview_digest(
 def preview_path(config: TrackerSettings, address: str) -> Path:
     safe = re.sub(r"[^A-Za-z0-9.@-]+", "_", address.strip().lower())
     return config.data_dir / "previews" / f"digest-{safe}.html"
-
-
-def digest_command(config: TrackerSettings, send_now: bool = False, preview: str | None = None) -> int:
-    """`scheduler.py digest --send-now | --preview ADDRESS`."""
-    from storage.db import connect
-
-    subs = subscriptions_file.load(config.subscriptions_file)
-    session_factory = connect(config.database_url)
-    if preview is not None:
-        shown = preview_digest(config, session_factory, preview, subs=subs)
-        path = preview_path(config, preview)
-        write_atomically(path, shown.html.encode("utf-8"))
-        sys.stdout.write(shown.text)
-        print(f"\nHTML version written to {path}", file=sys.stderr)
-        return 0
-    report = send_due_digests(config, session_factory, force=True, subs=subs)
-    print(f"digests: {report.sent} sent, {report.nothing_new} with nothing new, {len(report.failed)} failed")
-    for failure in report.failed:
-        print(f"digest not sent: {failure}", file=sys.stderr)
-    return 0 if report.ok else 1
-

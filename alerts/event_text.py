@@ -17,18 +17,19 @@ from typing import Any
 import us
 
 from settings import TrackerSettings
+from vocabulary import EventType
 
 LABELS = {
-    "agreement_added": "New agreement",
-    "agreement_removed": "Agreement removed",
-    "agreement_changed": "Agreement changed",
-    "moa_published": "MOA published",
-    "addendum_published": "Addendum published",
-    "moa_changed": "MOA changed",
-    "pending_added": "New pending request",
-    "pending_removed": "Pending request withdrawn",
-    "local_signal": "Local government signal",
-    "baseline": "Baseline",
+    EventType.AGREEMENT_ADDED: "New agreement",
+    EventType.AGREEMENT_REMOVED: "Agreement removed",
+    EventType.AGREEMENT_CHANGED: "Agreement changed",
+    EventType.MOA_PUBLISHED: "MOA published",
+    EventType.ADDENDUM_PUBLISHED: "Addendum published",
+    EventType.MOA_CHANGED: "MOA changed",
+    EventType.PENDING_ADDED: "New pending request",
+    EventType.PENDING_REMOVED: "Pending request withdrawn",
+    EventType.LOCAL_SIGNAL: "Local government signal",
+    EventType.BASELINE: "Baseline",
 }
 PLURAL_LABELS = {
     "agreement_added": "New agreements",

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from alerts.event_text import Links, plain_lines, state_name, summarize
 from storage.atomic_write import write_atomically
 from storage.models import Event
+from vocabulary import EventType
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEED_SIZE = 200
@@ -104,7 +105,7 @@ def _write_if_changed(path: Path, data: bytes) -> bool:
 
 def write_feeds(session: Session, feeds_dir: Path, now: dt.datetime, links: Links | None = None) -> int:
     """Rewrite every feed whose content changed; returns how many files were written."""
-    alertable = Event.type != "baseline"
+    alertable = Event.type != EventType.BASELINE
     newest = select(Event).where(alertable).order_by(Event.seq.desc()).limit(FEED_SIZE)
     national = list(session.scalars(newest))
     # A quiet feed is as fresh as the newest change anywhere: stable from run to run.

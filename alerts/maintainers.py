@@ -1,6 +1,6 @@
 """Telling maintainers when something breaks and when it recovers, once each.
 
-Problems are recorded by whoever notices them (`alerts.problems`); this module announces
+Problems are recorded by whoever notices them (`storage.problems`); this module announces
 each one when it opens and when it closes, to `[maintainers]` in subscriptions.toml, or to
 the console when nobody is named there. A notice counts as delivered once any maintainer
 destination accepted it: a second destination being down must not repeat it everywhere.
@@ -20,12 +20,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.email import MailTransport, MailUnavailable, build_message, render
 from alerts.outbox import SlackSender
-from alerts.problems import close_problem, open_problem
 from alerts.slack import SlackRefused, SlackUnavailable
 from alerts.slack_blocks import SlackPart, escape
 from alerts.subscriptions import Maintainers
 from settings import TrackerSettings
 from storage.models import Delivery, Problem
+from storage.problems import close_problem, open_problem
 
 FAILING_ATTEMPTS = 3
 DELIVERY_PROBLEM = "delivery:"

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from alerts.destinations import route_mark, starting_point
 from storage.models import Delivery, DigestWatermark, Event
+from vocabulary import EventType
 
 CONSOLE = "outbox:console"
 CONSOLE_CATCH_UP = dt.timedelta(days=7)
@@ -60,7 +61,7 @@ def route_events(session: Session, routes: Iterable[Route], now: dt.datetime) ->
             continue
         events = session.execute(
             select(Event.seq, Event.type, Event.state, Event.payload)
-            .where(Event.seq > mark.last_event_seq, Event.seq <= newest, Event.type != "baseline")
+            .where(Event.seq > mark.last_event_seq, Event.seq <= newest, Event.type != EventType.BASELINE)
             .order_by(Event.seq)
         ).all()
         wanted = [seq for seq, kind, state, payload in events

@@ -16,25 +16,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from errors import UserError
 from scrapers.parsers.states import state_code
-from service.errors import UserError
+from vocabulary import ALERTABLE_EVENT_TYPES, EventType
 
-EVENT_TYPES = (
-    "agreement_added",
-    "agreement_removed",
-    "agreement_changed",
-    "moa_published",
-    "addendum_published",
-    "moa_changed",
-    "pending_added",
-    "pending_removed",
-    "local_signal",
-)
 # `pending_removed` by default means withdrawals only: a request that was signed is already
 # announced as the new agreement (`was_pending`). Listing `pending_removed` asks for both.
-DEFAULT_SLACK_EVENTS = (
-    "agreement_added", "pending_added", "moa_published", "agreement_removed", "local_signal", "pending_removed",
-)
+DEFAULT_SLACK_EVENTS = (EventType.AGREEMENT_ADDED, EventType.PENDING_ADDED, EventType.MOA_PUBLISHED,
+                        EventType.AGREEMENT_REMOVED, EventType.LOCAL_SIGNAL, EventType.PENDING_REMOVED)
 CADENCES = ("daily", "weekly", "instant")
 ALL_STATES = "*"
 
@@ -189,10 +178,10 @@ def _events(raw: Any, fail, default: tuple[str, ...]) -> frozenset[str]:
     if not names:
         raise fail("expected a list of event types")
     for name in names:
-        if name == "baseline":
+        if name == EventType.BASELINE:
             raise fail("'baseline' events are never alerted")
-        if name not in EVENT_TYPES:
-            raise fail(f"{name!r} is not an event type (one of {', '.join(EVENT_TYPES)})")
+        if name not in ALERTABLE_EVENT_TYPES:
+            raise fail(f"{name!r} is not an event type (one of {', '.join(ALERTABLE_EVENT_TYPES)})")
     return frozenset(names)
 
 
@@ -289,7 +278,7 @@ def _email(table: Any, index: int, src: _Source) -> EmailSubscription:
     return EmailSubscription(
         to=_addresses(table["to"], fail_for("to")),
         states=_states(table.get("states", [ALL_STATES]), fail_for("states")),
-        events=_events(table.get("events"), fail_for("events"), EVENT_TYPES),
+        events=_events(table.get("events"), fail_for("events"), ALERTABLE_EVENT_TYPES),
         cadence=cadence,
         hour=hour,
         timezone=timezone,

@@ -18,7 +18,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import groupby
-from typing import Any
 
 DEFAULT_THRESHOLD = 3
 UNKNOWN_MAINTAINER = "unassigned"
@@ -78,26 +77,3 @@ def decide_alerts(
                     alerts.append(HealthAlert(source, "recovered", maintainer, run.at, streak))
                 streak, alerting = 0, False
     return sorted(alerts, key=lambda a: (a.at, a.source))
-
-
-def failing_now(
-    outcomes: Iterable[RunOutcome], maintainers: Mapping[str, str], threshold: int = DEFAULT_THRESHOLD
-) -> list[str]:
-    """Sources whose last alert is "failing": the open problems `status` should show."""
-    last: dict[str, str] = {}
-    for alert in decide_alerts(outcomes, maintainers, threshold):
-        last[alert.source] = alert.kind
-    return sorted(source for source, kind in last.items() if kind == "failing")
-
-
-def outcomes_from_stats(stats: Mapping[str, Any], sources: Iterable[str], at: datetime) -> list[RunOutcome]:
-    """One crawl's Scrapy stats turned into an outcome for every source the crawl was meant to cover."""
-    return [
-        RunOutcome(
-            source=source,
-            ok=not stats.get(f"local/errors/{source}", 0),
-            items=int(stats.get(f"local/items/{source}", 0)),
-            at=at,
-        )
-        for source in sources
-    ]

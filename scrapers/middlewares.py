@@ -15,8 +15,8 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from sqlalchemy.orm import Session, sessionmaker
 
+from scrapers.store import crawl_sessions
 from storage.archive import last_good_fetch
-from storage.db import connect
 from storage.models import utcnow
 
 MOA_RECHECK = dt.timedelta(days=7)
@@ -32,7 +32,7 @@ class ConditionalGetMiddleware:
         tracker = crawler.settings.get("TRACKER_SETTINGS")
         if tracker is None or not crawler.settings.getbool("TRACKER_CONDITIONAL_GET", True):
             raise NotConfigured("no tracker settings")
-        return cls(connect(tracker.database_url), crawler.stats)
+        return cls(crawl_sessions(tracker.database_url), crawler.stats)
 
     def process_request(self, request, spider=None):
         if not request.meta.get("conditional"):

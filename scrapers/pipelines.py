@@ -18,13 +18,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from scrapers.items import LocalSignal, MoaDocument, WorkbookDocument
-from scrapers.parsers.ice_workbook import PARTICIPATING
+from scrapers.store import crawl_sessions
+from scrapers.workbooks import archived_reader
 from settings import SettingsError
 from storage.archive import REJECTED, archive_document, last_good_fetch, record_fetch
-from storage.db import connect
-from storage.diff import PublicationRef, make_event
-from storage.models import ISO_Z, Agreement, CrawlRun, Document, Event, iso_z, utcnow
+from storage.events import PublicationRef, add_event, exists, local_signal_event, moa_changed_event
+from storage.models import ISO_Z, Agreement, CrawlRun, Document, iso_z, utcnow
 from storage.publications import Outcome, agreement_fields, apply_document
+from vocabulary import GOOD_PUBLICATIONS, PARTICIPATING, AgreementStatus, PublicationStatus, RunStatus
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +61,7 @@ class StorePipeline:
         if tracker is None:
             raise NotConfigured("no tracker settings")
         run_id = crawler.settings.getint("TRACKER_RUN_ID") or None
-        pipeline = cls(tracker, connect(tracker.database_url), crawler, run_id)
+        pipeline = cls(tracker, crawl_sessions(tracker.database_url), crawler, run_id)
         crawler.signals.connect(pipeline.spider_closed, signal=signals.spider_closed)
         return pipeline
 
@@ -68,7 +69,7 @@ class StorePipeline:
         self.source = source_name(spider or self.crawler.spider)
         if self.run_id is None:
             with self.sessions.begin() as session:
-                run = CrawlRun(source=self.source, started_at=utcnow(), status="running", stats={})
+                run = CrawlRun(source=self.source, started_at=utcnow(), status=RunStatus.RUNNING, stats={})
                 session.add(run)
                 session.flush()
                 self.run_id = run.id
@@ -118,30 +119,24 @@ class StorePipeline:
         now = utcnow()
         ref = PublicationRef(sha256=document.sha256, kind=PARTICIPATING, source_url=item.url,
                              detected_at=iso_z(now), run_id=self.run_id)
-        for agreement in session.scalars(select(Agreement).where(column == item.url, Agreement.status == "active")):
-            payload = make_event("moa_changed", agreement.uid, agreement_fields(agreement), ref, document=item.kind,
-                                 sha256=document.sha256)
-            if session.scalars(select(Event.seq).where(Event.id == payload["id"])).first() is None:
-                session.add(Event(id=payload["id"], type="moa_changed", detected_at=now, run_id=self.run_id,
-                                  agreement_id=agreement.id, state=agreement.state, payload=payload))
+        active = select(Agreement).where(column == item.url, Agreement.status == AgreementStatus.ACTIVE)
+        for agreement in session.scalars(active):
+            payload = moa_changed_event(agreement.uid, agreement_fields(agreement), ref, item.kind)
+            if not exists(session, payload):
+                add_event(session, payload, detected_at=now, agreement_id=agreement.id)
 
     def _signal(self, item: LocalSignal) -> None:
-        key = f"local_signal|{item.url}|{item.content_sha256 or hashlib.sha256(item.snippet.encode()).hexdigest()}"
-        event_id = hashlib.sha256(key.encode()).hexdigest()[:32]
         now = utcnow()
+        payload = local_signal_event(
+            url=item.url, content_key=item.content_sha256 or hashlib.sha256(item.snippet.encode()).hexdigest(),
+            state=item.state, jurisdiction=item.jurisdiction, county=item.county, title=item.title,
+            snippet=item.snippet, matched=item.matched, date=item.date, spider=item.spider, run_id=self.run_id,
+            detected_at=now, document_url=item.document_url,
+        )
         with self.sessions.begin() as session:
-            if session.scalars(select(Event.seq).where(Event.id == event_id)).first() is not None:
+            if exists(session, payload):
                 return
-            payload = {
-                "id": event_id, "type": "local_signal", "detected_at": iso_z(now),
-                "run_id": self.run_id, "state": item.state, "agency": item.jurisdiction, "agency_type": None,
-                "county": item.county or None, "model": None, "signed": None, "moa_url": None, "was_pending": False,
-                "source_url": item.url, "before": None, "after": None, "jurisdiction": item.jurisdiction,
-                "title": item.title, "url": item.url, "snippet": item.snippet, "matched": item.matched,
-                "date": item.date, "spider": item.spider, "list": "local", "document_url": item.document_url,
-            }
-            session.add(Event(id=event_id, type="local_signal", detected_at=now, run_id=self.run_id,
-                              state=item.state, payload=payload))
+            add_event(session, payload, detected_at=now)
             self.signals += 1
 
     def spider_closed(self, spider, reason: str) -> None:
@@ -161,18 +156,18 @@ class StorePipeline:
         else:
             failures.append(f"crawl stopped before it finished ({reason}); nothing applied")
         failures += [f for f in self.failures if f not in failures]
-        refused = [o for o in self.outcomes if o.status == "refused"]
+        refused = [o for o in self.outcomes if o.status == PublicationStatus.REFUSED]
         local_errors = int(self.stats.get_value("local/errors") or 0)
         if local_errors and not int(self.stats.get_value("local/items") or 0):
             failures.append(f"{local_errors} errors and nothing read")
         if failures:
-            status = "failed"
+            status = RunStatus.FAILED
         elif refused:
-            status = "refused"
-        elif any(o.status in ("baseline", "applied") for o in self.outcomes) or self.signals:
-            status = "ok"
+            status = RunStatus.REFUSED
+        elif any(o.status in GOOD_PUBLICATIONS for o in self.outcomes) or self.signals:
+            status = RunStatus.OK
         else:
-            status = "unchanged" if self.outcomes else "ok"
+            status = RunStatus.UNCHANGED if self.outcomes else RunStatus.OK
         errors = failures + [f"{o.kind} refused: {o.reason}" for o in refused]
         with self.sessions.begin() as session:
             run = session.get(CrawlRun, self.run_id)
@@ -198,8 +193,9 @@ class StorePipeline:
         item = queued.item
         with self.sessions.begin() as session:
             return apply_document(
-                session, document=session.get(Document, queued.document_id), archive_dir=self.tracker.archive_dir,
-                kind=item.kind, source_url=item.url, filename=item.filename, run_id=self.run_id,
+                session, document=session.get(Document, queued.document_id),
+                read=archived_reader(self.tracker.archive_dir), kind=item.kind, source_url=item.url,
+                filename=item.filename, run_id=self.run_id,
                 detected_at=_parse_time(item.fetched_at), removal_confirmations=self.tracker.removal_confirmations,
                 max_drop=self.tracker.max_drop_share,
             )

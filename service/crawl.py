@@ -20,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.models import CrawlRun, utcnow
+from vocabulary import RunStatus
 
 ROOT = Path(__file__).resolve().parent.parent
 GRACE_SECONDS = 20
@@ -37,7 +38,7 @@ class CrawlResult:
 
 def start_run(sessions: sessionmaker[Session], source: str) -> int:
     with sessions.begin() as session:
-        run = CrawlRun(source=source, started_at=utcnow(), status="running", stats={})
+        run = CrawlRun(source=source, started_at=utcnow(), status=RunStatus.RUNNING, stats={})
         session.add(run)
         session.flush()
         return run.id
@@ -48,10 +49,10 @@ def close_interrupted(sessions: sessionmaker[Session], source: str, older_than: 
     cutoff = utcnow() - older_than
     with sessions.begin() as session:
         runs = session.scalars(select(CrawlRun).where(
-            CrawlRun.source == source, CrawlRun.status == "running", CrawlRun.started_at < cutoff
+            CrawlRun.source == source, CrawlRun.status == RunStatus.RUNNING, CrawlRun.started_at < cutoff
         )).all()
         for run in runs:
-            run.status, run.finished_at = "failed", utcnow()
+            run.status, run.finished_at = RunStatus.FAILED, utcnow()
             run.error = (run.error or "") + "interrupted: the crawl process ended without finishing"
         return len(runs)
 
@@ -88,10 +89,10 @@ def run_spider(sessions: sessionmaker[Session], spider: str, source: str, *, tim
     reader.join(timeout=5)
     with sessions.begin() as session:
         run = session.get(CrawlRun, run_id)
-        if run.status == "running" or problem or process.returncode not in (0, None):
+        if run.status == RunStatus.RUNNING or problem or process.returncode not in (0, None):
             detail = problem or f"scrapy exited with status {process.returncode}"
-            if run.status == "running" or problem:
-                run.status = "failed"
+            if run.status == RunStatus.RUNNING or problem:
+                run.status = RunStatus.FAILED
                 lines = [line for line in tail if "ERROR" in line or "Error" in line][-5:] or tail[-5:]
                 run.error = "\n".join(filter(None, [run.error, detail, *lines]))
                 run.finished_at = utcnow()

@@ -9,11 +9,19 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
+from pathlib import Path
 
+from sqlalchemy.orm import Session, sessionmaker
+
+from errors import UserError
 from service.crawl import CrawlResult, close_interrupted, run_spider
-from service.errors import UserError
 from settings import TrackerSettings
-from storage.db import connect
+from storage.moa_store import MoaReport, store_moa_results, unread_moas
+from storage.problems import close_problem, open_problem
+from vocabulary import FAILING_RUNS, GOOD_RUNS, RunStatus
+
+Sessions = sessionmaker[Session]
 
 log = logging.getLogger(__name__)
 MOA_BUDGET = 600  # seconds of MOA reading (OCR included) per cycle; the rest waits for the next one
@@ -30,32 +38,46 @@ def describe(result: CrawlResult) -> str:
         parts.append(line)
     if result.stats.get("local_signals"):
         parts.append(f"{result.stats['local_signals']} new local signals")
-    if result.status in ("failed", "refused") and result.error:
+    if result.status in FAILING_RUNS and result.error:
         parts.append(result.error.replace("\n", "; "))
     return " | ".join(parts)
 
 
-def run_ice(config: TrackerSettings, stop: threading.Event | None = None) -> int:
+def run_ice(config: TrackerSettings, sessions: Sessions, stop: threading.Event | None = None) -> int:
     """Crawl ICE in a `scrapy crawl ice_287g` subprocess; 0 ok, 1 failed or refused."""
-    sessions = connect(config.database_url)
     close_interrupted(sessions, "ice", dt.timedelta(seconds=config.crawl_timeout))
     result = run_spider(sessions, "ice_287g", "ice", timeout=config.crawl_timeout, stop=stop)
     _record_problem(sessions, result)
     print(describe(result), flush=True)
     if config.fetch_moas and not (stop is not None and stop.is_set()):
-        from storage.moa_store import parse_new_moas
-
-        print(f"moa: {parse_new_moas(sessions, config.archive_dir, budget_seconds=MOA_BUDGET)}", flush=True)
-    return 0 if result.status in ("ok", "unchanged") else 1
+        print(f"moa: {read_new_moas(sessions, config.archive_dir, budget_seconds=MOA_BUDGET)}", flush=True)
+    return 0 if result.status in GOOD_RUNS else 1
 
 
-def run_local(config: TrackerSettings, stop: threading.Event | None = None,
+def read_new_moas(sessions: Sessions, archive_dir: Path, *, budget_seconds: float = MOA_BUDGET,
+                  workers: int = 2) -> MoaReport:
+    """Read archived MOAs in worker processes, a few at a time, until the budget runs out."""
+    report = MoaReport()
+    jobs = unread_moas(sessions, archive_dir)
+    if not jobs:
+        return report
+    from scrapers.moa_worker import parse_many  # PDF and OCR libraries: loaded only when there is a PDF
+
+    started = time.monotonic()
+    while jobs and time.monotonic() - started < budget_seconds:
+        batch, jobs = jobs[:workers], jobs[workers:]
+        results = parse_many([(job.path, job.hint) for job in batch], workers=workers, ocr_scope="fields")
+        store_moa_results(sessions, batch, results, report)
+    report.left = len(jobs)
+    return report
+
+
+def run_local(config: TrackerSettings, sessions: Sessions, stop: threading.Event | None = None,
               only: dict[str, str] | None = None) -> int:
     """Crawl every local source (or, with only={"spider": NAME, ...}, one spider with those
     arguments); 0 ok, 1 when one failed."""
     from service.local import local_spiders, update_health
 
-    sessions = connect(config.database_url)
     code = 0
     args = dict(only or {})
     chosen = args.pop("spider", None)
@@ -71,59 +93,59 @@ def run_local(config: TrackerSettings, stop: threading.Event | None = None,
         _record_problem(sessions, result)
         update_health(sessions, spider)
         print(describe(result), flush=True)
-        code = code or (0 if result.status in ("ok", "unchanged") else 1)
+        code = code or (0 if result.status in GOOD_RUNS else 1)
     return code
 
 
-def run_alerts(config: TrackerSettings) -> int:
+def run_alerts(config: TrackerSettings, sessions: Sessions) -> int:
     """Deliver pending Slack/instant-email/maintainer messages from the outbox."""
     from alerts.deliver import deliver_all
 
-    report = deliver_all(config, connect(config.database_url))
+    report = deliver_all(config, sessions)
     print(f"alerts: {report}", flush=True)
     return 0
 
 
-def run_digests(config: TrackerSettings, force: bool = False) -> int:
+def run_digests(config: TrackerSettings, sessions: Sessions, force: bool = False) -> int:
     """Send every email digest that is due now."""
     from alerts.digest import send_due_digests
 
-    report = send_due_digests(config, connect(config.database_url), force=force)
+    report = send_due_digests(config, sessions, force=force)
     print(f"digests: {report}", flush=True)
     return 0
 
 
-def run_once(config: TrackerSettings, only: str | None = None, local_args: dict[str, str] | None = None) -> int:
+def run_once(config: TrackerSettings, sessions: Sessions, only: str | None = None,
+             local_args: dict[str, str] | None = None) -> int:
     """All parts in order (or one): a failed crawl does not keep alerts from going out."""
     from alerts.subscriptions import load as load_subscriptions
 
     load_subscriptions(config.subscriptions_file)
     code = 0
     if only in (None, "ice"):
-        code = max(code, run_ice(config))
+        code = max(code, run_ice(config, sessions))
     if only in (None, "local"):
-        code = max(code, run_local(config, only=local_args))
+        code = max(code, run_local(config, sessions, only=local_args))
     if only in (None, "alerts"):
-        code = max(code, run_alerts(config))
+        code = max(code, run_alerts(config, sessions))
     if only in (None, "digests"):
-        code = max(code, run_digests(config))
+        code = max(code, run_digests(config, sessions))
     return code
 
 
-def _record_problem(sessions, result: CrawlResult) -> None:
-    from alerts.problems import close_problem, open_problem
-
+def _record_problem(sessions: Sessions, result: CrawlResult) -> None:
     key = f"{result.source}:crawl"
     with sessions.begin() as session:
-        if result.status == "failed":
+        if result.status == RunStatus.FAILED:
             open_problem(session, key, result.source, f"{result.source} crawl failed: {result.error}")
-        elif result.status in ("ok", "unchanged"):
+        elif result.status in GOOD_RUNS:
             close_problem(session, key)
 
 
-def reparse_archive(config: TrackerSettings) -> int:
+def reparse_archive(config: TrackerSettings, sessions: Sessions) -> int:
     """Rebuild the store from the raw archive (after a parser fix), without the network."""
+    from scrapers.workbooks import archived_reader
     from storage.rebuild import rebuild
 
-    print(rebuild(connect(config.database_url), config), flush=True)
+    print(rebuild(sessions, config, archived_reader(config.archive_dir)), flush=True)
     return 0

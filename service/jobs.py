@@ -19,9 +19,12 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+from sqlalchemy.orm import Session, sessionmaker
+
 import settings
 from service import cycle
 from service.lease import DatabaseLease
+from service.status import check_staleness
 from settings import TrackerSettings
 
 log = logging.getLogger("tracker.jobs")
@@ -41,6 +44,7 @@ class _Runtime:
     """What the running service shares with its jobs: the lease, the stop flag, who is busy."""
 
     lease: DatabaseLease | None = None
+    sessions: sessionmaker[Session] | None = None
     stopping: threading.Event = field(default_factory=threading.Event)
     busy: int = 0
     idle: threading.Condition = field(default_factory=threading.Condition)
@@ -49,10 +53,11 @@ class _Runtime:
 _runtime = _Runtime()
 
 
-def bind(lease: DatabaseLease | None, stopping: threading.Event) -> None:
-    """Called by the runner at start: jobs in this process crawl only under this lease."""
+def bind(lease: DatabaseLease | None, stopping: threading.Event, sessions: sessionmaker[Session] | None) -> None:
+    """Called by the runner at start: jobs in this process crawl only under this lease, on its database."""
     _runtime.lease = lease
     _runtime.stopping = stopping
+    _runtime.sessions = sessions
 
 
 def wait_idle(timeout: float) -> bool:
@@ -73,17 +78,18 @@ def _working() -> Iterator[None]:
             _runtime.idle.notify_all()
 
 
-def _guarded(what: str, work: Callable[[TrackerSettings], int], records_problems: bool = False) -> str:
+def _guarded(what: str, work: Callable[[TrackerSettings, sessionmaker[Session]], int],
+             records_problems: bool = False) -> str:
     """Run `work` under the lease; `records_problems` parts open their own problems on failure."""
     with _working():
         if _runtime.stopping.is_set():
             log.info("%s not started: the service is stopping", what)
             return SKIPPED
         lease = _runtime.lease
-        if lease is None or not lease.renew():
+        if lease is None or _runtime.sessions is None or not lease.renew():
             log.info("%s skipped: another scheduler holds the lease for this database", what)
             return SKIPPED
-        code = work(settings.load())
+        code = work(settings.load(), _runtime.sessions)
     if code == 0:
         return DONE
     if _runtime.stopping.is_set():
@@ -97,27 +103,26 @@ def _guarded(what: str, work: Callable[[TrackerSettings], int], records_problems
 
 def ice_job() -> str:
     """Crawl ICE (a `scrapy crawl ice_287g` subprocess), store, diff and queue alerts."""
-    return _guarded("ICE crawl", lambda config: cycle.run_ice(config, stop=_runtime.stopping), records_problems=True)
+    return _guarded("ICE crawl", lambda config, sessions: cycle.run_ice(config, sessions, stop=_runtime.stopping),
+                    records_problems=True)
 
 
 def local_job() -> str:
     """Crawl every local government source."""
-    return _guarded("local crawl", lambda config: cycle.run_local(config, stop=_runtime.stopping),
+    return _guarded("local crawl", lambda config, sessions: cycle.run_local(config, sessions, stop=_runtime.stopping),
                     records_problems=True)
 
 
 def digest_job() -> str:
     """Send the email digests that are due; the digest code decides per subscriber hour and zone."""
-    return _guarded("digests", lambda config: cycle.run_digests(config))
+    return _guarded("digests", cycle.run_digests)
 
 
 def outbox_job() -> str:
     """Retry Slack, instant email and maintainer messages still waiting in the outbox."""
-    return _guarded("outbox retry", lambda config: cycle.run_alerts(config))
+    return _guarded("outbox retry", cycle.run_alerts)
 
 
 def staleness_job() -> str:
     """Open or close the maintainer problem `ice:stale` (no new ICE publication for N days)."""
-    from service.status import check_staleness
-
     return _guarded("staleness check", check_staleness)

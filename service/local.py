@@ -7,11 +7,12 @@ from scrapy.utils.project import get_project_settings
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from alerts.problems import close_problem, open_problem
 from scrapers.jurisdictions import maintainers
 from scrapers.local_health import DEFAULT_THRESHOLD, RunOutcome, decide_alerts
 from scrapers.spiders.local.base import LocalSpider
 from storage.models import CrawlRun
+from storage.problems import close_problem, open_problem
+from vocabulary import GOOD_RUNS, RunStatus
 
 PLATFORMS = ("legistar", "civicplus", "local_page")
 HISTORY = 20
@@ -27,7 +28,7 @@ def local_spiders() -> list[str]:
 def outcomes(session: Session, spider: str, history: int = HISTORY) -> list[RunOutcome]:
     """Per-source outcomes of a spider's recent runs, from the stats each run recorded."""
     runs = session.scalars(
-        select(CrawlRun).where(CrawlRun.source == f"local:{spider}", CrawlRun.status != "running")
+        select(CrawlRun).where(CrawlRun.source == f"local:{spider}", CrawlRun.status != RunStatus.RUNNING)
         .order_by(CrawlRun.id.desc()).limit(history)
     ).all()
     found: list[RunOutcome] = []
@@ -35,11 +36,11 @@ def outcomes(session: Session, spider: str, history: int = HISTORY) -> list[RunO
         stats = (run.stats or {}).get("local", {})
         sources = {k.split("/", 2)[2] for k in stats if k.startswith(("local/items/", "local/errors/"))}
         if not sources:
-            found.append(RunOutcome(spider, run.status in ("ok", "unchanged"), int(stats.get("local/items", 0)),
+            found.append(RunOutcome(spider, run.status in GOOD_RUNS, int(stats.get("local/items", 0)),
                                     run.started_at))
             continue
         for source in sources:
-            ok = run.status != "failed" and not stats.get(f"local/errors/{source}", 0)
+            ok = run.status != RunStatus.FAILED and not stats.get(f"local/errors/{source}", 0)
             found.append(RunOutcome(source, ok, int(stats.get(f"local/items/{source}", 0)), run.started_at))
     return found
 

@@ -20,7 +20,7 @@ Choices that keep a months-long unattended run honest:
   counts from Monday, so weekday numbers are translated to names before building the trigger.
   Unlike Vixie cron, a restricted day-of-month AND day-of-week must both match.
 * A job that raises or whose cycle part fails opens the problem `job:<id>`; its next good run
-  closes it. Maintainers hear of each once (see alerts.problems), across restarts too.
+  closes it. Maintainers hear of each once (see storage.problems), across restarts too.
 * SIGTERM/SIGINT: no new job starts, running crawls get the stop event (they SIGTERM their
   `scrapy crawl` subprocess and record the run as failed); child processes still alive after
   STOP_GRACE/2 seconds get SIGTERM, after STOP_GRACE (or at a second signal) SIGKILL. Then the
@@ -42,7 +42,6 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.events import (
     EVENT_JOB_ERROR,
@@ -57,17 +56,15 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.base import BaseTrigger
-from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from alerts.problems import close_problem, open_problem
 from service import jobs
-from service.lease import DatabaseLease, current_holder, new_holder_id
-from settings import SettingsError, TrackerSettings
-from storage.db import connect, make_engine
-from storage.models import utcnow
+from service.crontab import cron_trigger, misfire_grace, zone
+from service.lease import DatabaseLease, new_holder_id
+from settings import TrackerSettings
+from storage.problems import close_problem, open_problem
 
 log = logging.getLogger("tracker.service")
 
@@ -79,7 +76,6 @@ STALENESS_CRON = "15 * * * *"
 OUTBOX_CRON = "*/5 * * * *"
 TEST_TICK_ENV = "TRACKER_TEST_TICK_SECONDS"
 TEST_LEASE_ENV = "TRACKER_TEST_LEASE_SECONDS"
-_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
 
 
 @dataclass(frozen=True)
@@ -108,63 +104,6 @@ def job_specs(config: TrackerSettings) -> list[JobSpec]:
     ]
 
 
-def zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name.removeprefix(":"))
-    except (ZoneInfoNotFoundError, ValueError):
-        raise SettingsError(f"TZ={name!r}: not a time zone name like UTC or America/New_York") from None
-
-
-def _weekday(text: str, expr: str) -> int:
-    word = text.strip().lower()
-    if word.isdigit() and 0 <= int(word) <= 7:
-        return int(word)
-    if word[:3] in _WEEKDAYS:
-        return _WEEKDAYS.index(word[:3])
-    raise ValueError(f"{text!r} is not a weekday in {expr!r}")
-
-
-def crontab_weekdays(field: str) -> str:
-    """The crontab day-of-week field (Sunday=0 or 7) as weekday names APScheduler reads unambiguously."""
-    if field == "*":
-        return "*"
-    days: set[int] = set()
-    for part in field.split(","):
-        body, _, step_text = part.partition("/")
-        step = int(step_text) if step_text else 1
-        if step < 1:
-            raise ValueError(f"step {step_text!r} in {field!r}")
-        if body == "*":
-            start, end = 0, 6
-        elif "-" in body:
-            low, high = body.split("-", 1)
-            start, end = _weekday(low, field), _weekday(high, field)
-            if end < start and end == 0:
-                end = 7
-            if end < start:
-                raise ValueError(f"range {body!r} runs backwards in {field!r}")
-        else:
-            start = _weekday(body, field)
-            end = 7 if step_text else start
-        days.update(day % 7 for day in range(start, end + 1, step))
-    if len(days) == 7:
-        return "*"
-    return ",".join(_WEEKDAYS[day] for day in sorted(days))
-
-
-def cron_trigger(expr: str, timezone: dt.tzinfo, jitter: int = 0, setting: str = "cron") -> CronTrigger:
-    """A CronTrigger for a 5-field crontab expression, read the way crontab(5) reads it."""
-    fields = expr.split()
-    if len(fields) != 5:
-        raise SettingsError(f"{setting}={expr!r}: expected 5 crontab fields (minute hour day month weekday)")
-    minute, hour, day, month, weekday = fields
-    try:
-        return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=crontab_weekdays(weekday),
-                           timezone=timezone, jitter=jitter or None)
-    except ValueError as exc:
-        raise SettingsError(f"{setting}={expr!r}: {exc}") from None
-
-
 def _test_seconds(name: str) -> float | None:
     raw = os.environ.get(name, "").strip()
     return float(raw) if raw else None
@@ -175,28 +114,6 @@ def trigger_for(spec: JobSpec, timezone: dt.tzinfo, with_jitter: bool = True) ->
     if tick:
         return IntervalTrigger(seconds=tick, timezone=timezone)
     return cron_trigger(spec.cron, timezone, spec.jitter if with_jitter else 0, spec.setting)
-
-
-def longest_gap(trigger: BaseTrigger, timezone: dt.tzinfo, samples: int = 8) -> dt.timedelta:
-    """The longest wait between consecutive runs over the next few, e.g. Friday→Monday for weekdays."""
-    if isinstance(trigger, IntervalTrigger):
-        return trigger.interval
-    now = dt.datetime.now(timezone)
-    previous = trigger.get_next_fire_time(None, now)
-    gap = dt.timedelta(0)
-    for _ in range(samples):
-        if previous is None:
-            break
-        following = trigger.get_next_fire_time(previous, previous + dt.timedelta(seconds=1))
-        if following is None:
-            break
-        gap = max(gap, following - previous)
-        previous = following
-    return gap
-
-
-def misfire_grace(trigger: BaseTrigger, timezone: dt.tzinfo) -> int:
-    return max(int(longest_gap(trigger, timezone).total_seconds()), 60)
 
 
 def _child_pids() -> list[int]:
@@ -251,7 +168,7 @@ class Service:
         self.scheduler.add_listener(self._on_started, EVENT_SCHEDULER_STARTED)
 
     def run(self) -> int:
-        jobs.bind(self.lease, self.stopping)
+        jobs.bind(self.lease, self.stopping, self.sessions)
         heartbeat = max(self.lease.period.total_seconds() / 3, 0.5)
         self.scheduler.add_job(self._lease_tick, IntervalTrigger(seconds=heartbeat, timezone=self.timezone),
                                id="lease", name="scheduler lease", executor="lease",
@@ -266,7 +183,7 @@ class Service:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
             self._release()
-            jobs.bind(None, self.stopping)
+            jobs.bind(None, self.stopping, None)
         log.info("service stopped")
         return 0
 
@@ -329,7 +246,7 @@ class Service:
     def _attach(self) -> None:
         """Lease won: load the persistent jobs and bring them up to date with the settings."""
         log.info("holding the scheduler lease: running the jobs")
-        store = SQLAlchemyJobStore(engine=make_engine(self.config.database_url), tablename=JOBS_TABLE)
+        store = SQLAlchemyJobStore(engine=self.sessions.kw["bind"], tablename=JOBS_TABLE)
         self.scheduler.pause()
         try:
             self.scheduler.add_jobstore(store, JOBSTORE)
@@ -416,48 +333,19 @@ def lease_period() -> dt.timedelta:
     return dt.timedelta(seconds=seconds) if seconds else LEASE_PERIOD
 
 
-def run_service(config: TrackerSettings) -> int:
+def check_schedule(config: TrackerSettings) -> None:
+    """Raise SettingsError for a bad time zone or cron expression, before anything starts."""
+    timezone = zone(config.timezone)
+    for spec in job_specs(config):
+        trigger_for(spec, timezone)
+
+
+def run_service(config: TrackerSettings, sessions: sessionmaker[Session]) -> int:
     """Run until SIGTERM/SIGINT; 0 on a clean stop. A bad subscriptions file stops it at start."""
     from alerts.subscriptions import load as load_subscriptions
 
     load_subscriptions(config.subscriptions_file)
+    check_schedule(config)
     timezone = zone(config.timezone)
-    for spec in job_specs(config):
-        trigger_for(spec, timezone)
-    sessions = connect(config.database_url)
     lease = DatabaseLease(sessions, new_holder_id(), lease_period())
     return Service(config, sessions, lease, timezone).run()
-
-
-def _describe(moment: dt.datetime | None) -> str:
-    return moment.isoformat(timespec="seconds") if moment else "never"
-
-
-def print_jobs(config: TrackerSettings) -> int:
-    """Every job with its cron expression and next run, computed from the triggers alone."""
-    timezone = zone(config.timezone)
-    now = dt.datetime.now(timezone)
-    rows = [("JOB", "CRON", f"NEXT RUN ({timezone})", "WHAT")]
-    for spec in job_specs(config):
-        trigger = trigger_for(spec, timezone, with_jitter=False)
-        what = spec.name if spec.setting.startswith("(") else f"{spec.name} ({spec.setting})"
-        if spec.jitter:
-            what += f", plus up to {spec.jitter} s random delay"
-        rows.append((spec.id, spec.cron, _describe(trigger.get_next_fire_time(None, now)), what))
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
-    for row in rows:
-        print("  ".join(cell.ljust(width) for cell, width in zip(row[:3], widths, strict=True)) + "  " + row[3])
-    try:
-        sessions = connect(config.database_url)
-        with sessions() as session:
-            holder = current_holder(session)
-        sessions.kw["bind"].dispose()
-    except SQLAlchemyError as exc:
-        print(f"service: cannot read the database ({type(exc).__name__})")
-        return 0
-    if holder is None:
-        print("service: not running (no scheduler holds the lease for this database)")
-    else:
-        age = int((utcnow() - holder.heartbeat_at).total_seconds())
-        print(f"service: running as {holder.holder} (last heartbeat {age} s ago)")
-    return 0

@@ -21,25 +21,22 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from alerts.problems import close_problem, open_problem, open_problems
+from service.crontab import cron_trigger, longest_gap, zone
 from service.lease import current_holder, last_lease
 from settings import TrackerSettings
-from storage.db import connect
 from storage.models import CrawlRun, Publication, utcnow
+from storage.problems import close_problem, open_problem, open_problems
+from vocabulary import FAILING_RUNS, GOOD_RUNS, RunStatus
 
 ICE_SOURCE = "ice"
-GOOD = ("ok", "unchanged")
-FAILING = ("failed", "refused")
 MIN_STALE_AFTER = dt.timedelta(hours=6)
 STALE_PROBLEM = "ice:stale"
 
 
 def crawl_stale_after(config: TrackerSettings) -> dt.timedelta:
     """How old ICE's last good crawl may be before `status` calls the tracker stale."""
-    from service.runner import cron_trigger, longest_gap, zone
-
     timezone = zone(config.timezone)
     gap = longest_gap(cron_trigger(config.ice_crawl_cron, timezone, setting="ICE_CRAWL_CRON"), timezone)
     return max(3 * (gap + dt.timedelta(seconds=config.ice_crawl_jitter)), MIN_STALE_AFTER)
@@ -77,14 +74,14 @@ def _last_run(session: Session, source: str) -> CrawlRun | None:
 
 def _last_good(session: Session, source: str) -> CrawlRun | None:
     return session.scalars(
-        select(CrawlRun).where(CrawlRun.source == source, CrawlRun.status.in_(GOOD))
+        select(CrawlRun).where(CrawlRun.source == source, CrawlRun.status.in_(GOOD_RUNS))
         .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
     ).first()
 
 
 def _run_status(run: CrawlRun, config: TrackerSettings, now: dt.datetime) -> str:
     """'running' for a run older than any crawl may last means its process died: say so."""
-    if run.status == "running" and now - run.started_at > dt.timedelta(seconds=config.crawl_timeout + 600):
+    if run.status == RunStatus.RUNNING and now - run.started_at > dt.timedelta(seconds=config.crawl_timeout + 600):
         return "interrupted"
     return run.status
 
@@ -106,10 +103,10 @@ def status_report(session: Session, config: TrackerSettings) -> tuple[list[str],
         good_at = (good.finished_at or good.started_at) if good else None
         age = age_text(now - good_at) if good_at else "-"
         detail = f"{status} at {_stamp(last.started_at)}"
-        if status in FAILING and last.error:
+        if status in FAILING_RUNS and last.error:
             detail += f": {last.error.splitlines()[0][:120]}"
         lines.append(f"{source:<28} {_stamp(good_at):<21} {age:<8} {detail}")
-        if status in FAILING or status == "interrupted":
+        if status in FAILING_RUNS or status == "interrupted":
             reasons.append(f"{source}: last run {status}")
         if source == ICE_SOURCE:
             if good_at is None:
@@ -136,45 +133,24 @@ def status_report(session: Session, config: TrackerSettings) -> tuple[list[str],
     return lines, reasons
 
 
-def print_status(config: TrackerSettings) -> int:
-    """0 healthy; 2 stale or failing, with the reasons on the last lines."""
-    sessions = connect(config.database_url)
-    try:
-        with sessions() as session:
-            lines, reasons = status_report(session, config)
-    finally:
-        sessions.kw["bind"].dispose()
-    for line in lines:
-        print(line)
-    if reasons:
-        print("UNHEALTHY: " + "; ".join(reasons))
-        return 2
-    print("healthy")
-    return 0
-
-
-def check_staleness(config: TrackerSettings) -> int:
+def check_staleness(config: TrackerSettings, sessions: sessionmaker[Session]) -> int:
     """Open `ice:stale` when ICE published nothing new for STALE_AFTER_DAYS days; close it when it does.
 
     Before the first publication the clock starts at the first ICE crawl, so a fresh install
     is not "stale" and one whose crawls never produce a publication still becomes so.
     """
-    sessions = connect(config.database_url, migrate=False)
-    try:
-        with sessions.begin() as session:
-            newest = session.scalar(select(func.max(Publication.applied_at)))
-            since = newest or session.scalar(
-                select(func.min(CrawlRun.started_at)).where(CrawlRun.source == ICE_SOURCE))
-            if since is None:
-                return 0
-            quiet = utcnow() - since
-            if quiet > dt.timedelta(days=config.stale_after_days):
-                what = "new ICE publication" if newest else "ICE publication at all"
-                open_problem(session, STALE_PROBLEM, ICE_SOURCE,
-                             f"no {what} for {quiet.days} days (since {_stamp(since)}); the ICE page may have "
-                             f"moved or stopped being updated")
-            else:
-                close_problem(session, STALE_PROBLEM)
-    finally:
-        sessions.kw["bind"].dispose()
+    with sessions.begin() as session:
+        newest = session.scalar(select(func.max(Publication.applied_at)))
+        since = newest or session.scalar(
+            select(func.min(CrawlRun.started_at)).where(CrawlRun.source == ICE_SOURCE))
+        if since is None:
+            return 0
+        quiet = utcnow() - since
+        if quiet > dt.timedelta(days=config.stale_after_days):
+            what = "new ICE publication" if newest else "ICE publication at all"
+            open_problem(session, STALE_PROBLEM, ICE_SOURCE,
+                         f"no {what} for {quiet.days} days (since {_stamp(since)}); the ICE page may have "
+                         f"moved or stopped being updated")
+        else:
+            close_problem(session, STALE_PROBLEM)
     return 0

@@ -42,8 +42,12 @@ def write_raw(archive_dir: Path, body: bytes, suffix: str = "") -> tuple[str, st
     return digest, str(relative)
 
 
+def archive_path(archive_dir: Path, document: Document) -> Path:
+    return archive_dir / document.path
+
+
 def read_raw(archive_dir: Path, document: Document) -> bytes:
-    return (archive_dir / document.path).read_bytes()
+    return archive_path(archive_dir, document).read_bytes()
 
 
 def suffix_for(filename: str, content_type: str | None) -> str:

@@ -3,18 +3,25 @@
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 # Alembic announces each of its plugins at INFO when first imported: noise at every start.
 logging.getLogger("alembic").setLevel(logging.WARNING)
 
-from alembic import command  # noqa: E402
-from alembic.config import Config  # noqa: E402
-from sqlalchemy import Engine, create_engine, event, inspect  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
-from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
-
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATION_LOCK = 287_000_001  # PostgreSQL advisory lock key: "the tracker's schema is being migrated"
+_REVISION = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", re.M)
+_DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(.+)$", re.M)
+_QUOTED = re.compile(r"['\"]([^'\"]+)['\"]")
 
 
 def make_engine(database_url: str) -> Engine:
@@ -36,7 +43,37 @@ def make_engine(database_url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def head_revision() -> str:
+    """The newest migration's id, read from the version files without loading Alembic.
+
+    Alembic costs a noticeable share of an hourly poll's CPU; an up-to-date store needs only
+    this and one query. `tests/test_migrations.py` checks it against Alembic's own answer.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        revision, down = _REVISION.search(source), _DOWN_REVISION.search(source)
+        if revision:
+            revisions.add(revision[1])
+        if down:
+            parents.update(_QUOTED.findall(down[1]))
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise RuntimeError(f"migrations have {len(heads)} heads ({', '.join(sorted(heads))}); merge them")
+    return heads.pop()
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The store's schema revision; None for a new database."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
 def alembic_config(database_url: str) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
@@ -44,14 +81,36 @@ def alembic_config(database_url: str) -> Config:
 
 
 def upgrade(engine: Engine) -> None:
-    """Apply every pending migration; safe to call at every start."""
-    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    """Bring the schema to the newest revision; safe to call at every start, from many processes at once.
+
+    The usual case, a store already up to date, costs one query. Otherwise one process at a
+    time migrates, under a lock held for the whole transaction (a PostgreSQL advisory lock,
+    an exclusive SQLite transaction); whoever waited finds the work done and returns.
+    """
+    head = head_revision()
+    with engine.connect() as connection:
+        if current_revision(connection) == head:
+            return
     with engine.begin() as connection:
+        _lock_for_migration(connection)
+        if current_revision(connection) == head:
+            return
+        from alembic import command
+
+        config = alembic_config(engine.url.render_as_string(hide_password=False))
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 
 
+def _lock_for_migration(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
+    elif connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN EXCLUSIVE")
+
+
 def connect(database_url: str, migrate: bool = True) -> sessionmaker[Session]:
+    """The process's session factory: build it once per command (or crawl) and pass it down."""
     engine = make_engine(database_url)
     if migrate:
         upgrade(engine)

@@ -23,10 +23,10 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from storage.events import PublicationRef, make_event
 from storage.identity import Facts, LazyFacts, NameIndex, match
+from vocabulary import PARTICIPATING, PENDING, AgreementStatus, EventType
 
-PARTICIPATING = "participating"
-PENDING = "pending"
 COMPARED = ("state", "agency", "agency_type", "county", "signed", "signed_raw")
 WATCHED = (*COMPARED, "moa_url", "addendum_url")
 RULE_NOTES = {
@@ -36,25 +36,13 @@ RULE_NOTES = {
 }
 
 
-@dataclass(frozen=True)
-class PublicationRef:
-    """Which publication is being diffed: it dates and sources every event."""
-
-    sha256: str
-    kind: str
-    source_url: str
-    detected_at: str
-    run_id: int | None = None
-    stamp: str | None = None
-
-
 @dataclass
 class Known:
     """An agreement (or pending entry) as the store knows it before this publication."""
 
     uid: str
     fields: dict
-    status: str = "active"
+    status: str = AgreementStatus.ACTIVE
     missing_count: int = 0
     missing_since: str | None = None
     was_pending: bool = False
@@ -82,39 +70,6 @@ class Diff:
 def new_uid(pub: PublicationRef, fields: dict) -> str:
     seed = f"{pub.sha256}|{fields['state']}|{fields['model']}|{fields['agency']}"
     return hashlib.sha256(seed.encode()).hexdigest()[:32]
-
-
-def event_id(kind: str, uid: str, pub: PublicationRef, extra: str = "") -> str:
-    return hashlib.sha256(f"{kind}|{uid}|{pub.sha256}|{extra}".encode()).hexdigest()[:32]
-
-
-def make_event(kind: str, uid: str, fields: dict, pub: PublicationRef, *, before: dict | None = None,
-               after: dict | None = None, extra_id: str = "", **details) -> dict:
-    """One event in the contract's shape (plus `list`, `signed_raw` and details such as `review`)."""
-    payload = {
-        "id": event_id(kind, uid, pub, extra_id),
-        "type": kind,
-        "detected_at": pub.detected_at,
-        "run_id": pub.run_id,
-        "state": fields.get("state"),
-        "agency": fields.get("agency"),
-        "agency_type": fields.get("agency_type"),
-        "county": fields.get("county"),
-        "model": fields.get("model"),
-        "signed": fields.get("signed"),
-        "signed_raw": fields.get("signed_raw"),
-        "moa_url": fields.get("moa_url"),
-        "addendum_url": fields.get("addendum_url"),
-        "was_pending": bool(details.pop("was_pending", False)),
-        "source_url": pub.source_url,
-        "publication": pub.stamp,
-        "list": pub.kind,
-        "before": before,
-        "after": after,
-        "agreement_uid": uid,
-    }
-    payload.update({k: v for k, v in details.items() if v is not None})
-    return payload
 
 
 def diff_publication(
@@ -145,14 +100,14 @@ def diff_publication(
 def _diff(known: Sequence[Known], records: Sequence[dict], pub: PublicationRef, removal_confirmations: int,
           other_list: Sequence[Known]) -> Diff:
     result = Diff()
-    if not any(k.status in ("active", "removed") for k in known):
+    if not any(k.status in (AgreementStatus.ACTIVE, AgreementStatus.REMOVED) for k in known):
         for fields in records:
             uid = new_uid(pub, fields)
             result.upserts.append(Upsert(uid, fields, new=True))
-            result.events.append(make_event("baseline", uid, fields, pub))
+            result.events.append(make_event(EventType.BASELINE, uid, fields, pub))
         return result
 
-    active = [k for k in known if k.status == "active"]
+    active = [k for k in known if k.status == AgreementStatus.ACTIVE]
     old_facts = LazyFacts([k.fields for k in active])
     new_facts = LazyFacts(records)
     matches = match(old_facts, new_facts)
@@ -171,7 +126,7 @@ def _diff(known: Sequence[Known], records: Sequence[dict], pub: PublicationRef, 
     _merge_or_count_missing(result, active, old_facts, records, matches, kept_new, pub, removal_confirmations,
                             other_list)
 
-    removed = {_key(k.fields): k for k in known if k.status == "removed"}
+    removed = {_key(k.fields): k for k in known if k.status == AgreementStatus.REMOVED}
     other_names = _names_of(other_list)
     for j, fields in enumerate(records):
         if j in matched_new:
@@ -198,7 +153,7 @@ def _diff(known: Sequence[Known], records: Sequence[dict], pub: PublicationRef, 
 
 
 def _added(pub: PublicationRef) -> str:
-    return "agreement_added" if pub.kind == PARTICIPATING else "pending_added"
+    return EventType.AGREEMENT_ADDED if pub.kind == PARTICIPATING else EventType.PENDING_ADDED
 
 
 def _key(fields: dict) -> tuple[str, str, str]:
@@ -213,11 +168,11 @@ def _changed(result: Diff, old: Known, fields: dict, pub: PublicationRef, rule: 
     if before:
         after = {k: fields.get(k) for k in before}
         result.events.append(make_event(
-            "agreement_changed", old.uid, fields, pub, before=before, after=after,
+            EventType.AGREEMENT_CHANGED, old.uid, fields, pub, before=before, after=after,
             extra_id=repr(sorted(after.items())), rule=rule, review=review or None,
             note=RULE_NOTES.get(rule), was_pending=old.was_pending,
         ))
-    for link, kind in (("moa_url", "moa_published"), ("addendum_url", "addendum_published")):
+    for link, kind in (("moa_url", EventType.MOA_PUBLISHED), ("addendum_url", EventType.ADDENDUM_PUBLISHED)):
         new_link = fields.get(link)
         if new_link and new_link != old.fields.get(link):
             result.events.append(make_event(
@@ -247,7 +202,7 @@ def _merge_or_count_missing(result: Diff, active: Sequence[Known], old_facts: La
     """
     owner = {m.new: m.old for m in matches}
     matched = set(owner.values())
-    other_names = _names_of([k for k in other_list if k.status == "active"])
+    other_names = _names_of([k for k in other_list if k.status == AgreementStatus.ACTIVE])
     for i, old in enumerate(active):
         if i in matched:
             continue
@@ -257,7 +212,7 @@ def _merge_or_count_missing(result: Diff, active: Sequence[Known], old_facts: La
             kept = records[twin]
             result.merged.append((old.uid, active[into].uid))
             result.events.append(make_event(
-                "agreement_changed", active[into].uid, kept, pub,
+                EventType.AGREEMENT_CHANGED, active[into].uid, kept, pub,
                 before={"agency": old.fields["agency"]}, after={"agency": kept["agency"]},
                 extra_id=f"merge:{old.uid}", rule="duplicate_dropped",
                 note=f"ICE dropped a duplicate row ({old.fields['agency']}); one agreement remains",
@@ -271,7 +226,7 @@ def _merge_or_count_missing(result: Diff, active: Sequence[Known], old_facts: La
         signed = pub.kind == PENDING and other_names.find(old_facts[i]) is not None
         if signed or count >= confirmations:
             result.removed.append(old.uid)
-            kind = "agreement_removed" if pub.kind == PARTICIPATING else "pending_removed"
+            kind = EventType.AGREEMENT_REMOVED if pub.kind == PARTICIPATING else EventType.PENDING_REMOVED
             result.events.append(make_event(
                 kind, old.uid, old.fields, pub, removed_as_of=since, missing_from=count,
                 reason="signed" if signed else None, was_pending=old.was_pending,

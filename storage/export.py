@@ -1,4 +1,4 @@
-"""`export`: the agreements as they stand now, or as they stood at the end of a given day."""
+"""The agreements as they stand now, or as they stood at the end of a given day, as CSV, JSON lines or Excel."""
 
 from __future__ import annotations
 
@@ -6,18 +6,13 @@ import csv
 import datetime as dt
 import io
 import json
-import sys
-from argparse import Namespace
 from collections.abc import Iterable
-from pathlib import Path
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from service.errors import UserError
-from settings import TrackerSettings
-from storage.db import connect
 from storage.models import Agreement, AgreementVersion, iso_z
+from vocabulary import PARTICIPATING, AgreementStatus
 
 COLUMNS = ["id", "state", "agency", "agency_type", "county", "model", "signed", "signed_raw", "moa_url",
            "addendum_url", "status", "was_pending", "first_seen", "last_seen", "removed_at"]
@@ -32,8 +27,8 @@ def _iso(value: object) -> object:
 
 
 def current_rows(session: Session, state: str | None = None, include_removed: bool = False) -> list[dict]:
-    statuses = ("active", "removed") if include_removed else ("active",)
-    query = select(Agreement).where(Agreement.list_kind == "participating", Agreement.status.in_(statuses))
+    statuses = (AgreementStatus.ACTIVE, AgreementStatus.REMOVED) if include_removed else (AgreementStatus.ACTIVE,)
+    query = select(Agreement).where(Agreement.list_kind == PARTICIPATING, Agreement.status.in_(statuses))
     if state:
         query = query.where(Agreement.state == state)
     return [_row(a, {f: getattr(a, f) for f in COLUMNS if hasattr(a, f)}) for a in session.scalars(query)]
@@ -45,7 +40,7 @@ def rows_as_of(session: Session, day: dt.date, state: str | None = None, include
     query = (
         select(AgreementVersion, Agreement)
         .join(Agreement, Agreement.id == AgreementVersion.agreement_id)
-        .where(Agreement.list_kind == "participating", AgreementVersion.valid_from < end)
+        .where(Agreement.list_kind == PARTICIPATING, AgreementVersion.valid_from < end)
         .order_by(AgreementVersion.valid_from)
     )
     if not include_removed:
@@ -59,7 +54,8 @@ def rows_as_of(session: Session, day: dt.date, state: str | None = None, include
         if state and fields.get("state") != state:
             continue
         in_force = version.valid_to is None or version.valid_to >= end
-        fields.update(status="active" if in_force else "removed", was_pending=agreement.was_pending,
+        fields.update(status=AgreementStatus.ACTIVE if in_force else AgreementStatus.REMOVED,
+                      was_pending=agreement.was_pending,
                       first_seen=agreement.first_seen, last_seen=min(agreement.last_seen, end),
                       removed_at=None if in_force else version.valid_to)
         rows.append(_row(agreement, fields))
@@ -72,20 +68,14 @@ def _row(agreement: Agreement, fields: dict) -> dict:
     return row
 
 
-def _sorted(rows: Iterable[dict]) -> list[dict]:
+def in_order(rows: Iterable[dict]) -> list[dict]:
     return sorted(rows, key=lambda r: (r["state"] or "", (r["agency"] or "").lower(), r["model"] or ""))
 
 
-def write(rows: list[dict], fmt: str, output: Path | None) -> None:
+def render(rows: list[dict], fmt: str) -> bytes:
+    """The rows as a file in `fmt` (csv, jsonl or xlsx)."""
     if fmt == "xlsx":
-        data = _xlsx(rows)
-        if output is None:
-            if sys.stdout.isatty():
-                raise UserError("xlsx is binary: give --output FILE (or redirect standard output)")
-            sys.stdout.buffer.write(data)
-            return
-        output.write_bytes(data)
-        return
+        return _xlsx(rows)
     buffer = io.StringIO()
     if fmt == "csv":
         writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
@@ -94,10 +84,7 @@ def write(rows: list[dict], fmt: str, output: Path | None) -> None:
     else:
         for row in rows:
             buffer.write(json.dumps(row, ensure_ascii=False) + "\n")
-    if output is None:
-        sys.stdout.write(buffer.getvalue())
-    else:
-        output.write_text(buffer.getvalue(), encoding="utf-8")
+    return buffer.getvalue().encode("utf-8")
 
 
 def _xlsx(rows: list[dict]) -> bytes:
@@ -111,19 +98,3 @@ def _xlsx(rows: list[dict]) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
-
-
-def export_command(config: TrackerSettings, args: Namespace) -> int:
-    output = Path(args.output) if args.output else None
-    if output is not None and not output.parent.exists():
-        raise UserError(f"{output.parent} does not exist")
-    sessions = connect(config.database_url)
-    with sessions() as session:
-        if args.as_of:
-            rows = rows_as_of(session, args.as_of, args.state, args.include_removed)
-        else:
-            rows = current_rows(session, args.state, args.include_removed)
-    write(_sorted(rows), args.format, output)
-    if output is not None:
-        print(f"{len(rows)} agreements written to {output}", file=sys.stderr)
-    return 0

@@ -1,23 +1,24 @@
-"""Read newly archived MOA/addendum PDFs and keep what they say.
+"""Which archived MOA/addendum PDFs are still unread, and keeping what they say.
 
-Parsing (with OCR for scans) can take seconds a page, so it runs after the crawl, in
-worker processes, within a time budget: what is not reached now is parsed next cycle.
-What a document says (signers, dates) is added to its `moa_published` events, so the
-alerts and digests that go out afterwards can name who signed and when.
+Parsing (with OCR for scans) can take seconds a page, so the cycle runs it after the crawl,
+in worker processes, within a time budget, and hands the results here: what is not reached
+now is parsed next cycle. What a document says (signers, dates) is added to its
+`moa_published` events, so the alerts and digests that go out afterwards can name who
+signed and when.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from scrapers.moa_worker import parse_many
+from storage.archive import archive_path
 from storage.models import Agreement, Document, Event, MoaParse, utcnow
+from vocabulary import EventType
 
 log = logging.getLogger(__name__)
 KEPT = ("model", "agency", "lea_signer", "ice_signer", "revised", "pages", "ocr", "needs_ocr", "text_chars")
@@ -42,29 +43,38 @@ def _hint(session: Session, url: str) -> dict | None:
     return {"agency": agreement.agency, "model": agreement.model, "state": agreement.state}
 
 
-def parse_new_moas(sessions: sessionmaker[Session], archive_dir: Path, *, budget_seconds: float = 600,
-                   workers: int = 2) -> MoaReport:
-    report = MoaReport()
+@dataclass(frozen=True)
+class MoaJob:
+    """One archived MOA to read: where its bytes are, and what the store expects it to say."""
+
+    document_id: int
+    url: str
+    path: Path
+    hint: dict | None
+
+
+def unread_moas(sessions: sessionmaker[Session], archive_dir: Path) -> list[MoaJob]:
+    """Archived MOAs and addenda nobody has read yet, oldest first."""
     with sessions() as session:
         parsed_ids = select(MoaParse.document_id)
         waiting = session.scalars(
             select(Document).where(Document.kind.in_(("moa", "addendum")), Document.id.not_in(parsed_ids))
             .order_by(Document.id)
         ).all()
-        jobs = [(doc.id, doc.first_url, archive_dir / doc.path, _hint(session, doc.first_url)) for doc in waiting]
-    started = time.monotonic()
-    while jobs and time.monotonic() - started < budget_seconds:
-        batch, jobs = jobs[:workers], jobs[workers:]
-        results = parse_many([(path, hint) for _, _, path, hint in batch], workers=workers, ocr_scope="fields")
-        with sessions.begin() as session:
-            for (document_id, url, _, _), result in zip(batch, results, strict=True):
-                _store(session, document_id, url, result)
-                if result.get("error"):
-                    report.failed += 1
-                else:
-                    report.parsed += 1
-    report.left = len(jobs)
-    return report
+        return [MoaJob(doc.id, doc.first_url, archive_path(archive_dir, doc), _hint(session, doc.first_url))
+                for doc in waiting]
+
+
+def store_moa_results(sessions: sessionmaker[Session], jobs: list[MoaJob], results: list[dict],
+                      report: MoaReport) -> None:
+    """Keep what the worker read from each MOA (or why it could not), in one transaction."""
+    with sessions.begin() as session:
+        for job, result in zip(jobs, results, strict=True):
+            _store(session, job.document_id, job.url, result)
+            if result.get("error"):
+                report.failed += 1
+            else:
+                report.parsed += 1
 
 
 def _store(session: Session, document_id: int, url: str, result: dict) -> None:
@@ -77,7 +87,9 @@ def _store(session: Session, document_id: int, url: str, result: dict) -> None:
     signers = {k: fields[k] for k in ("lea_signer", "ice_signer") if fields.get(k)}
     if not signers:
         return
-    for event in session.scalars(select(Event).where(Event.type.in_(("moa_published", "addendum_published")))):
-        link = event.payload.get("moa_url") if event.type == "moa_published" else event.payload.get("addendum_url")
+    published = (EventType.MOA_PUBLISHED, EventType.ADDENDUM_PUBLISHED)
+    for event in session.scalars(select(Event).where(Event.type.in_(published))):
+        column = "moa_url" if event.type == EventType.MOA_PUBLISHED else "addendum_url"
+        link = event.payload.get(column)
         if link == url and not event.payload.get("lea_signer"):
             event.payload = {**event.payload, **signers}

@@ -8,28 +8,31 @@ leaves nothing but its own row saying why.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts.problems import close_problem, open_problem
-from scrapers.parsers.ice_workbook import (
+from scrapers.parsers.ice_workbook import ParsedWorkbook, publication_stamp
+from storage.diff import Diff, Known, diff_publication
+from storage.events import PublicationRef, add_event
+from storage.models import Agreement, AgreementVersion, Document, Event, Publication, iso_z
+from storage.problems import close_problem, open_problem
+from vocabulary import (
+    GOOD_PUBLICATIONS,
     PARTICIPATING,
     PENDING,
-    ParsedWorkbook,
-    WorkbookError,
-    parse_workbook,
-    publication_stamp,
+    AgreementStatus,
+    PublicationStatus,
 )
-from storage.diff import Known, PublicationRef, diff_publication
-from storage.models import Agreement, AgreementVersion, Document, Event, Publication, iso_z
 
-GOOD = ("baseline", "applied")
 PENDING_MAX_DROP = 0.5  # the pending list shrinks by a fifth in a day when agencies sign
 VERSIONED = ("state", "agency", "agency_type", "county", "model", "signed", "signed_raw", "moa_url",
              "addendum_url")
+LISTED = (AgreementStatus.ACTIVE, AgreementStatus.REMOVED)
+# Reads an archived workbook (document, kind, file name) for storage: parsed, or why it could not be.
+WorkbookReader = Callable[[Document, str, str], "tuple[ParsedWorkbook | None, str | None]"]
 
 
 @dataclass
@@ -37,7 +40,7 @@ class Outcome:
     """What became of one publication; the run's status and `once`'s exit code follow from it."""
 
     kind: str
-    status: str  # baseline applied unchanged refused
+    status: PublicationStatus
     reason: str | None = None
     rows: int = 0
     events: int = 0
@@ -47,7 +50,7 @@ class Outcome:
 
 def last_good(session: Session, kind: str) -> Publication | None:
     return session.scalars(
-        select(Publication).where(Publication.kind == kind, Publication.status.in_(GOOD))
+        select(Publication).where(Publication.kind == kind, Publication.status.in_(GOOD_PUBLICATIONS))
         .order_by(Publication.id.desc()).limit(1)
     ).first()
 
@@ -64,11 +67,11 @@ def settled_outcome(session: Session, kind: str, document: Document) -> Outcome 
     if latest is None or latest.document_id != document.id:
         previous = last_good(session, kind)
         if previous is not None and previous.document_id == document.id:
-            return Outcome(kind, "unchanged", rows=previous.row_count, publication_id=previous.id)
+            return Outcome(kind, PublicationStatus.UNCHANGED, rows=previous.row_count, publication_id=previous.id)
         return None
-    if latest.status == "refused":
-        return Outcome(kind, "refused", latest.reason, latest.row_count, publication_id=latest.id)
-    return Outcome(kind, "unchanged", rows=latest.row_count, publication_id=latest.id)
+    if latest.status == PublicationStatus.REFUSED:
+        return Outcome(kind, PublicationStatus.REFUSED, latest.reason, latest.row_count, publication_id=latest.id)
+    return Outcome(kind, PublicationStatus.UNCHANGED, rows=latest.row_count, publication_id=latest.id)
 
 
 def refusal_reason(parsed: ParsedWorkbook, previous: Publication | None, max_drop: float) -> str | None:
@@ -86,6 +89,19 @@ def refusal_reason(parsed: ParsedWorkbook, previous: Publication | None, max_dro
     return None
 
 
+@dataclass
+class _Loaded:
+    """What the store knows of one list before a publication is applied to it."""
+
+    rows: dict[str, Agreement]
+    known: list[Known]
+    others: list[Known]
+
+    @property
+    def baseline(self) -> bool:
+        return not any(a.status in LISTED for a in self.rows.values())
+
+
 def apply_publication(
     session: Session,
     *,
@@ -101,7 +117,7 @@ def apply_publication(
     max_drop: float = 0.10,
     replay: dict[str, Event] | None = None,
 ) -> Outcome:
-    """Diff and apply (or refuse) one workbook the crawl fetched.
+    """Diff and apply (or refuse) one workbook the crawl fetched: load → diff → versions → events.
 
     `replay` is set when rebuilding from the archive: the events that already exist, by id.
     An event found again keeps its row (and so its deliveries); one found for the first time
@@ -110,51 +126,78 @@ def apply_publication(
     kind = parsed.kind if parsed is not None else kind
     previous = last_good(session, kind)
     if previous is not None and previous.document_id == document.id:
-        return Outcome(kind, "unchanged", rows=previous.row_count, publication_id=previous.id)
+        return Outcome(kind, PublicationStatus.UNCHANGED, rows=previous.row_count, publication_id=previous.id)
 
     reason = error or refusal_reason(parsed, previous, max_drop)  # type: ignore[arg-type]
-    publication = Publication(
-        document_id=document.id, run_id=run_id, kind=kind, source_url=source_url, filename=filename or None,
-        stamp=publication_stamp(filename or source_url), row_count=len(parsed.records) if parsed else 0,
-        status="refused" if reason else "applied", reason=reason,
-        warnings=(parsed.warnings[:500] if parsed else []), applied_at=detected_at,
-    )
-    session.add(publication)
-    session.flush()
+    publication = _record_publication(session, document, parsed, kind, source_url, filename, run_id, detected_at,
+                                      reason)
     problem_key = f"ice:refused:{kind}"
     if reason:
         open_problem(session, problem_key, "ice", f"ICE {kind} publication {filename or source_url} refused: {reason}")
-        return Outcome(kind, "refused", reason, publication.row_count, publication_id=publication.id)
+        return Outcome(kind, PublicationStatus.REFUSED, reason, publication.row_count, publication_id=publication.id)
     close_problem(session, problem_key)
+    assert parsed is not None
 
-    other_kind = PENDING if kind == PARTICIPATING else PARTICIPATING
-    rows = {a.uid: a for a in session.scalars(
-        select(Agreement).where(Agreement.list_kind == kind, Agreement.status.in_(("active", "removed")))
-    )}
-    others = session.scalars(select(Agreement).where(Agreement.list_kind == other_kind)).all()
+    loaded = _load(session, kind, detected_at)
     ref = PublicationRef(
         sha256=document.sha256, kind=kind, source_url=source_url, run_id=run_id, stamp=publication.stamp,
         detected_at=iso_z(detected_at),
     )
-    firsts = {a.missing_since_publication_id for a in rows.values() if a.missing_since_publication_id}
-    since = {p.id: iso_z(p.applied_at) for p in session.scalars(select(Publication).where(Publication.id.in_(firsts)))}
     result = diff_publication(
-        [_known(a, since.get(a.missing_since_publication_id)) for a in rows.values()],
-        [{f: _value(r.get(f)) for f in VERSIONED} for r in (p.as_dict() for p in parsed.records)],  # type: ignore[union-attr]
+        loaded.known,
+        [{f: _value(r.get(f)) for f in VERSIONED} for r in (p.as_dict() for p in parsed.records)],
         ref,
         removal_confirmations=removal_confirmations,
-        other_list=[_known(a) for a in others if a.status == "active" or _recent(a, detected_at)],
+        other_list=loaded.others,
     )
-    if not any(a.status in ("active", "removed") for a in rows.values()):
-        publication.status = "baseline"
+    if loaded.baseline:
+        publication.status = PublicationStatus.BASELINE
+    _write_versions(session, loaded.rows, result, kind, publication, detected_at)
+    _write_events(session, result.events, loaded.rows, publication, detected_at, replay)
+    return Outcome(kind, PublicationStatus(publication.status), rows=publication.row_count, events=len(result.events),
+                   publication_id=publication.id, warnings=parsed.warnings + result.warnings)
 
+
+def _record_publication(session: Session, document: Document, parsed: ParsedWorkbook | None, kind: str,
+                        source_url: str, filename: str, run_id: int | None, detected_at: dt.datetime,
+                        reason: str | None) -> Publication:
+    publication = Publication(
+        document_id=document.id, run_id=run_id, kind=kind, source_url=source_url, filename=filename or None,
+        stamp=publication_stamp(filename or source_url), row_count=len(parsed.records) if parsed else 0,
+        status=PublicationStatus.REFUSED if reason else PublicationStatus.APPLIED, reason=reason,
+        warnings=(parsed.warnings[:500] if parsed else []), applied_at=detected_at,
+    )
+    session.add(publication)
+    session.flush()
+    return publication
+
+
+def _load(session: Session, kind: str, detected_at: dt.datetime) -> _Loaded:
+    """The list's agreements (listed or removed), and the other list's for `was_pending` and `signed`."""
+    other_kind = PENDING if kind == PARTICIPATING else PARTICIPATING
+    rows = {a.uid: a for a in session.scalars(
+        select(Agreement).where(Agreement.list_kind == kind, Agreement.status.in_(LISTED))
+    )}
+    others = session.scalars(select(Agreement).where(Agreement.list_kind == other_kind)).all()
+    firsts = {a.missing_since_publication_id for a in rows.values() if a.missing_since_publication_id}
+    since = {p.id: iso_z(p.applied_at) for p in session.scalars(select(Publication).where(Publication.id.in_(firsts)))}
+    return _Loaded(
+        rows=rows,
+        known=[_known(a, since.get(a.missing_since_publication_id)) for a in rows.values()],
+        others=[_known(a) for a in others if a.status == AgreementStatus.ACTIVE or _recent(a, detected_at)],
+    )
+
+
+def _write_versions(session: Session, rows: dict[str, Agreement], result: Diff, kind: str,
+                    publication: Publication, detected_at: dt.datetime) -> None:
+    """Agreements and their versions as the diff says: new, changed, reinstated, missing, removed, merged."""
     created: list[Agreement] = []
     for upsert in result.upserts:
         agreement = rows.get(upsert.uid)
         if agreement is None:
             agreement = Agreement(
-                uid=upsert.uid, list_kind=kind, status="active", first_seen=detected_at, last_seen=detected_at,
-                first_publication_id=publication.id, last_publication_id=publication.id,
+                uid=upsert.uid, list_kind=kind, status=AgreementStatus.ACTIVE, first_seen=detected_at,
+                last_seen=detected_at, first_publication_id=publication.id, last_publication_id=publication.id,
                 was_pending=upsert.was_pending, extra={},
             )
             _set_fields(agreement, upsert.fields)
@@ -164,7 +207,7 @@ def apply_publication(
             continue
         changed = any(_value(getattr(agreement, f)) != _value(upsert.fields.get(f)) for f in VERSIONED)
         if upsert.reinstated:
-            agreement.status, agreement.removed_at = "active", None
+            agreement.status, agreement.removed_at = AgreementStatus.ACTIVE, None
             changed = True
         agreement.last_seen, agreement.last_publication_id = detected_at, publication.id
         agreement.missing_count, agreement.missing_since_publication_id = 0, None
@@ -183,30 +226,29 @@ def apply_publication(
         agreement.missing_count = count
     for uid in result.removed:
         agreement = rows[uid]
-        agreement.status = "removed"
+        agreement.status = AgreementStatus.REMOVED
         gone = _first_missing(session, agreement) or detected_at
         agreement.removed_at = gone
         _close_version(session, agreement, gone)
     for uid, _into in result.merged:
         agreement = rows[uid]
-        agreement.status = "merged"
+        agreement.status = AgreementStatus.MERGED
         agreement.removed_at = detected_at
         _close_version(session, agreement, detected_at)
 
+
+def _write_events(session: Session, events: list[dict], rows: dict[str, Agreement], publication: Publication,
+                  detected_at: dt.datetime, replay: dict[str, Event] | None) -> None:
     agreement_ids = {uid: a.id for uid, a in rows.items()}
-    for payload in result.events:
+    for payload in events:
+        agreement_id = agreement_ids.get(payload["agreement_uid"])
         if replay is not None:
-            if _replayed(replay, payload, publication.id, agreement_ids.get(payload["agreement_uid"])):
+            if _replayed(replay, payload, publication.id, agreement_id):
                 continue
             payload["replayed"] = True
-        session.add(Event(
-            id=payload["id"], type=payload["type"], detected_at=detected_at, run_id=run_id,
-            publication_id=publication.id, agreement_id=agreement_ids.get(payload["agreement_uid"]),
-            state=payload.get("state"), payload=payload,
-        ))
+        add_event(session, payload, detected_at=detected_at, publication_id=publication.id,
+                  agreement_id=agreement_id)
     session.flush()
-    return Outcome(kind, publication.status, rows=publication.row_count, events=len(result.events),
-                   publication_id=publication.id, warnings=parsed.warnings + result.warnings)  # type: ignore[union-attr]
 
 
 def _replayed(replay: dict[str, Event], payload: dict, publication_id: int, agreement_id: int | None) -> bool:
@@ -217,19 +259,18 @@ def _replayed(replay: dict[str, Event], payload: dict, publication_id: int, agre
     return True
 
 
-def apply_document(session: Session, *, document: Document, archive_dir: Path, kind: str, source_url: str,
+def apply_document(session: Session, *, document: Document, read: WorkbookReader, kind: str, source_url: str,
                    filename: str, run_id: int | None, detected_at: dt.datetime, removal_confirmations: int,
                    max_drop: float, replay: dict[str, Event] | None = None) -> Outcome:
-    """Parse an archived workbook and apply it: the one path for crawls and for rebuilds."""
+    """Apply an archived workbook, read only when its outcome is not already settled.
+
+    The one path for crawls and for rebuilds; the caller supplies the parsing, so storage
+    never reads a spreadsheet itself.
+    """
     settled = settled_outcome(session, kind, document)
     if settled is not None:
         return settled
-    body = (archive_dir / document.path).read_bytes()
-    parsed, error = None, None
-    try:
-        parsed = parse_workbook(body, kind, filename)
-    except WorkbookError as exc:
-        error = str(exc)
+    parsed, error = read(document, kind, filename)
     return apply_publication(
         session, document=document, parsed=parsed, error=error, kind=kind, source_url=source_url,
         filename=filename, run_id=run_id, detected_at=detected_at,

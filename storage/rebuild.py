@@ -15,9 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from settings import TrackerSettings
 from storage.models import Agreement, AgreementVersion, Document, Event, Fetch, Publication
-from storage.publications import apply_document
-
-WORKBOOK_KINDS = ("participating", "pending")
+from storage.publications import WorkbookReader, apply_document
+from vocabulary import GOOD_PUBLICATIONS, PARTICIPATING, WORKBOOK_KINDS, PublicationStatus
 
 
 @dataclass
@@ -35,7 +34,8 @@ class RebuildReport:
                 f"{self.retracted} no longer found (marked retracted)")
 
 
-def rebuild(sessions: sessionmaker[Session], config: TrackerSettings) -> RebuildReport:
+def rebuild(sessions: sessionmaker[Session], config: TrackerSettings, read: WorkbookReader) -> RebuildReport:
+    """`read` parses an archived workbook: the caller's parser, so storage reads no spreadsheet."""
     report = RebuildReport()
     with sessions.begin() as session:
         replay = {e.id: e for e in session.scalars(select(Event).where(Event.publication_id.is_not(None)))}
@@ -47,19 +47,19 @@ def rebuild(sessions: sessionmaker[Session], config: TrackerSettings) -> Rebuild
         fetches = session.execute(
             select(Fetch, Document).join(Document, Document.id == Fetch.document_id)
             .where(Document.kind.in_(WORKBOOK_KINDS), Fetch.status == 200)
-            .order_by(Fetch.run_id, Document.kind != "participating", Fetch.id)
+            .order_by(Fetch.run_id, Document.kind != PARTICIPATING, Fetch.id)
         ).all()
         for fetch, document in fetches:
             report.documents += 1
             outcome = apply_document(
-                session, document=document, archive_dir=config.archive_dir, kind=document.kind,
+                session, document=document, read=read, kind=document.kind,
                 source_url=fetch.url, filename=document.filename or "", run_id=fetch.run_id,
                 detected_at=fetch.fetched_at, removal_confirmations=config.removal_confirmations,
                 max_drop=config.max_drop_share, replay=replay,
             )
-            if outcome.status in ("baseline", "applied"):
+            if outcome.status in GOOD_PUBLICATIONS:
                 report.applied += 1
-            elif outcome.status == "refused":
+            elif outcome.status == PublicationStatus.REFUSED:
                 report.refused += 1
         for event in replay.values():
             event.payload = {**event.payload, "retracted": True}

@@ -321,7 +321,7 @@ _ids = itertools.count(1)
 
 
 def ocala(**changes: Any) -> dict[str, Any]:
-    """A realistic agreement_added payload (CONTRACT.md's event) to vary per test."""
+    """A realistic agreement_added payload (the event fields the README lists) to vary per test."""
     payload = {
         "type": "agreement_added",
         "state": "FL",

@@ -9,10 +9,11 @@ from defusedxml import ElementTree as SafeET
 from sqlalchemy import select
 
 from alerts.deliver import deliver_all
-from alerts.digest import digest_command, is_due, preview_digest, send_due_digests, watermark_key
+from alerts.digest import is_due, preview_digest, send_due_digests, watermark_key
 from alerts.feeds import state_codes
 from alerts.subscriptions import parse
-from service.errors import UserError
+from commands import digest_command
+from errors import UserError
 from storage.models import DigestWatermark, Problem
 from tests.alert_servers import (
     add_active_agreements,
@@ -149,16 +150,16 @@ def test_preview_prints_without_sending_or_moving(tmp_path, smtp_server, capsys)
 def test_digest_command_sends_now_and_previews(tmp_path, smtp_server, capsys):
     config, db = _setup(tmp_path, smtp_server)
     add_events(db, ocala())
-    assert digest_command(config, preview="desk@newsroom.example") == 0
+    assert digest_command(config, db, preview="desk@newsroom.example") == 0
     shown = capsys.readouterr()
     assert "Ocala Police Department" in shown.out
     html_file = config.data_dir / "previews" / "digest-desk@newsroom.example.html"
     assert f"HTML version written to {html_file}" in shown.err
     assert "Ocala Police Department" in html_file.read_text(encoding="utf-8")
     assert smtp_server.messages == []
-    assert digest_command(config, send_now=True) == 0
+    assert digest_command(config, db, send_now=True) == 0
     assert len(smtp_server.messages) == 1
-    assert digest_command(config, send_now=True) == 0
+    assert digest_command(config, db, send_now=True) == 0
     assert len(smtp_server.messages) == 1
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from alerts.subscriptions import DEFAULT_SLACK_EVENTS, SubscriptionsError, load, parse
-from service.errors import UserError
+from errors import UserError
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "subscriptions.example.toml"
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scrapers.local_health import RunOutcome, decide_alerts, failing_now, outcomes_from_stats
+from scrapers.local_health import RunOutcome, decide_alerts
 
 T0 = datetime(2025, 6, 1, 5, 30, tzinfo=UTC)
 WHO = {"Pinellas County Board of County Commissioners": "fl-desk"}
@@ -44,17 +44,6 @@ def test_recovery_is_announced_once_and_a_new_spell_alerts_again() -> None:
 def test_unknown_source_still_alerts_as_unassigned() -> None:
     alerts = decide_alerts(runs("err", "err", "err", source="Nowhere County"), WHO)
     assert alerts[0].maintainer == "unassigned"
-
-
-def test_open_problems_are_the_sources_still_failing() -> None:
-    history = runs("err", "err", "err") + runs("err", "err", "err", "ok", source="Other")
-    assert failing_now(history, WHO) == [SRC]
-
-
-def test_crawl_stats_become_outcomes_for_every_source() -> None:
-    stats = {"local/items/A": 4, "local/errors/B": 1, "local/items/B": 2}
-    outcomes = outcomes_from_stats(stats, ["A", "B", "C"], T0)
-    assert [(o.source, o.ok, o.items) for o in outcomes] == [("A", True, 4), ("B", False, 2), ("C", True, 0)]
 
 
 @given(st.lists(st.sampled_from(["ok", "err", "zero"]), max_size=40))

@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import select
 
 import settings
+from commands import jobs_command, status_command
+from service.crontab import crontab_weekdays
 from service.lease import DatabaseLease
-from service.runner import crontab_weekdays, print_jobs
-from service.status import check_staleness, print_status
+from service.status import check_staleness
 from storage.db import connect
 from storage.models import CrawlRun, Document, Problem, Publication, utcnow
 
@@ -43,7 +44,7 @@ def test_status_is_healthy_after_a_fresh_good_crawl(database_url, store, tmp_pat
     add_run(store, "ice", "unchanged", hours_ago=1)
     add_run(store, "local:marion-county-fl", "ok", hours_ago=20)
 
-    assert print_status(config_for(database_url, tmp_path)) == 0
+    assert status_command(config_for(database_url, tmp_path), store) == 0
     out = capsys.readouterr().out
     assert "healthy" in out and "UNHEALTHY" not in out
     assert "local:marion-county-fl" in out
@@ -53,22 +54,22 @@ def test_status_is_healthy_after_a_fresh_good_crawl(database_url, store, tmp_pat
 
 def test_status_exits_2_when_the_last_good_ice_crawl_is_too_old(database_url, store, tmp_path, capsys) -> None:
     add_run(store, "ice", "ok", hours_ago=7)
-    assert print_status(config_for(database_url, tmp_path)) == 2
+    assert status_command(config_for(database_url, tmp_path), store) == 2
     assert "more than the 6h 0m allowed" in capsys.readouterr().out
 
     add_run(store, "ice", "ok", hours_ago=5)
-    assert print_status(config_for(database_url, tmp_path)) == 0
+    assert status_command(config_for(database_url, tmp_path), store) == 0
 
 
 def test_the_stale_limit_follows_the_ice_schedule(database_url, store, tmp_path, capsys) -> None:
     add_run(store, "ice", "ok", hours_ago=30)
     daily = config_for(database_url, tmp_path, ICE_CRAWL_CRON="0 6 * * *", ICE_CRAWL_JITTER="0")
-    assert print_status(daily) == 0, "three daily intervals are allowed"
-    assert print_status(config_for(database_url, tmp_path)) == 2, "but not for hourly crawls"
+    assert status_command(daily, store) == 0, "three daily intervals are allowed"
+    assert status_command(config_for(database_url, tmp_path), store) == 2, "but not for hourly crawls"
 
 
-def test_status_exits_2_when_never_crawled_with_a_clear_line(database_url, tmp_path, capsys) -> None:
-    assert print_status(config_for(database_url, tmp_path)) == 2
+def test_status_exits_2_when_never_crawled_with_a_clear_line(database_url, store, tmp_path, capsys) -> None:
+    assert status_command(config_for(database_url, tmp_path), store) == 2
     out = capsys.readouterr().out
     assert "ice: never crawled" in out
 
@@ -77,21 +78,21 @@ def test_status_exits_2_when_the_last_run_failed_or_a_problem_is_open(database_u
                                                                       capsys) -> None:
     add_run(store, "ice", "ok", hours_ago=2)
     add_run(store, "ice", "failed", hours_ago=1, error="HTTP 503 from ICE\ntraceback...")
-    assert print_status(config_for(database_url, tmp_path)) == 2
+    assert status_command(config_for(database_url, tmp_path), store) == 2
     out = capsys.readouterr().out
     assert "ice: last run failed" in out and "HTTP 503 from ICE" in out
 
     add_run(store, "ice", "ok", hours_ago=0.5)
     with store.begin() as session:
         session.add(Problem(key="job:digests", source="alerts", message="email digests failed: SMTP refused"))
-    assert print_status(config_for(database_url, tmp_path)) == 2
+    assert status_command(config_for(database_url, tmp_path), store) == 2
     assert "job:digests" in capsys.readouterr().out
 
 
-def test_jobs_lists_every_job_with_its_cron_and_next_run(database_url, tmp_path, capsys) -> None:
+def test_jobs_lists_every_job_with_its_cron_and_next_run(database_url, store, tmp_path, capsys) -> None:
     config = config_for(database_url, tmp_path, ICE_CRAWL_CRON="0 9 * * 1", LOCAL_CRAWL_CRON="30 5 * * *",
                         DIGEST_CRON="0 * * * *")
-    assert print_jobs(config) == 0
+    assert jobs_command(config, store) == 0
     out = capsys.readouterr().out
     rows = {line.split()[0]: line.split() for line in out.splitlines()[1:] if line and not line.startswith("service")}
     assert set(rows) == {"ice_crawl", "local_crawl", "digests", "staleness", "outbox_retry"}
@@ -115,7 +116,7 @@ def test_crontab_weekdays_count_from_sunday() -> None:
 
 def test_staleness_opens_ice_stale_once_and_closes_it_on_a_new_publication(database_url, store, tmp_path) -> None:
     config = config_for(database_url, tmp_path, STALE_AFTER_DAYS="7")
-    check_staleness(config)
+    check_staleness(config, store)
     with store() as session:
         assert session.scalars(select(Problem)).all() == [], "a fresh install is not stale"
 
@@ -128,15 +129,15 @@ def test_staleness_opens_ice_stale_once_and_closes_it_on_a_new_publication(datab
                                     status="applied", applied_at=NOW() - dt.timedelta(days=days_ago)))
 
     publish(9, "a")
-    check_staleness(config)
-    check_staleness(config)
+    check_staleness(config, store)
+    check_staleness(config, store)
     with store() as session:
         problems = session.scalars(select(Problem).where(Problem.key == "ice:stale")).all()
     assert len(problems) == 1 and problems[0].closed_at is None
     assert "no new ICE publication for 9 days" in problems[0].message
 
     publish(0, "b")
-    check_staleness(config)
+    check_staleness(config, store)
     with store() as session:
         assert session.scalars(select(Problem).where(Problem.key == "ice:stale")).one().closed_at is not None
 

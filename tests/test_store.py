@@ -12,7 +12,7 @@ import pytest
 from scrapers.parsers.ice_workbook import parse_workbook
 from storage.archive import archive_document
 from storage.db import connect
-from storage.export import COLUMNS, current_rows, rows_as_of, write
+from storage.export import COLUMNS, current_rows, render, rows_as_of
 from storage.models import Agreement, Event, Publication
 from storage.publications import apply_publication
 from tests.conftest import sheet
@@ -96,11 +96,11 @@ def test_a_crash_while_applying_leaves_the_previous_state_whole(database_url, tm
 def test_export_formats(tmp_path):
     listed = [dict.fromkeys(COLUMNS), {**dict.fromkeys(COLUMNS), "state": "FL", "agency": "Ocala Police Department",
                                        "was_pending": True}]
-    write(listed, "csv", tmp_path / "a.csv")
+    (tmp_path / "a.csv").write_bytes(render(listed, "csv"))
     lines = (tmp_path / "a.csv").read_text().splitlines()
     assert lines[0] == ",".join(COLUMNS) and ",true," in lines[2]
-    write(listed, "jsonl", tmp_path / "a.jsonl")
+    (tmp_path / "a.jsonl").write_bytes(render(listed, "jsonl"))
     assert json.loads((tmp_path / "a.jsonl").read_text().splitlines()[1])["agency"] == "Ocala Police Department"
-    write(listed, "xlsx", tmp_path / "a.xlsx")
+    (tmp_path / "a.xlsx").write_bytes(render(listed, "xlsx"))
     sheet_rows = list(openpyxl.load_workbook(io.BytesIO((tmp_path / "a.xlsx").read_bytes())).active.values)
     assert list(sheet_rows[0]) == COLUMNS and sheet_rows[2][2] == "Ocala Police Department"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from alerts.subscriptions import EVENT_TYPES as ALERTED
 from scrapers.parsers.states import is_state_code
+from vocabulary import ALERTABLE_EVENT_TYPES as ALERTED
 
 
 class BadParameter(ValueError):

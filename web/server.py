@@ -6,7 +6,7 @@ import signal
 
 import uvicorn
 
-from service.errors import UserError
+from errors import UserError
 from settings import TrackerSettings
 from storage.db import StoreMissing, connect_read_only
 from web.app import create_app

@@ -23,9 +23,7 @@ from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.utils.datetime import from_excel
 
 from scrapers.parsers.states import state_code
-
-PARTICIPATING = "participating"
-PENDING = "pending"
+from vocabulary import PARTICIPATING, PENDING
 
 # Header names as ICE has written them, normalised (upper case, single spaces).
 COLUMN_ALIASES: dict[str, tuple[str, ...]] = {

@@ -87,14 +87,6 @@ TITLE_WORDS = (
     "superintendent", "warden", "president", "deputy",
 )
 LABELS = ("date", "name", "title", "agency", "signature")
-STATES = (
-    "alabama|alaska|arizona|arkansas|california|colorado|connecticut|delaware|florida|georgia|"
-    "hawaii|idaho|illinois|indiana|iowa|kansas|kentucky|louisiana|maine|maryland|massachusetts|"
-    "michigan|minnesota|mississippi|missouri|montana|nebraska|nevada|new hampshire|new jersey|"
-    "new mexico|new york|north carolina|north dakota|ohio|oklahoma|oregon|pennsylvania|"
-    "rhode island|south carolina|south dakota|tennessee|texas|utah|vermont|virginia|washington|"
-    "west virginia|wisconsin|wyoming"
-)
 
 
 def group_lines(words: list[Word], tolerance: float = 4.0) -> list[Line]:
@@ -410,14 +402,6 @@ def _norm_agency(text: str) -> str:
     low = re.sub(r"\bso\b", "sheriffs office", low)
     low = re.sub(r"[^a-z ]+", " ", low)
     return re.sub(r"\s+", " ", low).strip()
-
-
-def split_state(agency: str) -> tuple[str, str | None]:
-    """'Edgewood Police Dept., FL' -> ('Edgewood Police Dept.', 'FL')."""
-    m = re.match(rf"^(.*?),\s*((?:{STATES})|[A-Z]{{2}})$", agency, re.I)
-    if m and looks_like_agency(m[1]):
-        return m[1].strip(), m[2]
-    return agency, None
 
 
 def footer_agencies(page_tails: list[list[str]]) -> list[tuple[str, int]]:

@@ -43,4 +43,5 @@ def state_code(raw: object) -> tuple[str | None, str | None]:
 
 
 def is_state_code(code: str) -> bool:
-    return code.upper() in {v for v in _names().values()}
+    """A USPS code of a state, DC or a territory, exactly: for checking what people type in a URL."""
+    return code.upper() in set(_names().values())

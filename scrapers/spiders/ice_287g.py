@@ -15,8 +15,9 @@ import scrapy
 from scrapy.http import Response
 
 from scrapers.items import MoaDocument, WorkbookDocument
-from scrapers.parsers.ice_workbook import PARTICIPATING, PENDING, WorkbookError, parse_workbook
+from scrapers.parsers.ice_workbook import WorkbookError, parse_workbook
 from storage.models import iso_z, utcnow
+from vocabulary import PARTICIPATING, PENDING
 
 WORKBOOK_LINK = re.compile(r"(\.xlsx?(\?|$)|/file-download/download/public/\d+)", re.I)
 OFFICIAL_HOSTS = ("ice.gov", "dhs.gov")

@@ -1,0 +1,117 @@
+"""Every event the tracker records is built here, in one payload shape.
+
+Diffed publications, changed MOA files and local government signals all become the same
+dictionary: the fields every reader relies on (see `EVENT_FIELDS`), null where they do not
+apply, then the details of that kind of event. Ids are derived from what the event is
+about, so finding the same change again (a re-crawl, a `reparse`) yields the same id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import Event, iso_z
+from vocabulary import EventType, ListKind
+
+EVENT_FIELDS = (
+    "id", "type", "detected_at", "run_id", "state", "agency", "agency_type", "county", "model", "signed",
+    "signed_raw", "moa_url", "addendum_url", "was_pending", "source_url", "publication", "list", "before", "after",
+    "agreement_uid",
+)
+
+
+@dataclass(frozen=True)
+class PublicationRef:
+    """Which publication (or fetched document) an event comes from: it dates and sources the event."""
+
+    sha256: str
+    kind: str
+    source_url: str
+    detected_at: str
+    run_id: int | None = None
+    stamp: str | None = None
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def event_id(kind: str, uid: str, pub: PublicationRef, extra: str = "") -> str:
+    return _digest(f"{kind}|{uid}|{pub.sha256}|{extra}")
+
+
+def _payload(event_id_: str, kind: EventType, *, detected_at: str, run_id: int | None, fields: dict,
+             source_url: str, publication: str | None, list_kind: str, before: dict | None, after: dict | None,
+             agreement_uid: str | None, was_pending: bool, details: dict) -> dict:
+    payload = {
+        "id": event_id_,
+        "type": str(kind),
+        "detected_at": detected_at,
+        "run_id": run_id,
+        "state": fields.get("state"),
+        "agency": fields.get("agency"),
+        "agency_type": fields.get("agency_type"),
+        "county": fields.get("county"),
+        "model": fields.get("model"),
+        "signed": fields.get("signed"),
+        "signed_raw": fields.get("signed_raw"),
+        "moa_url": fields.get("moa_url"),
+        "addendum_url": fields.get("addendum_url"),
+        "was_pending": bool(was_pending),
+        "source_url": source_url,
+        "publication": publication,
+        "list": str(list_kind),
+        "before": before,
+        "after": after,
+        "agreement_uid": agreement_uid,
+    }
+    payload.update({k: v for k, v in details.items() if v is not None})
+    return payload
+
+
+def make_event(kind: EventType | str, uid: str, fields: dict, pub: PublicationRef, *, before: dict | None = None,
+               after: dict | None = None, extra_id: str = "", **details) -> dict:
+    """An event about one agreement, found in one publication (or one fetched MOA)."""
+    return _payload(
+        event_id(kind, uid, pub, extra_id), EventType(kind), detected_at=pub.detected_at, run_id=pub.run_id,
+        fields=fields, source_url=pub.source_url, publication=pub.stamp, list_kind=pub.kind, before=before,
+        after=after, agreement_uid=uid, was_pending=bool(details.pop("was_pending", False)), details=details,
+    )
+
+
+def moa_changed_event(uid: str, fields: dict, pub: PublicationRef, document: str) -> dict:
+    """The file behind an agreement's MOA (or addendum) link changed under the same URL."""
+    return make_event(EventType.MOA_CHANGED, uid, fields, pub, document=document, sha256=pub.sha256)
+
+
+def local_signal_event(*, url: str, content_key: str, state: str | None, jurisdiction: str, county: str | None,
+                       title: str, snippet: str, matched: str, date: str | None, spider: str,
+                       run_id: int | None, detected_at: dt.datetime, document_url: str | None = None) -> dict:
+    """A local government page or agenda mentions 287(g); one event per document and passage."""
+    return _payload(
+        _digest(f"local_signal|{url}|{content_key}"), EventType.LOCAL_SIGNAL, detected_at=iso_z(detected_at),
+        run_id=run_id, fields={"state": state, "agency": jurisdiction, "county": county or None},
+        source_url=url, publication=None, list_kind=ListKind.LOCAL, before=None, after=None, agreement_uid=None,
+        was_pending=False,
+        details={"jurisdiction": jurisdiction, "title": title, "url": url, "snippet": snippet, "matched": matched,
+                 "date": date, "spider": spider, "document_url": document_url},
+    )
+
+
+def exists(session: Session, payload: dict) -> bool:
+    return session.scalars(select(Event.seq).where(Event.id == payload["id"])).first() is not None
+
+
+def add_event(session: Session, payload: dict, *, detected_at: dt.datetime, publication_id: int | None = None,
+              agreement_id: int | None = None) -> Event:
+    """The row for a built event; its columns repeat what readers filter on."""
+    event = Event(id=payload["id"], type=payload["type"], detected_at=detected_at, run_id=payload["run_id"],
+                  publication_id=publication_id, agreement_id=agreement_id, state=payload.get("state"),
+                  payload=payload)
+    session.add(event)
+    return event
