@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 from pathlib import Path
 
+from scrapers.workbooks import archived_reader
 from storage.archive import archive_document
 from storage.db import connect
 from storage.publications import apply_document
@@ -39,6 +40,7 @@ def build(database_url: str, archive_dir: Path, steps: int | None = None) -> Non
             with sessions.begin() as session:
                 stored = archive_document(session, archive_dir, body=(ICE / "sheets" / name).read_bytes(), url=url,
                                           kind=kind, filename=filename, fetched_at=at)
-                apply_document(session, document=stored.document, archive_dir=archive_dir, kind=kind, source_url=url,
+                apply_document(session, document=stored.document, read=archived_reader(archive_dir), kind=kind,
+                               source_url=url,
                                filename=filename, run_id=None, detected_at=at, removal_confirmations=2,
                                max_drop=0.10)

@@ -33,7 +33,7 @@ def test_local_page_signals_become_events_once(tracker_env):
         assert first.returncode == 0, first.stderr[-2000:]
         events = local_events(tracker_env)
         assert {e["state"] for e in events} == {"FL"}
-        assert [(e["url"].rsplit("/", 1)[-1], (e["document_url"] or "").rsplit("/", 1)[-1]) for e in events] in (
+        assert [(e["url"].rsplit("/", 1)[-1], (e.get("document_url") or "").rsplit("/", 1)[-1]) for e in events] in (
             [("agenda.html", ""), ("agenda.html", "packet.pdf")],
             [("agenda.html", "packet.pdf"), ("agenda.html", "")],
         )
