@@ -220,9 +220,9 @@ def test_a_killed_crawl_subprocess_and_a_sigterm_mid_crawl_leave_a_consistent_st
     service = start({**real_crawl_env, "ICE_287G_URL": silent_ice})
     wait_for(lambda: [run for run in ice_runs(sessions) if run.status == "running"], timeout=30,
              what="a crawl in progress")
-    scrapy = wait_for(lambda: subprocess.run(["pgrep", "-P", str(service.proc.pid), "-f", "scrapers.crawl"],
-                                             capture_output=True, text=True).stdout.split(), what="the crawl subprocess")
-    os.kill(int(scrapy[0]), signal.SIGKILL)
+    crawl = wait_for(lambda: subprocess.run(["pgrep", "-P", str(service.proc.pid), "-f", "scrapers.crawl"],
+                                             capture_output=True, text=True).stdout.split(), what="the crawl")
+    os.kill(int(crawl[0]), signal.SIGKILL)
 
     killed = wait_for(lambda: [run for run in ice_runs(sessions) if run.status == "failed"], what="a failed run")
     assert killed[0].finished_at is not None and "-9" in (killed[0].error or "")
