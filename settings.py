@@ -203,6 +203,8 @@ FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False
+# `scrapy crawl NAME` imports only NAME's module, not every local spider and its PDF libraries.
+SPIDER_LOADER_CLASS = "scrapers.spider_loader.NamedModuleSpiderLoader"
 
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,

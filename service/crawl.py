@@ -1,4 +1,4 @@
-"""Run one spider as its own `scrapy crawl` subprocess.
+"""Run one spider as its own crawl subprocess (`python -m scrapers.crawl`, Scrapy's crawl made lean).
 
 Twisted's reactor cannot restart inside one process, and a subprocess also isolates
 memory and a hung site: the crawl gets a timeout, and a stop request from the service
@@ -62,7 +62,7 @@ def run_spider(sessions: sessionmaker[Session], spider: str, source: str, *, tim
                env: dict[str, str] | None = None) -> CrawlResult:
     """Crawl in a subprocess; the spider's pipeline writes the run's outcome into `crawl_runs`."""
     run_id = start_run(sessions, source)
-    command = [sys.executable, "-m", "scrapy", "crawl", spider, "-s", f"TRACKER_RUN_ID={run_id}"]
+    command = [sys.executable, "-m", "scrapers.crawl", spider, "-s", f"TRACKER_RUN_ID={run_id}"]
     for name, value in (args or {}).items():
         command += ["-a", f"{name}={value}"]
     process = subprocess.Popen(command, cwd=ROOT, env=env or dict(os.environ), stdout=subprocess.DEVNULL,

@@ -44,7 +44,7 @@ def describe(result: CrawlResult) -> str:
 
 
 def run_ice(config: TrackerSettings, sessions: Sessions, stop: threading.Event | None = None) -> int:
-    """Crawl ICE in a `scrapy crawl ice_287g` subprocess; 0 ok, 1 failed or refused."""
+    """Crawl ICE in its own subprocess (`python -m scrapers.crawl ice_287g`); 0 ok, 1 failed or refused."""
     close_interrupted(sessions, "ice", dt.timedelta(seconds=config.crawl_timeout))
     result = run_spider(sessions, "ice_287g", "ice", timeout=config.crawl_timeout, stop=stop)
     _record_problem(sessions, result)

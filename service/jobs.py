@@ -102,7 +102,7 @@ def _guarded(what: str, work: Callable[[TrackerSettings, sessionmaker[Session]],
 
 
 def ice_job() -> str:
-    """Crawl ICE (a `scrapy crawl ice_287g` subprocess), store, diff and queue alerts."""
+    """Crawl ICE (a `python -m scrapers.crawl ice_287g` subprocess), store, diff and queue alerts."""
     return _guarded("ICE crawl", lambda config, sessions: cycle.run_ice(config, sessions, stop=_runtime.stopping),
                     records_problems=True)
 

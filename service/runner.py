@@ -22,7 +22,7 @@ Choices that keep a months-long unattended run honest:
 * A job that raises or whose cycle part fails opens the problem `job:<id>`; its next good run
   closes it. Maintainers hear of each once (see storage.problems), across restarts too.
 * SIGTERM/SIGINT: no new job starts, running crawls get the stop event (they SIGTERM their
-  `scrapy crawl` subprocess and record the run as failed); child processes still alive after
+  crawl subprocess and record the run as failed); child processes still alive after
   STOP_GRACE/2 seconds get SIGTERM, after STOP_GRACE (or at a second signal) SIGKILL. Then the
   lease is released and the exit code is 0.
 

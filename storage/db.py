@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 if TYPE_CHECKING:
@@ -89,8 +90,11 @@ def upgrade(engine: Engine) -> None:
     """
     head = head_revision()
     with engine.connect() as connection:
-        if current_revision(connection) == head:
-            return
+        try:
+            if connection.execute(text("SELECT version_num FROM alembic_version")).scalar() == head:
+                return
+        except DBAPIError:
+            pass  # a new database: no version table yet
     with engine.begin() as connection:
         _lock_for_migration(connection)
         if current_revision(connection) == head:

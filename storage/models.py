@@ -84,7 +84,7 @@ class Fetch(Base):
     etag: Mapped[str | None] = mapped_column(String(300))
     last_modified: Mapped[str | None] = mapped_column(String(100))
     headers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    __table_args__ = (Index("ix_fetches_url", "url", mysql_length=255),)
+    __table_args__ = (Index("ix_fetches_url", "url"),)
 
 
 class Publication(Base):

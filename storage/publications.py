@@ -10,12 +10,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scrapers.parsers.ice_workbook import ParsedWorkbook, publication_stamp
-from storage.diff import Diff, Known, diff_publication
 from storage.events import PublicationRef, add_event
 from storage.models import Agreement, AgreementVersion, Document, Event, Publication, iso_z
 from storage.problems import close_problem, open_problem
@@ -26,6 +26,9 @@ from vocabulary import (
     AgreementStatus,
     PublicationStatus,
 )
+
+if TYPE_CHECKING:
+    from storage.diff import Diff, Known
 
 PENDING_MAX_DROP = 0.5  # the pending list shrinks by a fifth in a day when agencies sign
 VERSIONED = ("state", "agency", "agency_type", "county", "model", "signed", "signed_raw", "moa_url",
@@ -137,6 +140,9 @@ def apply_publication(
         return Outcome(kind, PublicationStatus.REFUSED, reason, publication.row_count, publication_id=publication.id)
     close_problem(session, problem_key)
     assert parsed is not None
+    # Identity and diff code (and rapidfuzz) load only when a publication is new: an hourly
+    # poll that finds the same workbooks is settled by `apply_document` without them.
+    from storage.diff import diff_publication
 
     loaded = _load(session, kind, detected_at)
     ref = PublicationRef(
@@ -284,6 +290,8 @@ def agreement_fields(agreement: Agreement) -> dict:
 
 
 def _known(agreement: Agreement, missing_since: str | None = None) -> Known:
+    from storage.diff import Known
+
     return Known(
         uid=agreement.uid,
         fields=agreement_fields(agreement),

@@ -1,7 +1,7 @@
 """`scheduler.py run` as a user starts it: a real process, a real database, real signals.
 
 Crons are replaced by ticks of a second or two through the test-only knob. Tests marked
-"real crawl" fire the real `service.cycle.run_ice` (a `scrapy crawl ice_287g` subprocess)
+"real crawl" fire the real `service.cycle.run_ice` (a `python -m scrapers.crawl ice_287g` subprocess)
 against a local mirror or a server that never answers; the others use a stand-in with the
 same shape (a CrawlRun row around a child process) that also records which process crawled.
 """
@@ -220,9 +220,9 @@ def test_a_killed_crawl_subprocess_and_a_sigterm_mid_crawl_leave_a_consistent_st
     service = start({**real_crawl_env, "ICE_287G_URL": silent_ice})
     wait_for(lambda: [run for run in ice_runs(sessions) if run.status == "running"], timeout=30,
              what="a crawl in progress")
-    scrapy = wait_for(lambda: subprocess.run(["pgrep", "-P", str(service.proc.pid), "-f", "scrapy"],
-                                             capture_output=True, text=True).stdout.split(), what="scrapy")
-    os.kill(int(scrapy[0]), signal.SIGKILL)
+    crawl = wait_for(lambda: subprocess.run(["pgrep", "-P", str(service.proc.pid), "-f", "scrapers.crawl"],
+                                             capture_output=True, text=True).stdout.split(), what="the crawl")
+    os.kill(int(crawl[0]), signal.SIGKILL)
 
     killed = wait_for(lambda: [run for run in ice_runs(sessions) if run.status == "failed"], what="a failed run")
     assert killed[0].finished_at is not None and "-9" in (killed[0].error or "")

@@ -17,10 +17,7 @@ import zipfile
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import openpyxl
 from defusedxml import ElementTree
-from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, range_boundaries
-from openpyxl.utils.datetime import from_excel
 
 from scrapers.parsers.states import state_code
 from vocabulary import PARTICIPATING, PENDING
@@ -112,6 +109,8 @@ def parse_workbook(data: bytes, kind: str | None = None, filename: str = "") -> 
     """Parse one workbook. `kind` may be given by the caller (link text); else it is inferred."""
     if not data.startswith(b"PK"):
         raise WorkbookError(f"not an xlsx workbook: body starts with {data[:40]!r}")
+    import openpyxl  # loaded only when a workbook is read: an unchanged poll never needs it
+
     try:
         links = _hyperlinks(data)
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
@@ -289,6 +288,8 @@ def parse_signed(value: object, today: dt.date | None = None) -> tuple[dt.date |
     if isinstance(value, dt.date):
         return _plausible(value, str(value), latest)
     if isinstance(value, int | float) and not isinstance(value, bool):
+        from openpyxl.utils.datetime import from_excel
+
         try:
             converted = from_excel(value)
         except (ValueError, OverflowError):
@@ -413,6 +414,8 @@ def _first_sheet_path(archive: zipfile.ZipFile, names: set[str]) -> str | None:
 
 
 def _cells(ref: str) -> list[tuple[int, int]]:
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string, range_boundaries
+
     if not ref:
         return []
     if ":" not in ref:

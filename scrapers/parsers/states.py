@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from functools import cache
 
-import us
-from rapidfuzz import fuzz, process
-
 FUZZY_MIN_SCORE = 85
 
 
 @cache
 def _names() -> dict[str, str]:
+    import us  # loaded when a state is first read, not by every process that imports the parsers
+
     known = [*us.states.STATES_AND_TERRITORIES, us.states.DC]
     names = {s.name.upper(): s.abbr for s in known}
     names.update({s.abbr: s.abbr for s in known})
@@ -33,6 +32,9 @@ def state_code(raw: object) -> tuple[str | None, str | None]:
     names = _names()
     if text in names:
         return names[text], None
+    import us
+    from rapidfuzz import fuzz, process
+
     found = us.states.lookup(text)
     if found is not None:
         return found.abbr, f"state {raw!r} read as {found.abbr} (sounds alike)"
