@@ -12,11 +12,15 @@ import argparse
 import datetime as dt
 import logging
 import sys
+from typing import TYPE_CHECKING
 
 import settings as tracker_settings
 from errors import UserError
 from service.logs import configure_logging
 from vocabulary import EVENT_TYPES
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
 
 
 def _iso_date(text: str) -> dt.date:
@@ -113,7 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def open_store(config: tracker_settings.TrackerSettings):
+def open_store(config: tracker_settings.TrackerSettings) -> sessionmaker[Session]:
+    """The command's one session factory; the schema is brought up to date here, once."""
     from storage.db import connect
 
     return connect(config.database_url)
@@ -152,7 +157,8 @@ def dispatch(args: argparse.Namespace, config: tracker_settings.TrackerSettings)
         sessions.kw["bind"].dispose()
 
 
-def _dispatch_with(args: argparse.Namespace, config: tracker_settings.TrackerSettings, sessions) -> int:
+def _dispatch_with(args: argparse.Namespace, config: tracker_settings.TrackerSettings,
+                   sessions: sessionmaker[Session]) -> int:
     import commands
 
     if args.command == "once":
