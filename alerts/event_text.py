@@ -12,6 +12,8 @@ from typing import Any
 
 import us
 
+from scrapers.parsers.urls import web_url
+
 LABELS = {
     "agreement_added": "New agreement",
     "agreement_removed": "Agreement removed",
@@ -105,8 +107,7 @@ def summarize(seq: int, payload: Mapping[str, Any]) -> EventSummary:
             facts.append("matched " + ", ".join(f"“{_text(w)}”" for w in words))
         if payload.get("snippet"):
             quote = _clip(_text(payload.get("snippet")))
-        if payload.get("url"):
-            links.append(("document", str(payload["url"])))
+        _add_link(links, "document", payload.get("url"))
     else:
         subject = _text(payload.get("agency")) or "Unknown agency"
         where = ", ".join(p for p in (_text(payload.get("agency_type")), _text(payload.get("county"))) if p)
@@ -129,12 +130,9 @@ def summarize(seq: int, payload: Mapping[str, Any]) -> EventSummary:
             facts.append(_text(payload.get("reason")))
         if payload.get("note"):
             facts.append(_text(payload.get("note")))
-        if payload.get("moa_url"):
-            links.append(("MOA", str(payload["moa_url"])))
-        if payload.get("addendum_url"):
-            links.append(("addendum", str(payload["addendum_url"])))
-    if payload.get("source_url"):
-        links.append(("source", str(payload["source_url"])))
+        _add_link(links, "MOA", payload.get("moa_url"))
+        _add_link(links, "addendum", payload.get("addendum_url"))
+    _add_link(links, "source", payload.get("source_url"))
     return EventSummary(
         seq=seq,
         type=kind,
@@ -147,6 +145,12 @@ def summarize(seq: int, payload: Mapping[str, Any]) -> EventSummary:
         quote=quote,
         detected_at=_text(payload.get("detected_at")),
     )
+
+
+def _add_link(links: list[tuple[str, str]], label: str, url: object) -> None:
+    """Only web addresses become links; events stored before the parser dropped the rest may still hold one."""
+    if url and web_url(str(url)):
+        links.append((label, str(url)))
 
 
 def plain_lines(summary: EventSummary) -> list[str]:

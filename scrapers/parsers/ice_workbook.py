@@ -23,6 +23,7 @@ from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 from openpyxl.utils.datetime import from_excel
 
 from scrapers.parsers.states import state_code
+from scrapers.parsers.urls import web_url
 
 PARTICIPATING = "participating"
 PENDING = "pending"
@@ -233,8 +234,8 @@ def _record(values, row_number, positions, headers, unknown, links, warnings) ->
         signed, signed_raw, problem = parse_signed(_cell(values, positions["signed"]))
         if problem:
             warnings.append(f"{where} ({agency}): {problem}")
-    moa_url, moa_text = _link(values, positions.get("moa"), row_number, links)
-    addendum_url, _ = _link(values, positions.get("addendum"), row_number, links)
+    moa_url, moa_text = _link(values, positions.get("moa"), row_number, links, warnings)
+    addendum_url, _ = _link(values, positions.get("addendum"), row_number, links, warnings)
     extra = tuple(
         (name, str(_cell(values, headers.index(name))))
         for name in unknown
@@ -324,15 +325,25 @@ def _plausible(day: dt.date, raw: str, latest: dt.date) -> tuple[dt.date | None,
     return None, raw, f"signed {raw!r} is outside the life of the program"
 
 
-def _link(values, index, row_number, links) -> tuple[str | None, str | None]:
-    """The URL behind a MOA/ADDENDUM cell: its hyperlink, else a URL typed as its text."""
+def _link(values, index, row_number, links, warnings) -> tuple[str | None, str | None]:
+    """The URL behind a MOA/ADDENDUM cell: its hyperlink, else a URL typed as its text.
+
+    Only a web address is kept: a `javascript:` or `file:` link in ICE's sheet would
+    otherwise reach Slack, email and feeds as a live link.
+    """
     if index is None:
         return None, None
     text = _text(_cell(values, index))
     target = links.get((row_number, index + 1))
     if not target and text and re.match(r"https?://", text, re.I):
         target = text
-    return (unwrap_safelinks(target) if target else None), text
+    if not target:
+        return None, text
+    url = unwrap_safelinks(target).replace(" ", "%20")
+    if not web_url(url):
+        warnings.append(f"row {row_number}: link {url[:80]!r} is not a web address, dropped")
+        return None, text
+    return url, text
 
 
 def unwrap_safelinks(url: str) -> str:
