@@ -19,6 +19,9 @@ from settings import TrackerSettings
 from storage.db import connect
 from storage.models import Agreement, AgreementVersion, iso_z
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP's CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
 COLUMNS = ["id", "state", "agency", "agency_type", "county", "model", "signed", "signed_raw", "moa_url",
            "addendum_url", "status", "was_pending", "first_seen", "last_seen", "removed_at"]
 
@@ -76,6 +79,17 @@ def _sorted(rows: Iterable[dict]) -> list[dict]:
     return sorted(rows, key=lambda r: (r["state"] or "", (r["agency"] or "").lower(), r["model"] or ""))
 
 
+def inert(value: object) -> object:
+    """Text a spreadsheet would read as a formula, quoted as OWASP suggests; other values as they are.
+
+    An agency name like `=HYPERLINK(...)` in ICE's sheet must reach a newsroom's Excel as
+    text. Only text is touched: numbers, dates and booleans keep their type and sign.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def write(rows: list[dict], fmt: str, output: Path | None) -> None:
     if fmt == "xlsx":
         data = _xlsx(rows)
@@ -90,7 +104,8 @@ def write(rows: list[dict], fmt: str, output: Path | None) -> None:
     if fmt == "csv":
         writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows({k: str(v).lower() if isinstance(v, bool) else v for k, v in row.items()} for row in rows)
+        writer.writerows({k: str(v).lower() if isinstance(v, bool) else inert(v) for k, v in row.items()}
+                         for row in rows)
     else:
         for row in rows:
             buffer.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -107,7 +122,7 @@ def _xlsx(rows: list[dict]) -> bytes:
     sheet = book.create_sheet("agreements")
     sheet.append(COLUMNS)
     for row in rows:
-        sheet.append([row[c] for c in COLUMNS])
+        sheet.append([inert(row[c]) for c in COLUMNS])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
