@@ -144,7 +144,7 @@ def _kind_from_name(filename: str) -> str | None:
 
 
 def _norm_header(value: object) -> str:
-    return " ".join(str(value).replace("\xa0", " ").split()).upper() if value is not None else ""
+    return clean_text(value).upper() if value is not None else ""
 
 
 def _find_header(rows) -> tuple[int, list[str]]:
@@ -202,10 +202,22 @@ def _cell(values: tuple, index: int | None) -> object:
     return values[index]
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: object) -> str:
+    """Text with single spaces and no control characters.
+
+    PostgreSQL refuses a NUL in any text value; a stray control character in ICE's sheet
+    must not fail every crawl there while SQLite takes it.
+    """
+    return " ".join(_CONTROL.sub("", str(value)).replace("\xa0", " ").split())
+
+
 def _text(value: object) -> str | None:
     if value is None:
         return None
-    text = " ".join(str(value).replace("\xa0", " ").split())
+    text = clean_text(value)
     return None if text.upper() in EMPTY_MARKERS else text
 
 
@@ -237,7 +249,7 @@ def _record(values, row_number, positions, headers, unknown, links, warnings) ->
     moa_url, moa_text = _link(values, positions.get("moa"), row_number, links, warnings)
     addendum_url, _ = _link(values, positions.get("addendum"), row_number, links, warnings)
     extra = tuple(
-        (name, str(_cell(values, headers.index(name))))
+        (name, clean_text(_cell(values, headers.index(name))))
         for name in unknown
         if _cell(values, headers.index(name)) not in (None, "")
     )
@@ -298,7 +310,7 @@ def parse_signed(value: object, today: dt.date | None = None) -> tuple[dt.date |
             return None, str(value), f"signed {value!r} is not a date"
         day = converted.date() if isinstance(converted, dt.datetime) else converted
         return _plausible(day, str(value), latest)
-    raw = " ".join(str(value).replace("\xa0", " ").split())
+    raw = clean_text(value)
     if raw.upper() in EMPTY_MARKERS:
         return None, None, None
     for pattern, order in ((_SLASHED, "mdy"), (_ISO, "ymd"), (_RUN_ON_YEAR, "mdy")):

@@ -15,7 +15,7 @@ import scrapy
 from scrapy.http import Response
 
 from scrapers.items import MoaDocument, WorkbookDocument
-from scrapers.parsers.ice_workbook import PARTICIPATING, PENDING, WorkbookError, parse_workbook
+from scrapers.parsers.ice_workbook import PARTICIPATING, PENDING, WorkbookError, clean_text, parse_workbook
 from storage.models import iso_z, utcnow
 
 WORKBOOK_LINK = re.compile(r"(\.xlsx?(\?|$)|/file-download/download/public/\d+)", re.I)
@@ -33,15 +33,18 @@ def link_kind(text: str, filename: str) -> str | None:
 
 
 def filename_from(response: Response) -> str:
-    """The name ICE gave the file: Content-Disposition when present, else the URL's last segment."""
+    """The name ICE gave the file: Content-Disposition when present, else the URL's last segment.
+
+    Control characters (`%00` decodes to a NUL, which PostgreSQL refuses) are dropped.
+    """
     disposition = response.headers.get(b"Content-Disposition", b"").decode("latin-1")
     match = re.search(r"filename\*=(?:UTF-8'')?([^;]+)", disposition, re.I)
     if match:
-        return unquote(match.group(1).strip().strip('"'))
+        return clean_text(unquote(match.group(1).strip().strip('"')))
     match = re.search(r'filename="?([^";]+)"?', disposition, re.I)
     if match:
-        return match.group(1).strip()
-    return unquote(urlsplit(response.url).path.rsplit("/", 1)[-1])
+        return clean_text(match.group(1))
+    return clean_text(unquote(urlsplit(response.url).path.rsplit("/", 1)[-1]))
 
 
 def workbook_problem(body: bytes, content_type: str) -> str | None:
