@@ -15,6 +15,7 @@ import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
+from typing import IO
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import openpyxl
@@ -54,6 +55,10 @@ MODELS = {
     "WARRANT SERVICE": "WSO",
     "WSO": "WSO",
 }
+# Real lists inflate to under 1 MB at a ratio under 15; these leave room for 100 times the rows.
+MAX_INFLATED_BYTES = 100 * 2**20
+MAX_INFLATE_RATIO = 200
+RATIO_CHECKED_FROM = 2**20
 EMPTY_MARKERS = {"", "#N/A", "N/A", "NA", "-", "--"}
 EARLIEST_SIGNED = dt.date(1996, 9, 30)  # 287(g) was enacted on this day.
 OOXML_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -116,6 +121,7 @@ def parse_workbook(data: bytes, kind: str | None = None, filename: str = "") -> 
     if not data.startswith(b"PK"):
         raise WorkbookError(f"not an xlsx workbook: body starts with {data[:40]!r}")
     try:
+        check_inflated_size(data)
         links = _hyperlinks(data)
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except WorkbookError:
@@ -132,6 +138,29 @@ def parse_workbook(data: bytes, kind: str | None = None, filename: str = "") -> 
         raise WorkbookError(f"unreadable workbook ({type(exc).__name__}: {exc})") from exc
     finally:
         book.close()
+
+
+def check_inflated_size(data: bytes) -> None:
+    """Refuse a workbook that would inflate far beyond any list ICE publishes, before reading it.
+
+    A 1.3 MB file can hold a sheet that inflates to 1.3 GB (a zip bomb). The sizes a zip
+    declares are what Python's zipfile will inflate at most, so checking them is enough.
+    Real lists inflate to under 1 MB at a ratio under 15.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+    except zipfile.BadZipFile as exc:
+        raise WorkbookError(f"not an xlsx workbook: {exc}") from exc
+    total = sum(entry.file_size for entry in entries)
+    if total > MAX_INFLATED_BYTES:
+        raise WorkbookError(f"refused: the workbook would inflate to {total / 2**20:,.0f} MB, more than the "
+                            f"{MAX_INFLATED_BYTES // 2**20} MB any real list needs (a zip bomb?)")
+    for entry in entries:
+        ratio = entry.file_size / max(entry.compress_size, 1)
+        if entry.file_size > RATIO_CHECKED_FROM and ratio > MAX_INFLATE_RATIO:
+            raise WorkbookError(f"refused: {entry.filename} inflates {ratio:,.0f} times "
+                                f"({entry.file_size / 2**20:,.0f} MB), more than {MAX_INFLATE_RATIO} (a zip bomb?)")
 
 
 def _kind_from_name(filename: str) -> str | None:
@@ -393,7 +422,8 @@ def _hyperlinks(data: bytes) -> dict[tuple[int, int], str]:
                 if rel.get("Type", "").endswith("/hyperlink"):
                     targets[rel.get("Id", "")] = rel.get("Target", "")
         links: dict[tuple[int, int], str] = {}
-        block = _hyperlink_block(archive.read(sheet_path))
+        with archive.open(sheet_path) as sheet:
+            block = _hyperlink_block(sheet)
         if block is None:
             return links
         for element in ElementTree.fromstring(block).iter(f"{MAIN_NS}hyperlink"):
@@ -405,20 +435,48 @@ def _hyperlinks(data: bytes) -> dict[tuple[int, int], str]:
 
 
 _ROOT_TAG = re.compile(rb"<([\w:]*worksheet)\b[^>]*>")
-_HYPERLINKS = re.compile(rb"<(?:\w+:)?hyperlinks\b.*?</(?:\w+:)?hyperlinks>", re.S)
+_HYPERLINKS_START = re.compile(rb"<(?:\w+:)?hyperlinks\b")
+_HYPERLINKS_END = re.compile(rb"</(?:\w+:)?hyperlinks>")
+CHUNK = 1 << 20
+MAX_HYPERLINK_BLOCK = 32 * 2**20
 
 
-def _hyperlink_block(sheet_xml: bytes) -> bytes | None:
+def _hyperlink_block(sheet: IO[bytes]) -> bytes | None:
     """The sheet's <hyperlinks> element inside its own root tag (for the namespaces).
 
-    Hyperlinks sit after the cell data; parsing only them with defusedxml, rather than
-    every cell of the sheet, keeps a 2,000-row workbook well under a second.
+    Hyperlinks sit after the cell data. The sheet is read in chunks and only the block is
+    kept, so a large sheet never sits in memory whole; parsing only the block with
+    defusedxml, rather than every cell, keeps a 2,000-row workbook well under a second.
     """
-    root = _ROOT_TAG.search(sheet_xml)
-    block = _HYPERLINKS.search(sheet_xml, root.end() if root else 0)
-    if root is None or block is None:
-        return None
-    return root.group(0) + block.group(0) + b"</" + root.group(1) + b">"
+    head = b""
+    root = None
+    while root is None:
+        chunk = sheet.read(CHUNK)
+        if not chunk:
+            return None
+        head += chunk
+        root = _ROOT_TAG.search(head)
+        if root is None and len(head) > CHUNK * 4:
+            return None
+    window = head[root.end():]
+    start = None
+    while start is None:
+        start = _HYPERLINKS_START.search(window)
+        if start is not None:
+            break
+        chunk = sheet.read(CHUNK)
+        if not chunk:
+            return None
+        window = window[-64:] + chunk  # a tag split across two chunks is still found
+    block = window[start.start():]
+    while True:
+        end = _HYPERLINKS_END.search(block)
+        if end is not None:
+            return root.group(0) + block[:end.end()] + b"</" + root.group(1) + b">"
+        chunk = sheet.read(CHUNK)
+        if not chunk or len(block) > MAX_HYPERLINK_BLOCK:
+            return None
+        block += chunk
 
 
 def _first_sheet_path(archive: zipfile.ZipFile, names: set[str]) -> str | None:
