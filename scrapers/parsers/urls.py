@@ -24,3 +24,11 @@ def web_url(url: str) -> bool:
     if "@" in parts.netloc:
         return False
     return parts.scheme.lower() in WEB_SCHEMES and bool(host)
+
+
+def allowed_host(url: str, hosts: tuple[str, ...]) -> bool:
+    """A plain web address (no credentials, no backslash) on one of `hosts` or a subdomain of one."""
+    if not web_url(url):
+        return False
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    return any(host == h or host.endswith("." + h) for h in hosts if h)
