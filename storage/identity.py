@@ -22,6 +22,11 @@ that holds wins; each pair is scored and pairs are taken best first, one-to-one)
    the county's own name (`Escambia County Sheriff's Office` → `Escambia County Board
    of County Commissioners`). Weak evidence: the change is flagged for review.
 
+Names whose numbers differ (`Constable Precinct 2` and `Precinct 3`, `Township 1` and
+`Township 25`, `Ward II` and `Ward 3`) are never the same agency, whatever else agrees:
+constables, wards and townships are numbered, and a one-character typo score would
+otherwise merge them.
+
 A pair that meets none of these is not matched: an honest added + removed (the removal
 itself waits for REMOVAL_CONFIRMATIONS publications) beats a silent wrong merge.
 """
@@ -92,6 +97,28 @@ def agency_key(name: str) -> str:
     return text.strip()
 
 
+_ORDINALS = ("first second third fourth fifth sixth seventh eighth ninth tenth eleventh twelfth thirteenth "
+             "fourteenth fifteenth sixteenth seventeenth eighteenth nineteenth twentieth").split()
+_CARDINALS = ("one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+              "sixteen seventeen eighteen nineteen twenty").split()
+_ROMANS = "i ii iii iv v vi vii viii ix x xi xii xiii xiv xv xvi xvii xviii xix xx".split()
+NUMBER_WORDS = {word: n for words in (_ORDINALS, _CARDINALS, _ROMANS) for n, word in enumerate(words, start=1)}
+_DIGITS = re.compile(r"\d+")
+
+
+@cache
+def numbers_of(key: str) -> frozenset[int]:
+    """The numbers a name carries: digits (`2`, `2nd`, `25`), number words and roman numerals to twenty."""
+    found = {int(d) for d in _DIGITS.findall(key)}
+    found.update(NUMBER_WORDS[w] for w in key.split() if w in NUMBER_WORDS)
+    return frozenset(found)
+
+
+def numbers_differ(a: Facts, b: Facts) -> bool:
+    """Both names carry numbers and they are not the same: two agencies, never a typo."""
+    return bool(a.numbers) and bool(b.numbers) and a.numbers != b.numbers
+
+
 @cache
 def core_of(key: str) -> str:
     """The distinctive words of a normalised name; a truncated generic word (`offic`) is generic too."""
@@ -137,6 +164,7 @@ class Facts(NamedTuple):
     signed: str | None
     county: str | None
     moa: str | None
+    numbers: frozenset[int] = frozenset()
 
     @classmethod
     def of(cls, fields: dict) -> Facts:
@@ -144,7 +172,7 @@ class Facts(NamedTuple):
         name = fields["agency"]
         key, core, roles = _name_facts(name)
         return cls(fields["state"], fields["model"], name, key, core, roles, str(signed) if signed else None,
-                   county_key(fields.get("county")), moa_file(fields.get("moa_url")))
+                   county_key(fields.get("county")), moa_file(fields.get("moa_url")), numbers_of(key))
 
 
 @cache
@@ -165,7 +193,7 @@ def similar_name(a: Facts, b: Facts) -> str | None:
     """How two names are the same agency's, judged on their cores, or None."""
     if a.key == b.key:
         return "exact"
-    if a.roles != b.roles:
+    if a.roles != b.roles or numbers_differ(a, b):
         return None
     if a.core and a.core == b.core:
         return "same_core"
@@ -181,7 +209,7 @@ def _core_subset(a: Facts, b: Facts) -> bool:
 
 def score(old: Facts, new: Facts) -> tuple[str, float, bool] | None:
     """The identity rule that joins two sides, with a score for ordering, or None."""
-    if old.model != new.model:
+    if old.model != new.model or numbers_differ(old, new):
         return None
     same_signed = old.signed is not None and old.signed == new.signed
     same_county = old.county is not None and old.county == new.county
