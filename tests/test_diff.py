@@ -226,3 +226,16 @@ def test_agencies_that_differ_only_in_a_number_are_never_merged_or_dropped_as_du
                         tx("Township 1 Police Dept"), tx("Township 25 Police Department"),
                         tx("Ward II Marshal's Office"), tx("Ward 3 Marshal's Office"),
                         tx("Harris County Constable Precinct 4th")]) == ["agreement_changed"] * 3
+
+
+def test_in_a_long_list_a_misspelt_repeat_is_a_duplicate_and_a_new_agency_is_added():
+    store = Store()
+    towns = [rec(f"{name} Police Department") for name in (
+        "Indialantic", "Hillsborough", "Apopka", "Ocala", "Belleview", "Dunnellon", "Edgewood", "Kissimmee")]
+    many = towns + [rec(f"Town {i} Police Department") for i in range(120)]
+    store.publish(many)
+    events = store.publish([*many, rec("Indiatlantic Police Department"), rec("Hillsbrough Police Department"),
+                            rec("Ocalla Police Department"), rec("Belview Police Department"),
+                            rec("Town 121 Police Department"), rec("Melbourne Police Department")])
+    assert sorted(e["agency"] for e in events if e["type"] == "agreement_added") == [
+        "Belview Police Department", "Melbourne Police Department", "Town 121 Police Department"]
