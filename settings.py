@@ -207,6 +207,7 @@ REMOTE_CONTROL_ENABLED = False
 SPIDER_LOADER_CLASS = "scrapers.spider_loader.NamedModuleSpiderLoader"
 
 DOWNLOADER_MIDDLEWARES = {
+    "scrapers.middlewares.AllowedHostsMiddleware": 50,  # before robots.txt is asked of a refused host
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "scrapers.middlewares.BackoffRetryMiddleware": 550,
     "scrapers.middlewares.ConditionalGetMiddleware": 560,

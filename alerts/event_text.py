@@ -16,6 +16,7 @@ from typing import Any
 
 import us
 
+from scrapers.parsers.urls import web_url
 from settings import TrackerSettings
 from vocabulary import EventType
 
@@ -294,18 +295,17 @@ def _documents(kind: str, group: Sequence[EventRow]) -> list[Document]:
         payload = row.payload
         model = _text(payload.get("model"))
         suffix = f" ({model})" if several and model else ""
-        url = payload.get("moa_url")
+        url, addendum = _web_link(payload.get("moa_url")), _web_link(payload.get("addendum_url"))
         if kind == "addendum_published":
-            url = payload.get("addendum_url")
-            if url:
-                documents.append(Document(f"Addendum{suffix}", str(url)))
+            if addendum:
+                documents.append(Document(f"Addendum{suffix}", addendum))
             continue
         if url:
-            documents.append(Document(f"MOA{suffix}", str(url)))
+            documents.append(Document(f"MOA{suffix}", url))
         elif kind in ("agreement_added", "agreement_changed"):
             documents.append(Document(f"MOA{suffix}", None))
-        if payload.get("addendum_url") and kind != "moa_published":
-            documents.append(Document(f"Addendum{suffix}", str(payload["addendum_url"])))
+        if addendum and kind != "moa_published":
+            documents.append(Document(f"Addendum{suffix}", addendum))
     if several and documents and all(d.url is None for d in documents):
         return [Document("MOA", None)]  # one "link pending" says it for every model
     return documents
@@ -335,8 +335,7 @@ def _summarize_group(group: Sequence[EventRow], links: Links) -> EventSummary:
             facts.append("matched " + ", ".join(f"“{_text(w)}”" for w in words))
         if payload.get("snippet"):
             quote = _clip(_text(payload.get("snippet")))
-        if payload.get("url"):
-            out_links.append(("document", str(payload["url"])))
+        _add_link(out_links, "document", payload.get("url"))
         published = None
     else:
         subject = _text(payload.get("agency")) or "Unknown agency"
@@ -400,6 +399,17 @@ def summarize(seq: int, payload: Mapping[str, Any], links: Links | None = None,
 
 def document_text(document: Document) -> str:
     return f"{document.label}: {document.url or LINK_PENDING}"
+
+
+def _web_link(url: object) -> str | None:
+    """Only web addresses become links; events stored before the parser dropped the rest may still hold one."""
+    return str(url) if url and web_url(str(url)) else None
+
+
+def _add_link(links: list[tuple[str, str]], label: str, url: object) -> None:
+    link = _web_link(url)
+    if link:
+        links.append((label, link))
 
 
 def plain_lines(summary: EventSummary) -> list[str]:

@@ -2,10 +2,15 @@
 
 Target: under 2 s and 300 MB. Run: `.venv/bin/python benchmarks/bench_diff.py`.
 The changed 1% mixes renames (typos), corrected dates, new agreements and dropped ones.
+
+Then the same 100,000 agreements against a publication that lists them all plus 50,000
+or 200,000 agencies never seen: each new row is checked for being a repeat of every kept
+row, which must stay near linear (each case runs in its own process, for its peak memory).
 """
 
 from __future__ import annotations
 
+import multiprocessing
 import random
 import resource
 import statistics
@@ -79,5 +84,37 @@ def main() -> None:
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
+def many_new(extra: int, results) -> None:
+    """One run in a fresh process: 100,000 known, all listed again, plus `extra` new agencies."""
+    rng = random.Random(287)
+    old = records(rng)
+    known = [Known(uid=f"u{i}", fields=r) for i, r in enumerate(old)]
+    new = [dict(r) for r in old] + [
+        dict(old[0], agency=name(rng, N + j), state=rng.choice(STATES), model=rng.choice(["JEM", "TFM", "WSO"]))
+        for j in range(extra)]
+    ref = PublicationRef(sha256="c" * 64, kind="participating", source_url="bench", detected_at="2025-06-30T00:00:00Z")
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start, cpu = time.perf_counter(), time.process_time()
+    result = diff_publication(known, new, ref)
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    results.put((elapsed, cpu, before / 1024, after / 1024, len(result.events)))
+
+
+def main_many_new() -> None:
+    context = multiprocessing.get_context("spawn")
+    for extra in (50_000, 200_000):
+        results = context.Queue()
+        child = context.Process(target=many_new, args=(extra, results))
+        child.start()
+        elapsed, cpu, before, after, events = results.get()
+        child.join()
+        print(f"diff {N:,} known against {N + extra:,} rows ({extra:,} never seen): {elapsed:.1f} s "
+              f"({cpu:.1f} s of CPU); "
+              f"{events:,} agreement_added; peak resident memory {after:.0f} MB "
+              f"({after - before:.0f} MB more than the two lists)")
+
+
 if __name__ == "__main__":
     main()
+    main_many_new()

@@ -1,4 +1,9 @@
-"""Conditional requests: an unchanged publication should cost a 304, not a download.
+"""Which hosts documents may come from, and conditional requests.
+
+A document request carries the hosts it may be fetched from; every request, redirects
+included, is checked against them before it leaves (`AllowedHostsMiddleware`).
+
+Conditional requests: an unchanged publication should cost a 304, not a download.
 
 Validators (ETag, Last-Modified) come from the store's record of earlier fetches of the
 same URL. MOA links marked `once` are not asked for again while their last good fetch is
@@ -15,11 +20,37 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from sqlalchemy.orm import Session, sessionmaker
 
+from scrapers.parsers.urls import allowed_host
 from scrapers.store import crawl_sessions
 from storage.archive import last_good_fetch
 from storage.models import utcnow
 
 MOA_RECHECK = dt.timedelta(days=7)
+
+
+class AllowedHostsMiddleware:
+    """Refuses a request whose URL is off its allowed hosts, including each redirect it is sent to.
+
+    A MOA link on ice.gov that redirects elsewhere must not make the tracker fetch an
+    internal or unrelated address; Scrapy follows redirects by sending a new request, and
+    that request passes through here like any other.
+    """
+
+    def __init__(self, stats) -> None:
+        self.stats = stats
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler.stats)
+
+    def process_request(self, request, spider=None):
+        hosts = request.meta.get("allowed_hosts")
+        if hosts is None or allowed_host(request.url, tuple(hosts)):
+            return None
+        self.stats.inc_value("tracker/refused_host")
+        via = request.meta.get("redirect_urls") or []
+        origin = f" (redirected from {via[0]})" if via else ""
+        raise IgnoreRequest(f"not fetching {request.url}{origin}: outside {', '.join(hosts)}")
 
 
 class ConditionalGetMiddleware:

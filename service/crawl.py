@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -24,6 +25,8 @@ from vocabulary import RunStatus
 
 ROOT = Path(__file__).resolve().parent.parent
 GRACE_SECONDS = 20
+# Scrapy's log format: `2025-06-17 23:32:04 [logger] LEVEL: message`.
+LOG_ERROR = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[[^\]]+\] (?:ERROR|CRITICAL): ")
 
 
 @dataclass
@@ -93,10 +96,30 @@ def run_spider(sessions: sessionmaker[Session], spider: str, source: str, *, tim
             detail = problem or f"scrapy exited with status {process.returncode}"
             if run.status == RunStatus.RUNNING or problem:
                 run.status = RunStatus.FAILED
-                lines = [line for line in tail if "ERROR" in line or "Error" in line][-5:] or tail[-5:]
+                lines = error_lines(tail)[-5:]
                 run.error = "\n".join(filter(None, [run.error, detail, *lines]))
                 run.finished_at = utcnow()
         return CrawlResult(run_id, source, run.status, run.error, process.returncode, dict(run.stats or {}))
+
+
+def error_lines(log: list[str]) -> list[str]:
+    """The lines of a crawl's log that say what went wrong: records logged at ERROR or CRITICAL
+    and the closing line of each traceback (`settings.SettingsError: ...`).
+
+    Matching on the word "Error" alone copied Scrapy's list of enabled middlewares
+    (`HttpErrorMiddleware`) into the failure reason maintainers read.
+    """
+    found: list[str] = []
+    in_traceback = False
+    for line in log:
+        if line.startswith("Traceback (most recent call last)"):
+            in_traceback = True
+        elif in_traceback and line and not line[0].isspace():
+            in_traceback = False
+            found.append(line)
+        elif LOG_ERROR.match(line):
+            found.append(line)
+    return found
 
 
 def _keep_tail(process: subprocess.Popen, tail: list[str], keep: int = 200) -> None:

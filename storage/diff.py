@@ -139,7 +139,8 @@ def _diff(known: Sequence[Known], records: Sequence[dict], pub: PublicationRef, 
             )
             continue
         kept_new.add(j)
-        back = removed.get(_key(fields))
+        facts = new_facts[j]
+        back = removed.get((facts.state, facts.model, facts.key)) if removed else None
         if back is not None:
             result.upserts.append(Upsert(back.uid, fields, new=False, was_pending=back.was_pending, reinstated=True))
             result.events.append(make_event(_added(pub), back.uid, fields, pub, note="listed again after removal",

@@ -14,6 +14,9 @@ from sqlalchemy.orm import Session
 from storage.models import Agreement, AgreementVersion, iso_z
 from vocabulary import PARTICIPATING, AgreementStatus
 
+# A spreadsheet runs a cell that starts with one of these as a formula (OWASP's CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
 COLUMNS = ["id", "state", "agency", "agency_type", "county", "model", "signed", "signed_raw", "moa_url",
            "addendum_url", "status", "was_pending", "first_seen", "last_seen", "removed_at"]
 
@@ -72,6 +75,17 @@ def in_order(rows: Iterable[dict]) -> list[dict]:
     return sorted(rows, key=lambda r: (r["state"] or "", (r["agency"] or "").lower(), r["model"] or ""))
 
 
+def inert(value: object) -> object:
+    """Text a spreadsheet would read as a formula, quoted as OWASP suggests; other values as they are.
+
+    An agency name like `=HYPERLINK(...)` in ICE's sheet must reach a newsroom's Excel as
+    text. Only text is touched: numbers, dates and booleans keep their type and sign.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 def render(rows: list[dict], fmt: str) -> bytes:
     """The rows as a file in `fmt` (csv, jsonl or xlsx)."""
     if fmt == "xlsx":
@@ -80,7 +94,8 @@ def render(rows: list[dict], fmt: str) -> bytes:
     if fmt == "csv":
         writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows({k: str(v).lower() if isinstance(v, bool) else v for k, v in row.items()} for row in rows)
+        writer.writerows({k: str(v).lower() if isinstance(v, bool) else inert(v) for k, v in row.items()}
+                         for row in rows)
     else:
         for row in rows:
             buffer.write(json.dumps(row, ensure_ascii=False) + "\n")
@@ -94,7 +109,7 @@ def _xlsx(rows: list[dict]) -> bytes:
     sheet = book.create_sheet("agreements")
     sheet.append(COLUMNS)
     for row in rows:
-        sheet.append([row[c] for c in COLUMNS])
+        sheet.append([inert(row[c]) for c in COLUMNS])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -63,11 +63,11 @@ class Document(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     size: Mapped[int] = mapped_column(BigInteger)
-    content_type: Mapped[str | None] = mapped_column(String(200))
+    content_type: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[str] = mapped_column(String(30))  # participating pending moa addendum local
     path: Mapped[str] = mapped_column(String(300))
     first_url: Mapped[str] = mapped_column(Text)
-    filename: Mapped[str | None] = mapped_column(String(300))
+    filename: Mapped[str | None] = mapped_column(Text)
     first_fetched_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
 
 
@@ -81,8 +81,8 @@ class Fetch(Base):
     url: Mapped[str] = mapped_column(Text)
     fetched_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     status: Mapped[int] = mapped_column(Integer)
-    etag: Mapped[str | None] = mapped_column(String(300))
-    last_modified: Mapped[str | None] = mapped_column(String(100))
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
     headers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     __table_args__ = (Index("ix_fetches_url", "url"),)
 
@@ -96,7 +96,7 @@ class Publication(Base):
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
     kind: Mapped[str] = mapped_column(String(20))
     source_url: Mapped[str] = mapped_column(Text)
-    filename: Mapped[str | None] = mapped_column(String(300))
+    filename: Mapped[str | None] = mapped_column(Text)
     stamp: Mapped[str | None] = mapped_column(String(20))
     row_count: Mapped[int] = mapped_column(Integer, default=0)
     status: Mapped[str] = mapped_column(String(20))  # applied baseline refused
@@ -115,12 +115,12 @@ class Agreement(Base):
     list_kind: Mapped[str] = mapped_column(String(20), index=True)  # participating | pending
     status: Mapped[str] = mapped_column(String(20), default="active")  # active | removed
     state: Mapped[str] = mapped_column(String(2), index=True)
-    agency: Mapped[str] = mapped_column(String(300))
-    agency_type: Mapped[str | None] = mapped_column(String(60))
-    county: Mapped[str | None] = mapped_column(String(200))
+    agency: Mapped[str] = mapped_column(Text)
+    agency_type: Mapped[str | None] = mapped_column(Text)
+    county: Mapped[str | None] = mapped_column(Text)
     model: Mapped[str] = mapped_column(String(3))
     signed: Mapped[dt.date | None] = mapped_column(Date)
-    signed_raw: Mapped[str | None] = mapped_column(String(100))
+    signed_raw: Mapped[str | None] = mapped_column(Text)
     moa_url: Mapped[str | None] = mapped_column(Text)
     addendum_url: Mapped[str | None] = mapped_column(Text)
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

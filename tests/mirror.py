@@ -33,7 +33,7 @@ class Hit:
 
 
 class Mirror:
-    def __init__(self) -> None:
+    def __init__(self, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Route] = {}
         self.faults: dict[str, list[Route]] = {}
         self.hits: list[Hit] = []
@@ -47,7 +47,7 @@ class Mirror:
             def log_message(self, *args) -> None:
                 return
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer((host, 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()

@@ -193,3 +193,49 @@ def test_unchanged_publication_yields_nothing_and_twice_yields_nothing_new(recor
     first = store.publish(extra)
     assert [e["type"] for e in first] == ["agreement_added"]
     assert store.publish(extra) == []
+
+
+def test_agencies_that_differ_only_in_a_number_are_never_merged_or_dropped_as_duplicates():
+    def tx(agency, **kw):
+        return rec(agency, state="TX", county="Harris County", kind="County", signed="2025-05-01", **kw)
+
+    store = Store()
+    store.publish([tx("Harris County Constable Precinct 2"), tx("Township 1 Police Department"),
+                   tx("Ward II Marshal's Office")])
+    events = store.publish([tx("Harris County Constable Precinct 2"), tx("Harris County Constable Precinct 3"),
+                            tx("Township 1 Police Department"), tx("Township 25 Police Department"),
+                            tx("Ward II Marshal's Office"), tx("Ward 3 Marshal's Office"),
+                            tx("Harris County Constable Precinct Four")])
+    assert sorted(e["agency"] for e in events if e["type"] == "agreement_added") == [
+        "Harris County Constable Precinct 3", "Harris County Constable Precinct Four",
+        "Township 25 Police Department", "Ward 3 Marshal's Office"]
+    assert [e for e in events if e["type"] != "agreement_added"] == []
+
+    # Precinct 3 gone and Precinct 5 new, same county and date: not a rename, not a dropped duplicate.
+    events = store.publish([tx("Harris County Constable Precinct 2"), tx("Harris County Constable Precinct 5"),
+                            tx("Township 1 Police Department"), tx("Township 25 Police Department"),
+                            tx("Ward II Marshal's Office"), tx("Ward 3 Marshal's Office"),
+                            tx("Harris County Constable Precinct Four")])
+    assert [(e["type"], e["agency"]) for e in events] == [("agreement_added", "Harris County Constable Precinct 5")]
+    assert store.types([tx("Harris County Constable Precinct 2"), tx("Harris County Constable Precinct 5"),
+                        tx("Township 1 Police Department"), tx("Township 25 Police Department"),
+                        tx("Ward II Marshal's Office"), tx("Ward 3 Marshal's Office"),
+                        tx("Harris County Constable Precinct Four")]) == ["agreement_removed"]
+    # The same agency re-spelled keeps its number: still one agreement.
+    assert store.types([tx("Harris County Constable Pct. 2"), tx("Harris County Constable Precinct 5"),
+                        tx("Township 1 Police Dept"), tx("Township 25 Police Department"),
+                        tx("Ward II Marshal's Office"), tx("Ward 3 Marshal's Office"),
+                        tx("Harris County Constable Precinct 4th")]) == ["agreement_changed"] * 3
+
+
+def test_in_a_long_list_a_misspelt_repeat_is_a_duplicate_and_a_new_agency_is_added():
+    store = Store()
+    towns = [rec(f"{name} Police Department") for name in (
+        "Indialantic", "Hillsborough", "Apopka", "Ocala", "Belleview", "Dunnellon", "Edgewood", "Kissimmee")]
+    many = towns + [rec(f"Town {i} Police Department") for i in range(120)]
+    store.publish(many)
+    events = store.publish([*many, rec("Indiatlantic Police Department"), rec("Hillsbrough Police Department"),
+                            rec("Ocalla Police Department"), rec("Belview Police Department"),
+                            rec("Town 121 Police Department"), rec("Melbourne Police Department")])
+    assert sorted(e["agency"] for e in events if e["type"] == "agreement_added") == [
+        "Belview Police Department", "Melbourne Police Department", "Town 121 Police Department"]

@@ -15,11 +15,13 @@ import posixpath
 import re
 import zipfile
 from dataclasses import dataclass, field
+from typing import IO
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from defusedxml import ElementTree
 
 from scrapers.parsers.states import state_code
+from scrapers.parsers.urls import web_url
 from vocabulary import PARTICIPATING, PENDING
 
 # Header names as ICE has written them, normalised (upper case, single spaces).
@@ -48,6 +50,10 @@ MODELS = {
     "WARRANT SERVICE": "WSO",
     "WSO": "WSO",
 }
+# Real lists inflate to under 1 MB at a ratio under 15; these leave room for 100 times the rows.
+MAX_INFLATED_BYTES = 100 * 2**20
+MAX_INFLATE_RATIO = 200
+RATIO_CHECKED_FROM = 2**20
 EMPTY_MARKERS = {"", "#N/A", "N/A", "NA", "-", "--"}
 EARLIEST_SIGNED = dt.date(1996, 9, 30)  # 287(g) was enacted on this day.
 OOXML_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
@@ -112,6 +118,7 @@ def parse_workbook(data: bytes, kind: str | None = None, filename: str = "") -> 
     import openpyxl  # loaded only when a workbook is read: an unchanged poll never needs it
 
     try:
+        check_inflated_size(data)
         links = _hyperlinks(data)
         book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except WorkbookError:
@@ -130,6 +137,29 @@ def parse_workbook(data: bytes, kind: str | None = None, filename: str = "") -> 
         book.close()
 
 
+def check_inflated_size(data: bytes) -> None:
+    """Refuse a workbook that would inflate far beyond any list ICE publishes, before reading it.
+
+    A 1.3 MB file can hold a sheet that inflates to 1.3 GB (a zip bomb). The sizes a zip
+    declares are what Python's zipfile will inflate at most, so checking them is enough.
+    Real lists inflate to under 1 MB at a ratio under 15.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            entries = archive.infolist()
+    except zipfile.BadZipFile as exc:
+        raise WorkbookError(f"not an xlsx workbook: {exc}") from exc
+    total = sum(entry.file_size for entry in entries)
+    if total > MAX_INFLATED_BYTES:
+        raise WorkbookError(f"refused: the workbook would inflate to {total / 2**20:,.0f} MB, more than the "
+                            f"{MAX_INFLATED_BYTES // 2**20} MB any real list needs (a zip bomb?)")
+    for entry in entries:
+        ratio = entry.file_size / max(entry.compress_size, 1)
+        if entry.file_size > RATIO_CHECKED_FROM and ratio > MAX_INFLATE_RATIO:
+            raise WorkbookError(f"refused: {entry.filename} inflates {ratio:,.0f} times "
+                                f"({entry.file_size / 2**20:,.0f} MB), more than {MAX_INFLATE_RATIO} (a zip bomb?)")
+
+
 def _kind_from_name(filename: str) -> str | None:
     name = filename.lower()
     if "pending" in name:
@@ -140,7 +170,7 @@ def _kind_from_name(filename: str) -> str | None:
 
 
 def _norm_header(value: object) -> str:
-    return " ".join(str(value).replace("\xa0", " ").split()).upper() if value is not None else ""
+    return clean_text(value).upper() if value is not None else ""
 
 
 def _find_header(rows) -> tuple[int, list[str]]:
@@ -198,10 +228,22 @@ def _cell(values: tuple, index: int | None) -> object:
     return values[index]
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_text(value: object) -> str:
+    """Text with single spaces and no control characters.
+
+    PostgreSQL refuses a NUL in any text value; a stray control character in ICE's sheet
+    must not fail every crawl there while SQLite takes it.
+    """
+    return " ".join(_CONTROL.sub("", str(value)).replace("\xa0", " ").split())
+
+
 def _text(value: object) -> str | None:
     if value is None:
         return None
-    text = " ".join(str(value).replace("\xa0", " ").split())
+    text = clean_text(value)
     return None if text.upper() in EMPTY_MARKERS else text
 
 
@@ -230,10 +272,10 @@ def _record(values, row_number, positions, headers, unknown, links, warnings) ->
         signed, signed_raw, problem = parse_signed(_cell(values, positions["signed"]))
         if problem:
             warnings.append(f"{where} ({agency}): {problem}")
-    moa_url, moa_text = _link(values, positions.get("moa"), row_number, links)
-    addendum_url, _ = _link(values, positions.get("addendum"), row_number, links)
+    moa_url, moa_text = _link(values, positions.get("moa"), row_number, links, warnings)
+    addendum_url, _ = _link(values, positions.get("addendum"), row_number, links, warnings)
     extra = tuple(
-        (name, str(_cell(values, headers.index(name))))
+        (name, clean_text(_cell(values, headers.index(name))))
         for name in unknown
         if _cell(values, headers.index(name)) not in (None, "")
     )
@@ -296,7 +338,7 @@ def parse_signed(value: object, today: dt.date | None = None) -> tuple[dt.date |
             return None, str(value), f"signed {value!r} is not a date"
         day = converted.date() if isinstance(converted, dt.datetime) else converted
         return _plausible(day, str(value), latest)
-    raw = " ".join(str(value).replace("\xa0", " ").split())
+    raw = clean_text(value)
     if raw.upper() in EMPTY_MARKERS:
         return None, None, None
     for pattern, order in ((_SLASHED, "mdy"), (_ISO, "ymd"), (_RUN_ON_YEAR, "mdy")):
@@ -323,15 +365,25 @@ def _plausible(day: dt.date, raw: str, latest: dt.date) -> tuple[dt.date | None,
     return None, raw, f"signed {raw!r} is outside the life of the program"
 
 
-def _link(values, index, row_number, links) -> tuple[str | None, str | None]:
-    """The URL behind a MOA/ADDENDUM cell: its hyperlink, else a URL typed as its text."""
+def _link(values, index, row_number, links, warnings) -> tuple[str | None, str | None]:
+    """The URL behind a MOA/ADDENDUM cell: its hyperlink, else a URL typed as its text.
+
+    Only a web address is kept: a `javascript:` or `file:` link in ICE's sheet would
+    otherwise reach Slack, email and feeds as a live link.
+    """
     if index is None:
         return None, None
     text = _text(_cell(values, index))
     target = links.get((row_number, index + 1))
     if not target and text and re.match(r"https?://", text, re.I):
         target = text
-    return (unwrap_safelinks(target) if target else None), text
+    if not target:
+        return None, text
+    url = unwrap_safelinks(target).replace(" ", "%20")
+    if not web_url(url):
+        warnings.append(f"row {row_number}: link {url[:80]!r} is not a web address, dropped")
+        return None, text
+    return url, text
 
 
 def unwrap_safelinks(url: str) -> str:
@@ -369,7 +421,8 @@ def _hyperlinks(data: bytes) -> dict[tuple[int, int], str]:
                 if rel.get("Type", "").endswith("/hyperlink"):
                     targets[rel.get("Id", "")] = rel.get("Target", "")
         links: dict[tuple[int, int], str] = {}
-        block = _hyperlink_block(archive.read(sheet_path))
+        with archive.open(sheet_path) as sheet:
+            block = _hyperlink_block(sheet)
         if block is None:
             return links
         for element in ElementTree.fromstring(block).iter(f"{MAIN_NS}hyperlink"):
@@ -381,20 +434,48 @@ def _hyperlinks(data: bytes) -> dict[tuple[int, int], str]:
 
 
 _ROOT_TAG = re.compile(rb"<([\w:]*worksheet)\b[^>]*>")
-_HYPERLINKS = re.compile(rb"<(?:\w+:)?hyperlinks\b.*?</(?:\w+:)?hyperlinks>", re.S)
+_HYPERLINKS_START = re.compile(rb"<(?:\w+:)?hyperlinks\b")
+_HYPERLINKS_END = re.compile(rb"</(?:\w+:)?hyperlinks>")
+CHUNK = 1 << 20
+MAX_HYPERLINK_BLOCK = 32 * 2**20
 
 
-def _hyperlink_block(sheet_xml: bytes) -> bytes | None:
+def _hyperlink_block(sheet: IO[bytes]) -> bytes | None:
     """The sheet's <hyperlinks> element inside its own root tag (for the namespaces).
 
-    Hyperlinks sit after the cell data; parsing only them with defusedxml, rather than
-    every cell of the sheet, keeps a 2,000-row workbook well under a second.
+    Hyperlinks sit after the cell data. The sheet is read in chunks and only the block is
+    kept, so a large sheet never sits in memory whole; parsing only the block with
+    defusedxml, rather than every cell, keeps a 2,000-row workbook well under a second.
     """
-    root = _ROOT_TAG.search(sheet_xml)
-    block = _HYPERLINKS.search(sheet_xml, root.end() if root else 0)
-    if root is None or block is None:
-        return None
-    return root.group(0) + block.group(0) + b"</" + root.group(1) + b">"
+    head = b""
+    root = None
+    while root is None:
+        chunk = sheet.read(CHUNK)
+        if not chunk:
+            return None
+        head += chunk
+        root = _ROOT_TAG.search(head)
+        if root is None and len(head) > CHUNK * 4:
+            return None
+    window = head[root.end():]
+    start = None
+    while start is None:
+        start = _HYPERLINKS_START.search(window)
+        if start is not None:
+            break
+        chunk = sheet.read(CHUNK)
+        if not chunk:
+            return None
+        window = window[-64:] + chunk  # a tag split across two chunks is still found
+    block = window[start.start():]
+    while True:
+        end = _HYPERLINKS_END.search(block)
+        if end is not None:
+            return root.group(0) + block[:end.end()] + b"</" + root.group(1) + b">"
+        chunk = sheet.read(CHUNK)
+        if not chunk or len(block) > MAX_HYPERLINK_BLOCK:
+            return None
+        block += chunk
 
 
 def _first_sheet_path(archive: zipfile.ZipFile, names: set[str]) -> str | None:

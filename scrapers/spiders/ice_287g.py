@@ -15,7 +15,8 @@ import scrapy
 from scrapy.http import Response
 
 from scrapers.items import MoaDocument, WorkbookDocument
-from scrapers.parsers.ice_workbook import WorkbookError, parse_workbook
+from scrapers.parsers.ice_workbook import WorkbookError, clean_text, parse_workbook
+from scrapers.parsers.urls import allowed_host
 from storage.models import iso_z, utcnow
 from vocabulary import PARTICIPATING, PENDING
 
@@ -34,15 +35,18 @@ def link_kind(text: str, filename: str) -> str | None:
 
 
 def filename_from(response: Response) -> str:
-    """The name ICE gave the file: Content-Disposition when present, else the URL's last segment."""
+    """The name ICE gave the file: Content-Disposition when present, else the URL's last segment.
+
+    Control characters (`%00` decodes to a NUL, which PostgreSQL refuses) are dropped.
+    """
     disposition = response.headers.get(b"Content-Disposition", b"").decode("latin-1")
     match = re.search(r"filename\*=(?:UTF-8'')?([^;]+)", disposition, re.I)
     if match:
-        return unquote(match.group(1).strip().strip('"'))
+        return clean_text(unquote(match.group(1).strip().strip('"')))
     match = re.search(r'filename="?([^";]+)"?', disposition, re.I)
     if match:
-        return match.group(1).strip()
-    return unquote(urlsplit(response.url).path.rsplit("/", 1)[-1])
+        return clean_text(match.group(1))
+    return clean_text(unquote(urlsplit(response.url).path.rsplit("/", 1)[-1]))
 
 
 def workbook_problem(body: bytes, content_type: str) -> str | None:
@@ -63,11 +67,8 @@ def workbook_problem(body: bytes, content_type: str) -> str | None:
 
 
 def official(url: str, extra_hosts: tuple[str, ...] = ()) -> bool:
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if parts.scheme not in ("http", "https"):
-        return False
-    return any(host == h or host.endswith("." + h) for h in (*OFFICIAL_HOSTS, *extra_hosts))
+    """A web address on ICE/DHS (or the page's own host), judged on the URL as it will be requested."""
+    return allowed_host(url, (*OFFICIAL_HOSTS, *extra_hosts))
 
 
 class Ice287gSpider(scrapy.Spider):
@@ -161,13 +162,19 @@ class Ice287gSpider(scrapy.Spider):
             for url, kind in ((record.moa_url, "moa"), (record.addendum_url, "addendum")):
                 if not url:
                     continue
-                if not official(url, page_host):
+                try:
+                    request = scrapy.Request(url, callback=self.parse_moa, errback=self._moa_failed,
+                                             meta={"moa_kind": kind, "conditional": True, "once": True,
+                                                   "handle_httpstatus_list": [304], "tracker_role": "moa",
+                                                   "allowed_hosts": (*OFFICIAL_HOSTS, *page_host)})
+                except ValueError:
+                    request = None
+                # Scrapy normalises the URL (a backslash becomes `/`): the host checked is the one requested.
+                if request is None or not official(url, page_host) or not official(request.url, page_host):
                     self.crawler.stats.inc_value("tracker/moa_skipped_host")
                     self.logger.info("not following %s link outside ICE/DHS: %s", kind, url)
                     continue
-                yield scrapy.Request(url, callback=self.parse_moa, errback=self._moa_failed,
-                                     meta={"moa_kind": kind, "conditional": True, "once": True,
-                                           "handle_httpstatus_list": [304], "tracker_role": "moa"})
+                yield request
 
     def parse_moa(self, response: Response):
         headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}

