@@ -23,6 +23,7 @@ from alerts.routing import starting_seq
 from alerts.subscriptions import ALL_STATES, EmailSubscription, Subscriptions
 from errors import UserError
 from settings import TrackerSettings
+from storage.events import is_news
 from storage.models import Agreement, DigestWatermark, Event
 from storage.problems import close_problem, open_problem
 from vocabulary import EventType
@@ -107,7 +108,7 @@ def _gather(session: Session, address: str, sub: EmailSubscription, now: dt.date
         .order_by(Event.seq)
     ).all()
     events = [summarize(seq, payload) for seq, kind, state, payload in rows
-              if sub.wants(kind, state) and not payload.get("replayed")]
+              if sub.wants(kind, state) and is_news(payload)]
     return _Pending(address, sub, start, upto, events, mark)
 
 

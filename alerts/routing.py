@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from storage.events import is_news
 from storage.models import Delivery, DigestWatermark, Event
 from vocabulary import EventType
 
@@ -57,9 +58,8 @@ def route_events(session: Session, routes: Iterable[Route], now: dt.datetime) ->
             .where(Event.seq > mark.last_event_seq, Event.seq <= newest, Event.type != EventType.BASELINE)
             .order_by(Event.seq)
         ).all()
-        # Events a rebuild from the archive found in old history are records, not news.
-        wanted = [seq for seq, kind, state, payload in events
-                  if route.wants(kind, state) and not payload.get("replayed")]
+        # History found by a rebuild or imported by a backfill is a record, not news.
+        wanted = [seq for seq, kind, state, payload in events if route.wants(kind, state) and is_news(payload)]
         if wanted:
             existing = set(
                 session.scalars(
