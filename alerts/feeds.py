@@ -31,6 +31,11 @@ def _stamp(moment: dt.datetime) -> str:
     return moment.replace(microsecond=0).isoformat() + "Z"
 
 
+def _published(event: Event) -> dt.datetime:
+    """When ICE published the change (a backfilled one long before it was imported)."""
+    return event.published_at or event.detected_at
+
+
 def _child(parent: ET.Element, name: str, text: str | None = None, **attrs: str) -> ET.Element:
     element = ET.SubElement(parent, f"{{{ATOM}}}{name}", attrs)
     if text is not None:
@@ -44,7 +49,7 @@ def render_feed(name: str, title: str, events: Sequence[Event], now: dt.datetime
     feed = ET.Element(f"{{{ATOM}}}feed")
     _child(feed, "id", f"{TAG}:feed:{name}")
     _child(feed, "title", title)
-    _child(feed, "updated", _stamp(events[0].detected_at if events else now))
+    _child(feed, "updated", _stamp(_published(events[0]) if events else now))
     author = _child(feed, "author")
     _child(author, "name", "287(g) tracker")
     _child(feed, "generator", "287(g) tracker")
@@ -54,7 +59,7 @@ def render_feed(name: str, title: str, events: Sequence[Event], now: dt.datetime
         _child(entry, "id", f"{TAG}:event:{event.id}")
         where = f"{event.state} · " if event.state else ""
         _child(entry, "title", f"{where}{summary.headline}")
-        _child(entry, "updated", _stamp(event.detected_at))
+        _child(entry, "updated", _stamp(_published(event)))
         _child(entry, "category", term=event.type, label=summary.label)
         if summary.links:
             _child(entry, "link", href=summary.links[0][1], rel="alternate")

@@ -140,7 +140,9 @@ def apply_publication(
                                       published, reason)
     problem_key = f"ice:refused:{kind}"
     if reason:
-        open_problem(session, problem_key, "ice", f"ICE {kind} publication {filename or source_url} refused: {reason}")
+        if not backfilled:  # a backfill names its refused files itself; old history is no live problem
+            open_problem(session, problem_key, "ice",
+                         f"ICE {kind} publication {filename or source_url} refused: {reason}")
         return Outcome(kind, PublicationStatus.REFUSED, reason, publication.row_count, publication_id=publication.id)
     close_problem(session, problem_key)
     assert parsed is not None
