@@ -67,7 +67,8 @@ def events_command(config: TrackerSettings, sessions: Sessions, args: Namespace)
         out.write(f"{'published':20} {'type':19} {'st':2} {'model':5} {'signed':10} agency / what\n")
         for event in events:
             p = event.payload
-            line = (f"{p.get('published_at') or p['detected_at']:20} {p['type']:19} {p.get('state') or '':2} {p.get('model') or '':5} "
+            published = p.get("published_at") or p["detected_at"]
+            line = (f"{published:20} {p['type']:19} {p.get('state') or '':2} {p.get('model') or '':5} "
                     f"{p.get('signed') or '':10} {p.get('agency') or ''}  {describe(p)}")
             out.write(line[: max(width, 80)].rstrip() + "\n")
     return 0
@@ -168,6 +169,8 @@ def backfill_command(config: TrackerSettings, sessions: Sessions, path: str) -> 
         if bar is not None:
             bar.close()
     print(report)
+    for ignored in report.ignored:
+        print(f"ignored: {ignored}", file=sys.stderr)
     for refused in report.refused:
         print(f"refused: {refused}", file=sys.stderr)
     return 0 if report.ok else 1

@@ -51,7 +51,7 @@ def one_run(path: Path, measure_memory: bool = False) -> tuple[float, float, int
 
 def main() -> None:
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else SAMPLES
-    snapshots, _ = find_archive(path)
+    snapshots = find_archive(path).snapshots
     files = sum(len(s.files) for s in snapshots)
     runs = [one_run(path) for _ in range(RUNS)]
     first = statistics.median(r[0] for r in runs)

@@ -76,6 +76,7 @@ class BackfillReport:
     events: int = 0
     moas: int = 0
     refused: list[str] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -107,17 +108,28 @@ def _files(root: Path) -> Iterator[Path]:
     yield from sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
 
 
-def find_archive(root: Path) -> tuple[list[Snapshot], list[ArchivedFile]]:
-    """The workbook snapshots under `root`, oldest first, and the MOA PDFs.
+@dataclass
+class Archive:
+    """What `find_archive` found: snapshots oldest first, MOA PDFs, and spreadsheets it left alone."""
 
-    Files that belong to neither layout (a README, a manifest) are ignored; a workbook whose
-    crawl time or list cannot be told is an error, named, before anything is imported.
+    snapshots: list[Snapshot]
+    moas: list[ArchivedFile]
+    ignored: list[str]
+
+
+def find_archive(root: Path) -> Archive:
+    """The workbook snapshots under `root`, oldest first, the MOA PDFs, and what was ignored.
+
+    Files that belong to neither layout (a README, a manifest, another project's spreadsheet
+    in the same repository) are ignored; the spreadsheets among them are named, so a misnamed
+    workbook is noticed. A snapshot time that is not a time is an error, before any import.
     """
     if not root.exists():
         raise UserError(f"{root} does not exist")
     snapshots: dict[dt.datetime, Snapshot] = {}
     moas: list[ArchivedFile] = []
     unknown: list[str] = []
+    ignored: list[str] = []
     base = root if root.is_dir() else root.parent
     for path in _files(root):
         relative = path.relative_to(base).as_posix()
@@ -135,7 +147,7 @@ def find_archive(root: Path) -> tuple[list[Snapshot], list[ArchivedFile]]:
         elif flat:
             stamp, name = flat[1], flat[2]
         else:
-            unknown.append(f"{relative}: no crawl time (expected sheets_<YYYYMMDD_HHMMSS>/ or <YYYYMMDD_HHMMSS>_)")
+            ignored.append(f"{relative}: no crawl time (not in sheets_<YYYYMMDD_HHMMSS>/, no <YYYYMMDD_HHMMSS>_)")
             continue
         kind = _kind(name)
         try:
@@ -144,12 +156,12 @@ def find_archive(root: Path) -> tuple[list[Snapshot], list[ArchivedFile]]:
             unknown.append(f"{relative}: {stamp} is not a time like 20250519_024922")
             continue
         if kind is None:
-            unknown.append(f"{relative}: neither a participating nor a pending list by its name")
+            ignored.append(f"{relative}: neither a participating nor a pending list by its name")
             continue
         snapshot = snapshots.setdefault(crawled_at, Snapshot(crawled_at))
         snapshot.files.append(ArchivedFile(path, relative, crawled_at, name, kind))
     if unknown:
-        raise UserError("cannot tell what these files are; nothing imported:\n  " + "\n  ".join(unknown))
+        raise UserError("cannot tell when these files were crawled; nothing imported:\n  " + "\n  ".join(unknown))
     ordered = [snapshots[t] for t in sorted(snapshots)]
     for snapshot in ordered:
         kinds = [f.kind for f in snapshot.files]
@@ -157,7 +169,7 @@ def find_archive(root: Path) -> tuple[list[Snapshot], list[ArchivedFile]]:
             raise UserError(f"snapshot {snapshot.label} holds more than one {max(kinds, key=kinds.count)} list; "
                             "nothing imported")
         snapshot.files.sort(key=lambda f: f.kind != PARTICIPATING)  # as a crawl applies them
-    return ordered, moas
+    return Archive(ordered, moas, ignored)
 
 
 def _imported(session: Session, digest: str, crawled_at: dt.datetime) -> bool:
@@ -192,10 +204,10 @@ def backfill(sessions: sessionmaker[Session], config: TrackerSettings, root: Pat
              progress: Callable[[Snapshot], None] | None = None,
              planned: Callable[[int], None] | None = None) -> BackfillReport:
     """Import every snapshot under `root` not yet in the store; `progress` hears of each one done."""
-    snapshots, moas = find_archive(root)
-    report = BackfillReport()
+    found = find_archive(root)
+    report = BackfillReport(ignored=found.ignored)
     with sessions() as session:
-        todo, report.skipped = _plan(session, snapshots)
+        todo, report.skipped = _plan(session, found.snapshots)
     if planned is not None:
         planned(len(todo))
     read = archived_reader(config.archive_dir)
@@ -213,7 +225,7 @@ def backfill(sessions: sessionmaker[Session], config: TrackerSettings, root: Pat
                 report.unchanged += 1
         if progress is not None:
             progress(snapshot)
-    report.moas = _archive_moas(sessions, config, moas)
+    report.moas = _archive_moas(sessions, config, found.moas)
     return report
 
 

@@ -220,16 +220,20 @@ def test_backfilled_news_is_never_alerted_and_a_live_crawl_alerts_only_its_own(m
     assert "backfilled" not in live and live["published_at"] > "2026" and live["was_pending"] is True
 
 
-def test_moa_pdfs_in_the_archive_go_into_the_raw_archive_unedited(tmp_path):
+def test_moa_pdfs_go_into_the_raw_archive_unedited_and_other_spreadsheets_are_named_and_left(tmp_path):
     root = archive_layout(tmp_path / "archive", steps=1)
     pdf = FIXTURES / "moa" / "287gWSO_LakeCoFl2019-10-15.pdf"
     folder = root / "agreements" / "agreements_20250519_024922" / "FL" / "Lake County Sheriff's Office"
     folder.mkdir(parents=True)
     shutil.copy(pdf, folder / pdf.name)
+    (root / "agreements" / ".DS_Store").write_bytes(b"\0")
+    (root / "ICPSR_38771").mkdir()  # another data set kept in the same repository
+    (root / "ICPSR_38771" / "38771-0001-Documentation-crosswalk.xlsx").write_bytes(sheet("20250519_024922_pending"))
     env = env_for(tmp_path / "store")
     result = backfill(env, root)
     assert result.returncode == 0, result.stderr
-    assert "1 MOA files archived" in result.stdout
+    assert "1 MOA files archived" in result.stdout and "1 snapshots, 2 publications imported" in result.stdout
+    assert "ignored: ICPSR_38771/38771-0001-Documentation-crosswalk.xlsx" in result.stderr
     with sqlite3.connect(tmp_path / "store" / "tracker.db") as db:
         [(path, fetched_at)] = db.execute(
             "select d.path, f.fetched_at from documents d join fetches f on f.document_id = d.id "
