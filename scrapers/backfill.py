@@ -105,7 +105,9 @@ def _files(root: Path) -> Iterator[Path]:
     if root.is_file():
         yield root
         return
-    yield from sorted(p for p in root.rglob("*") if p.is_file() and not p.name.startswith("."))
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(root).parts):
+            yield path  # not .git/, not .DS_Store
 
 
 @dataclass
