@@ -1,4 +1,4 @@
-"""What the read-only commands print: `export`, `events`, `status`, `jobs`, `digest`, `summary`.
+"""What the commands print: `export`, `events`, `status`, `jobs`, `digest`, `summary`, `backfill`.
 
 The library below answers with rows, events, lines and reports; this module, next to
 `scheduler.py`, is the only one that decides how they look on a terminal or in a file.
@@ -33,9 +33,9 @@ def export_command(config: TrackerSettings, sessions: Sessions, args: Namespace)
         raise UserError("xlsx is binary: give --output FILE (or redirect standard output)")
     with sessions() as session:
         if args.as_of:
-            rows = rows_as_of(session, args.as_of, args.state, args.include_removed)
+            rows = rows_as_of(session, args.as_of, args.state, args.include_removed, args.list_kind)
         else:
-            rows = current_rows(session, args.state, args.include_removed)
+            rows = current_rows(session, args.state, args.include_removed, args.list_kind)
     data = render(in_order(rows), args.format)
     if output is None:
         sys.stdout.flush()
@@ -43,25 +43,32 @@ def export_command(config: TrackerSettings, sessions: Sessions, args: Namespace)
         sys.stdout.buffer.flush()
         return 0
     output.write_bytes(data)
-    print(f"{len(rows)} agreements written to {output}", file=sys.stderr)
+    print(f"{len(rows)} {args.list_kind} agreements written to {output}", file=sys.stderr)
     return 0
 
 
 def events_command(config: TrackerSettings, sessions: Sessions, args: Namespace) -> int:
-    from storage.event_log import describe, public, query_events
+    from storage.event_log import CSV_COLUMNS, csv_row, describe, public, query_events
 
     out = sys.stdout
     with sessions() as session:
-        events = query_events(session, args.since, args.type, args.state)
+        events = query_events(session, args.since, args.type, args.state, until=args.until)
         if args.format == "jsonl":
             for event in events:
                 out.write(json.dumps(public(event), ensure_ascii=False) + "\n")
             return 0
+        if args.format == "csv":
+            writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+            writer.writeheader()
+            for event in events:
+                writer.writerow(csv_row(event))
+            return 0
         width = shutil.get_terminal_size((160, 20)).columns
-        out.write(f"{'detected':20} {'type':19} {'st':2} {'model':5} {'signed':10} agency / what\n")
+        out.write(f"{'published':20} {'type':19} {'st':2} {'model':5} {'signed':10} agency / what\n")
         for event in events:
             p = event.payload
-            line = (f"{p['detected_at']:20} {p['type']:19} {p.get('state') or '':2} {p.get('model') or '':5} "
+            published = p.get("published_at") or p["detected_at"]
+            line = (f"{published:20} {p['type']:19} {p.get('state') or '':2} {p.get('model') or '':5} "
                     f"{p.get('signed') or '':10} {p.get('agency') or ''}  {describe(p)}")
             out.write(line[: max(width, 80)].rstrip() + "\n")
     return 0
@@ -170,3 +177,34 @@ def summary_command(sessions: Sessions, args: Namespace) -> int:
         print("  ".join(str(v).rjust(w) if isinstance(v, int) else str(v).ljust(w)
                         for v, w in zip(line, widths, strict=True)).rstrip())
     return 0
+
+
+def backfill_command(config: TrackerSettings, sessions: Sessions, path: str) -> int:
+    """A progress bar on a terminal, one summary line either way; 1 when a file was refused (named)."""
+    from scrapers.backfill import backfill
+
+    bar = None
+
+    def planned(total: int) -> None:
+        nonlocal bar
+        if sys.stderr.isatty() and total:
+            from tqdm import tqdm
+
+            bar = tqdm(total=total, unit="snapshot", file=sys.stderr, desc="backfill")
+
+    def progress(snapshot) -> None:
+        if bar is not None:
+            bar.set_postfix_str(snapshot.label, refresh=False)
+            bar.update()
+
+    try:
+        report = backfill(sessions, config, Path(path), progress=progress, planned=planned)
+    finally:
+        if bar is not None:
+            bar.close()
+    print(report)
+    for ignored in report.ignored:
+        print(f"ignored: {ignored}", file=sys.stderr)
+    for refused in report.refused:
+        print(f"refused: {refused}", file=sys.stderr)
+    return 0 if report.ok else 1

@@ -11,13 +11,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import os
 import sys
 from typing import TYPE_CHECKING
 
 import settings as tracker_settings
 from errors import UserError
 from service.logs import configure_logging
-from vocabulary import EVENT_TYPES
+from vocabulary import EVENT_TYPES, PARTICIPATING, WORKBOOK_KINDS
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -85,10 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--state", type=_state)
     export.add_argument("--as-of", type=_iso_date, dest="as_of")
     export.add_argument("--include-removed", action="store_true", dest="include_removed")
+    export.add_argument("--list", choices=[str(k) for k in WORKBOOK_KINDS], default=str(PARTICIPATING),
+                        dest="list_kind", help="ICE's participating list (default) or its pending list")
 
     events = sub.add_parser("events", help="the change events, oldest first")
-    events.add_argument("--format", choices=["jsonl", "table"], default="jsonl")
-    events.add_argument("--since", type=_iso_time)
+    events.add_argument("--format", choices=["jsonl", "csv", "table"], default="jsonl")
+    events.add_argument("--since", type=_iso_time, help="published at or after this time (a date: its start)")
+    events.add_argument("--until", type=_iso_time, help="published before this time (a date: its start)")
     events.add_argument("--type", choices=EVENT_TYPES, dest="type")
     events.add_argument("--state", type=_state)
 
@@ -114,6 +118,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8287)
     alert_test = sub.add_parser("alert-test", help="send a test message to every (or one) Slack destination and email")
     alert_test.add_argument("--to", metavar="DESTINATION", help="a channel, a webhook's variable or an address")
+
+    backfill = sub.add_parser("backfill", help="import archived ICE workbooks in publication order, never alerted")
+    backfill.add_argument("path", help="sheets/sheets_<YYYYMMDD_HHMMSS>/<file> or <YYYYMMDD_HHMMSS>_<file> layout")
     return parser
 
 
@@ -179,6 +186,8 @@ def _dispatch_with(args: argparse.Namespace, config: tracker_settings.TrackerSet
         from alerts.alert_test import alert_test_command
 
         return alert_test_command(config, to=args.to)
+    if args.command == "backfill":
+        return commands.backfill_command(config, sessions, args.path)
     if args.command == "reparse":
         from service.cycle import reparse_archive
 
@@ -191,7 +200,14 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging()
     try:
         config = tracker_settings.load()
-        return dispatch(args, config)
+        code = dispatch(args, config)
+        sys.stdout.flush()  # inside the try: a reader that went away is handled below
+        return code
+    except BrokenPipeError:
+        # The reader stopped early (`export … | head`): nothing more is wanted, which is no error.
+        # Standard output now leads nowhere, so the interpreter's last flush cannot complain either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except (UserError, tracker_settings.SettingsError) as exc:
         print(f"Error: {exc}", file=sys.stderr)
         return 1

@@ -22,10 +22,10 @@ from alerts.email import MailTransport, MailUnavailable
 from alerts.email_content import Headline, compose
 from alerts.event_text import EventRow, EventSummary, Links, human_date, summarize_rows
 from alerts.maintainers import DELIVERY_PROBLEM
-from alerts.routing import is_news
 from alerts.subscriptions import ALL_STATES, EmailSubscription, Subscriptions
 from errors import UserError
 from settings import TrackerSettings
+from storage.events import is_news
 from storage.models import Agreement, DigestWatermark, Event
 from storage.problems import close_problem, open_problem
 from vocabulary import PARTICIPATING, AgreementStatus, EventType

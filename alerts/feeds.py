@@ -42,6 +42,11 @@ def _stamp(moment: dt.datetime) -> str:
     return moment.replace(microsecond=0).isoformat() + "Z"
 
 
+def _published(event: Event) -> dt.datetime:
+    """When ICE published the change (a backfilled one long before it was imported)."""
+    return event.published_at or event.detected_at
+
+
 def _child(parent: ET.Element, name: str, text: str | None = None, **attrs: str) -> ET.Element:
     element = ET.SubElement(parent, f"{{{ATOM}}}{name}", attrs)
     if text is not None:
@@ -63,7 +68,7 @@ def render_feed(
     feed = ET.Element(f"{{{ATOM}}}feed")
     _child(feed, "id", f"{TAG}:feed:{name}")
     _child(feed, "title", title)
-    _child(feed, "updated", _stamp(events[0].detected_at if events else updated))
+    _child(feed, "updated", _stamp(_published(events[0]) if events else updated))
     _child(feed, "link", rel="self", href=feed_url(links, name), type="application/atom+xml")
     if links.public_url:
         page = links.public_url + ("/" if name == NATIONAL else f"/state/{name}")
@@ -79,7 +84,7 @@ def render_feed(
         _child(entry, "id", f"{TAG}:event:{event.id}")
         where = f"{event.state} · " if event.state else ""
         _child(entry, "title", f"{where}{summary.headline}")
-        _child(entry, "updated", _stamp(event.detected_at))
+        _child(entry, "updated", _stamp(_published(event)))
         _child(entry, "category", term=event.type, label=summary.label)
         targets = dict((label, url) for label, url in summary.links)
         main = targets.pop("agency page", None) or next(iter(targets.values()), None)
@@ -109,7 +114,7 @@ def write_feeds(session: Session, feeds_dir: Path, now: dt.datetime, links: Link
     newest = select(Event).where(alertable).order_by(Event.seq.desc()).limit(FEED_SIZE)
     national = list(session.scalars(newest))
     # A quiet feed is as fresh as the newest change anywhere: stable from run to run.
-    updated = national[0].detected_at if national else now
+    updated = _published(national[0]) if national else now
     written = int(_write_if_changed(
         feeds_dir / f"{NATIONAL}.xml",
         render_feed(NATIONAL, "287(g) tracker: all changes", national, updated, links),

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from alerts.destinations import route_mark, starting_point
+from storage.events import is_news
 from storage.models import Delivery, DigestWatermark, Event
 from vocabulary import EventType
 
@@ -34,10 +35,6 @@ class Route:
 
 watermark_key = route_mark
 
-
-def is_news(payload: dict) -> bool:
-    """Events a rebuild or a backfill found in old history are records, not news."""
-    return not payload.get("replayed") and not payload.get("backfilled")
 
 
 def _start(session: Session, destination: str, now: dt.datetime) -> int:
@@ -64,6 +61,7 @@ def route_events(session: Session, routes: Iterable[Route], now: dt.datetime) ->
             .where(Event.seq > mark.last_event_seq, Event.seq <= newest, Event.type != EventType.BASELINE)
             .order_by(Event.seq)
         ).all()
+        # History found by a rebuild or imported by a backfill is a record, not news.
         wanted = [seq for seq, kind, state, payload in events
                   if route.wants(kind, state, payload.get("reason")) and is_news(payload)]
         if wanted:

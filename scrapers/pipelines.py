@@ -195,8 +195,8 @@ class StorePipeline:
             return apply_document(
                 session, document=session.get(Document, queued.document_id),
                 read=archived_reader(self.tracker.archive_dir), kind=item.kind, source_url=item.url,
-                filename=item.filename, run_id=self.run_id,
-                detected_at=_parse_time(item.fetched_at), removal_confirmations=self.tracker.removal_confirmations,
+                filename=item.filename, run_id=self.run_id, detected_at=utcnow(),
+                published_at=_parse_time(item.fetched_at), removal_confirmations=self.tracker.removal_confirmations,
                 max_drop=self.tracker.max_drop_share,
             )
 

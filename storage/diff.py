@@ -223,7 +223,7 @@ def _merge_or_count_missing(result: Diff, active: Sequence[Known], old_facts: La
             result.merged.append((old.uid, active[into].uid))
             continue
         count = old.missing_count + 1
-        since = old.missing_since or pub.detected_at
+        since = old.missing_since or pub.published_at or pub.detected_at
         signed = pub.kind == PENDING and other_names.find(old_facts[i]) is not None
         if signed or count >= confirmations:
             result.removed.append(old.uid)

@@ -1,24 +1,37 @@
-"""The change events, oldest first: the query, the public payload, and a few words for people."""
+"""The change events, oldest first: the query, the public payload, a CSV row, and a few words for people."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterator
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from scrapers.parsers.county_names import county_from_name
 from storage.models import Event
 from vocabulary import EventType
 
 HIDDEN = ("agreement_uid",)
+# A spreadsheet's columns: what happened and when on both clocks, the agreement, then the details.
+CSV_COLUMNS = (
+    "id", "type", "published_at", "publication", "publication_date", "detected_at", "state", "agency",
+    "agency_type", "county", "model", "signed", "signed_raw", "moa_url", "addendum_url", "was_pending", "list",
+    "what", "before", "after", "rule", "review", "note", "reason", "removed_as_of", "source_url", "run_id",
+    "backfilled",
+)
 
 
 def query_events(session: Session, since: dt.datetime | None = None, kind: str | None = None,
-                 state: str | None = None, after_seq: int | None = None) -> Iterator[Event]:
+                 state: str | None = None, after_seq: int | None = None,
+                 until: dt.datetime | None = None) -> Iterator[Event]:
+    """Events in the order they were recorded; `since` (inclusive) and `until` (exclusive) on ICE's clock."""
     query = select(Event).order_by(Event.seq)
     if since is not None:
-        query = query.where(Event.detected_at >= since)
+        query = query.where(Event.published_at >= since)
+    if until is not None:
+        query = query.where(Event.published_at < until)
     if kind:
         query = query.where(Event.type == kind)
     if state:
@@ -30,6 +43,19 @@ def query_events(session: Session, since: dt.datetime | None = None, kind: str |
 
 def public(event: Event) -> dict:
     return {k: v for k, v in event.payload.items() if k not in HIDDEN}
+
+
+def csv_row(event: Event) -> dict:
+    """One event as a spreadsheet row: before/after as JSON text, the county filled in where the name is sure."""
+    payload = event.payload
+    row = {column: payload.get(column) for column in CSV_COLUMNS}
+    stamp = payload.get("publication")
+    row["publication_date"] = stamp[:10] if stamp else None
+    row["county"] = row["county"] or (county_from_name(row["agency"]) if payload.get("list") != "local" else None)
+    row["what"] = describe(payload)
+    for name in ("before", "after"):
+        row[name] = json.dumps(row[name], ensure_ascii=False) if row[name] else None
+    return {k: str(v).lower() if isinstance(v, bool) else v for k, v in row.items()}
 
 
 def describe(payload: dict) -> str:

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.models import Event, iso_z
+from storage.models import ISO_Z, Event, iso_z
 from vocabulary import EventType, ListKind
 
 EVENT_FIELDS = (
-    "id", "type", "detected_at", "run_id", "state", "agency", "agency_type", "county", "model", "signed",
-    "signed_raw", "moa_url", "addendum_url", "was_pending", "source_url", "publication", "list", "before", "after",
-    "agreement_uid",
+    "id", "type", "detected_at", "published_at", "run_id", "state", "agency", "agency_type", "county", "model",
+    "signed", "signed_raw", "moa_url", "addendum_url", "was_pending", "source_url", "publication", "list", "before",
+    "after", "agreement_uid",
 )
 
 
@@ -35,6 +35,7 @@ class PublicationRef:
     detected_at: str
     run_id: int | None = None
     stamp: str | None = None
+    published_at: str | None = None  # ICE's clock; None: the same as detected_at
 
 
 def _digest(text: str) -> str:
@@ -45,13 +46,14 @@ def event_id(kind: str, uid: str, pub: PublicationRef, extra: str = "") -> str:
     return _digest(f"{kind}|{uid}|{pub.sha256}|{extra}")
 
 
-def _payload(event_id_: str, kind: EventType, *, detected_at: str, run_id: int | None, fields: dict,
-             source_url: str, publication: str | None, list_kind: str, before: dict | None, after: dict | None,
-             agreement_uid: str | None, was_pending: bool, details: dict) -> dict:
+def _payload(event_id_: str, kind: EventType, *, detected_at: str, published_at: str | None, run_id: int | None,
+             fields: dict, source_url: str, publication: str | None, list_kind: str, before: dict | None,
+             after: dict | None, agreement_uid: str | None, was_pending: bool, details: dict) -> dict:
     payload = {
         "id": event_id_,
         "type": str(kind),
         "detected_at": detected_at,
+        "published_at": published_at or detected_at,
         "run_id": run_id,
         "state": fields.get("state"),
         "agency": fields.get("agency"),
@@ -78,9 +80,10 @@ def make_event(kind: EventType | str, uid: str, fields: dict, pub: PublicationRe
                after: dict | None = None, extra_id: str = "", **details) -> dict:
     """An event about one agreement, found in one publication (or one fetched MOA)."""
     return _payload(
-        event_id(kind, uid, pub, extra_id), EventType(kind), detected_at=pub.detected_at, run_id=pub.run_id,
-        fields=fields, source_url=pub.source_url, publication=pub.stamp, list_kind=pub.kind, before=before,
-        after=after, agreement_uid=uid, was_pending=bool(details.pop("was_pending", False)), details=details,
+        event_id(kind, uid, pub, extra_id), EventType(kind), detected_at=pub.detected_at,
+        published_at=pub.published_at, run_id=pub.run_id, fields=fields, source_url=pub.source_url,
+        publication=pub.stamp, list_kind=pub.kind, before=before, after=after, agreement_uid=uid,
+        was_pending=bool(details.pop("was_pending", False)), details=details,
     )
 
 
@@ -95,12 +98,21 @@ def local_signal_event(*, url: str, content_key: str, state: str | None, jurisdi
     """A local government page or agenda mentions 287(g); one event per document and passage."""
     return _payload(
         _digest(f"local_signal|{url}|{content_key}"), EventType.LOCAL_SIGNAL, detected_at=iso_z(detected_at),
-        run_id=run_id, fields={"state": state, "agency": jurisdiction, "county": county or None},
+        published_at=None, run_id=run_id, fields={"state": state, "agency": jurisdiction, "county": county or None},
         source_url=url, publication=None, list_kind=ListKind.LOCAL, before=None, after=None, agreement_uid=None,
         was_pending=False,
         details={"jurisdiction": jurisdiction, "title": title, "url": url, "snippet": snippet, "matched": matched,
                  "date": date, "spider": spider, "document_url": document_url},
     )
+
+
+def is_news(payload: dict) -> bool:
+    """Whether an event may be alerted or put in a digest: history found later never is.
+
+    `replayed` events were found again by `reparse`, `backfilled` ones imported from an
+    archive of old publications; both are records of the past, not news.
+    """
+    return not (payload.get("replayed") or payload.get("backfilled"))
 
 
 def exists(session: Session, payload: dict) -> bool:
@@ -110,8 +122,10 @@ def exists(session: Session, payload: dict) -> bool:
 def add_event(session: Session, payload: dict, *, detected_at: dt.datetime, publication_id: int | None = None,
               agreement_id: int | None = None) -> Event:
     """The row for a built event; its columns repeat what readers filter on."""
-    event = Event(id=payload["id"], type=payload["type"], detected_at=detected_at, run_id=payload["run_id"],
-                  publication_id=publication_id, agreement_id=agreement_id, state=payload.get("state"),
-                  payload=payload)
+    published = payload.get("published_at")
+    event = Event(id=payload["id"], type=payload["type"], detected_at=detected_at,
+                  published_at=dt.datetime.strptime(published, ISO_Z) if published else detected_at,
+                  run_id=payload["run_id"], publication_id=publication_id, agreement_id=agreement_id,
+                  state=payload.get("state"), payload=payload)
     session.add(event)
     return event

@@ -1,7 +1,13 @@
-"""The agreements as they stand now, or as they stood at the end of a given day, as CSV, JSON lines or Excel."""
+"""Agreements as they stand now, or as they stood at the end of a given day, as CSV, JSON lines or Excel.
+
+Files a newsroom can use as they are: each row names the ICE list it was read from (ICE's
+stamp and its date), the county is filled in where the agency's name makes it certain, and
+the Excel file has real dates, clickable links, a frozen header and filters.
+"""
 
 from __future__ import annotations
 
+import bisect
 import csv
 import datetime as dt
 import io
@@ -11,14 +17,19 @@ from collections.abc import Iterable
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from storage.models import Agreement, AgreementVersion, iso_z
-from vocabulary import PARTICIPATING, AgreementStatus
+from scrapers.parsers.county_names import county_from_name
+from storage.models import Agreement, AgreementVersion, Publication, iso_z
+from vocabulary import GOOD_PUBLICATIONS, PARTICIPATING, AgreementStatus
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP's CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 COLUMNS = ["id", "state", "agency", "agency_type", "county", "model", "signed", "signed_raw", "moa_url",
-           "addendum_url", "status", "was_pending", "first_seen", "last_seen", "removed_at"]
+           "addendum_url", "status", "was_pending", "first_seen", "last_seen", "removed_at", "publication",
+           "publication_date"]
+DATE_COLUMNS = ("signed", "publication_date")
+TIME_COLUMNS = ("first_seen", "last_seen", "removed_at")
+LINK_COLUMNS = ("moa_url", "addendum_url")
 
 
 def _iso(value: object) -> object:
@@ -29,21 +40,49 @@ def _iso(value: object) -> object:
     return value
 
 
-def current_rows(session: Session, state: str | None = None, include_removed: bool = False) -> list[dict]:
+class _Lists:
+    """The good publications of one list in publication order: which one a row was read from."""
+
+    def __init__(self, session: Session, list_kind: str) -> None:
+        publications = session.scalars(
+            select(Publication).where(Publication.kind == list_kind, Publication.status.in_(GOOD_PUBLICATIONS))
+            .order_by(Publication.published_at, Publication.id)
+        ).all()
+        self.by_id = {p.id: p for p in publications}
+        self.ordered = publications
+        self.times = [p.published_at for p in publications]
+
+    def before(self, moment: dt.datetime) -> Publication | None:
+        """The newest list published before `moment`."""
+        index = bisect.bisect_left(self.times, moment)
+        return self.ordered[index - 1] if index else None
+
+    def listing(self, agreement: Agreement, moment: dt.datetime) -> Publication | None:
+        """The newest list that carried `agreement` before `moment`."""
+        if agreement.last_seen < moment:
+            return self.by_id.get(agreement.last_publication_id)
+        return self.before(moment)
+
+
+def current_rows(session: Session, state: str | None = None, include_removed: bool = False,
+                 list_kind: str = PARTICIPATING) -> list[dict]:
     statuses = (AgreementStatus.ACTIVE, AgreementStatus.REMOVED) if include_removed else (AgreementStatus.ACTIVE,)
-    query = select(Agreement).where(Agreement.list_kind == PARTICIPATING, Agreement.status.in_(statuses))
+    query = select(Agreement).where(Agreement.list_kind == list_kind, Agreement.status.in_(statuses))
     if state:
         query = query.where(Agreement.state == state)
-    return [_row(a, {f: getattr(a, f) for f in COLUMNS if hasattr(a, f)}) for a in session.scalars(query)]
+    lists = _Lists(session, list_kind)
+    return [_row(a, {f: getattr(a, f) for f in COLUMNS if hasattr(a, f)}, lists.by_id.get(a.last_publication_id))
+            for a in session.scalars(query)]
 
 
-def rows_as_of(session: Session, day: dt.date, state: str | None = None, include_removed: bool = False) -> list[dict]:
-    """Each agreement's version in force at the end of `day` (UTC)."""
+def rows_as_of(session: Session, day: dt.date, state: str | None = None, include_removed: bool = False,
+               list_kind: str = PARTICIPATING) -> list[dict]:
+    """Each agreement's version in force at the end of `day` (UTC), on ICE's clock: what its list said then."""
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
     query = (
         select(AgreementVersion, Agreement)
         .join(Agreement, Agreement.id == AgreementVersion.agreement_id)
-        .where(Agreement.list_kind == PARTICIPATING, AgreementVersion.valid_from < end)
+        .where(Agreement.list_kind == list_kind, AgreementVersion.valid_from < end)
         .order_by(AgreementVersion.valid_from)
     )
     if not include_removed:
@@ -51,23 +90,29 @@ def rows_as_of(session: Session, day: dt.date, state: str | None = None, include
     latest: dict[int, tuple[AgreementVersion, Agreement]] = {}
     for version, agreement in session.execute(query):
         latest[agreement.id] = (version, agreement)
+    lists = _Lists(session, list_kind)
     rows = []
     for version, agreement in latest.values():
         fields = dict(version.fields)
         if state and fields.get("state") != state:
             continue
         in_force = version.valid_to is None or version.valid_to >= end
+        listing = lists.listing(agreement, end if in_force else version.valid_to)
         fields.update(status=AgreementStatus.ACTIVE if in_force else AgreementStatus.REMOVED,
-                      was_pending=agreement.was_pending,
-                      first_seen=agreement.first_seen, last_seen=min(agreement.last_seen, end),
+                      was_pending=agreement.was_pending, first_seen=agreement.first_seen,
+                      last_seen=listing.published_at if listing else min(agreement.last_seen, end),
                       removed_at=None if in_force else version.valid_to)
-        rows.append(_row(agreement, fields))
+        rows.append(_row(agreement, fields, listing))
     return rows
 
 
-def _row(agreement: Agreement, fields: dict) -> dict:
+def _row(agreement: Agreement, fields: dict, listing: Publication | None) -> dict:
     row = {column: _iso(fields.get(column)) for column in COLUMNS}
     row["id"] = agreement.uid
+    row["county"] = row["county"] or county_from_name(row["agency"])
+    stamp = listing.stamp if listing is not None else None
+    row["publication"] = stamp
+    row["publication_date"] = stamp[:10] if stamp else None
     return row
 
 
@@ -102,14 +147,48 @@ def render(rows: list[dict], fmt: str) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+def _cell_value(column: str, value: object) -> object:
+    """ISO text back to a real date or time, so Excel sorts and filters it as one."""
+    if not isinstance(value, str) or not value:
+        return value
+    try:
+        if column in DATE_COLUMNS:
+            return dt.date.fromisoformat(value)
+        if column in TIME_COLUMNS:
+            return dt.datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return value
+    return value
+
+
 def _xlsx(rows: list[dict]) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.utils import get_column_letter
 
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("agreements")
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "agreements"
     sheet.append(COLUMNS)
     for row in rows:
-        sheet.append([inert(row[c]) for c in COLUMNS])
+        sheet.append([inert(_cell_value(c, row.get(c))) for c in COLUMNS])
+    for index, column in enumerate(COLUMNS, start=1):
+        letter = get_column_letter(index)
+        cells = sheet[letter][1:]
+        if column in DATE_COLUMNS:
+            for cell in cells:
+                cell.number_format = "yyyy-mm-dd"
+        elif column in TIME_COLUMNS:
+            for cell in cells:
+                cell.number_format = "yyyy-mm-dd hh:mm"
+        elif column in LINK_COLUMNS:
+            for cell in cells:
+                if isinstance(cell.value, str) and cell.value.startswith(("http://", "https://")):
+                    cell.hyperlink = cell.value
+                    cell.style = "Hyperlink"
+        widest = max([len(column), *(len(str(c.value)) for c in cells[:500] if c.value is not None)])
+        sheet.column_dimensions[letter].width = min(max(widest, 8) + 2, 60)
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(rows) + 1}"
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

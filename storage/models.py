@@ -102,7 +102,10 @@ class Publication(Base):
     status: Mapped[str] = mapped_column(String(20))  # applied baseline refused
     reason: Mapped[str | None] = mapped_column(Text)
     warnings: Mapped[list[Any]] = mapped_column(JSON, default=list)
-    applied_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    applied_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)  # import time
+    # Publication time: the crawl (or archive snapshot) that first saw this workbook. Every
+    # first_seen, version and as-of answer runs on this clock. Always set; nullable for SQLite.
+    published_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=True)
     __table_args__ = (Index("ix_publications_kind_status", "kind", "status"),)
 
 
@@ -153,7 +156,8 @@ class Event(Base):
     seq: Mapped[int] = mapped_column(BigId, primary_key=True)
     id: Mapped[str] = mapped_column(String(64), unique=True)
     type: Mapped[str] = mapped_column(String(40), index=True)
-    detected_at: Mapped[dt.datetime] = mapped_column(DateTime)
+    detected_at: Mapped[dt.datetime] = mapped_column(DateTime)  # import time: routing and digests
+    published_at: Mapped[dt.datetime] = mapped_column(DateTime, nullable=True, index=True)  # publication time
     run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
     publication_id: Mapped[int | None] = mapped_column(ForeignKey("publications.id"))
     agreement_id: Mapped[int | None] = mapped_column(ForeignKey("agreements.id"))

@@ -12,12 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from scrapers.parsers.ice_workbook import ParsedWorkbook, publication_stamp
 from storage.events import PublicationRef, add_event
-from storage.models import Agreement, AgreementVersion, Document, Event, Publication, iso_z
+from storage.models import Agreement, AgreementVersion, Document, Event, Fetch, Publication, iso_z
 from storage.problems import close_problem, open_problem
 from vocabulary import (
     GOOD_PUBLICATIONS,
@@ -119,24 +119,33 @@ def apply_publication(
     removal_confirmations: int = 2,
     max_drop: float = 0.10,
     replay: dict[str, Event] | None = None,
+    published_at: dt.datetime | None = None,
+    backfilled: bool = False,
 ) -> Outcome:
     """Diff and apply (or refuse) one workbook the crawl fetched: load → diff → versions → events.
 
+    Two clocks: `detected_at` is when the tracker imports it (events' `detected_at`, what
+    routing and digests follow); `published_at`, when the fetch or archive snapshot saw it
+    (default: `detected_at`), refined by `publication_time`, dates everything else.
     `replay` is set when rebuilding from the archive: the events that already exist, by id.
     An event found again keeps its row (and so its deliveries); one found for the first time
     is marked `replayed`, so old history is recorded without being announced as news.
+    `backfilled` marks every event as imported from an archive: recorded, never announced.
     """
     kind = parsed.kind if parsed is not None else kind
     previous = last_good(session, kind)
     if previous is not None and previous.document_id == document.id:
         return Outcome(kind, PublicationStatus.UNCHANGED, rows=previous.row_count, publication_id=previous.id)
 
+    published = publication_time(session, kind, document, published_at or detected_at)
     reason = error or refusal_reason(parsed, previous, max_drop)  # type: ignore[arg-type]
     publication = _record_publication(session, document, parsed, kind, source_url, filename, run_id, detected_at,
-                                      reason)
+                                      published, reason)
     problem_key = f"ice:refused:{kind}"
     if reason:
-        open_problem(session, problem_key, "ice", f"ICE {kind} publication {filename or source_url} refused: {reason}")
+        if not backfilled:  # a backfill names its refused files itself; old history is no live problem
+            open_problem(session, problem_key, "ice",
+                         f"ICE {kind} publication {filename or source_url} refused: {reason}")
         return Outcome(kind, PublicationStatus.REFUSED, reason, publication.row_count, publication_id=publication.id)
     close_problem(session, problem_key)
     assert parsed is not None
@@ -144,10 +153,10 @@ def apply_publication(
     # poll that finds the same workbooks is settled by `apply_document` without them.
     from storage.diff import diff_publication
 
-    loaded = _load(session, kind, detected_at)
+    loaded = _load(session, kind, published)
     ref = PublicationRef(
         sha256=document.sha256, kind=kind, source_url=source_url, run_id=run_id, stamp=publication.stamp,
-        detected_at=iso_z(detected_at),
+        detected_at=iso_z(detected_at), published_at=iso_z(published),
     )
     result = diff_publication(
         loaded.known,
@@ -158,27 +167,43 @@ def apply_publication(
     )
     if loaded.baseline:
         publication.status = PublicationStatus.BASELINE
-    _write_versions(session, loaded.rows, result, kind, publication, detected_at)
-    _write_events(session, result.events, loaded.rows, publication, detected_at, replay)
+    _write_versions(session, loaded.rows, result, kind, publication)
+    _write_events(session, result.events, loaded.rows, publication, detected_at, replay, backfilled)
     return Outcome(kind, PublicationStatus(publication.status), rows=publication.row_count, events=len(result.events),
                    publication_id=publication.id, warnings=parsed.warnings + result.warnings)
 
 
+def publication_time(session: Session, kind: str, document: Document, seen_at: dt.datetime) -> dt.datetime:
+    """When ICE published this workbook, as closely as the tracker can tell.
+
+    The first fetch of these bytes since the list's last publication (a crawl stopped
+    half-way fetched it before the one that applies it), never before that publication:
+    history runs forward even when ICE serves an older file again.
+    """
+    latest = session.scalar(select(func.max(Publication.published_at)).where(Publication.kind == kind))
+    first = select(func.min(Fetch.fetched_at)).where(Fetch.document_id == document.id, Fetch.status == 200)
+    if latest is not None:
+        first = first.where(Fetch.fetched_at > latest)
+    earliest = session.scalar(first)
+    moment = min(earliest, seen_at) if earliest is not None else seen_at
+    return max(moment, latest) if latest is not None else moment
+
+
 def _record_publication(session: Session, document: Document, parsed: ParsedWorkbook | None, kind: str,
                         source_url: str, filename: str, run_id: int | None, detected_at: dt.datetime,
-                        reason: str | None) -> Publication:
+                        published_at: dt.datetime, reason: str | None) -> Publication:
     publication = Publication(
         document_id=document.id, run_id=run_id, kind=kind, source_url=source_url, filename=filename or None,
         stamp=publication_stamp(filename or source_url), row_count=len(parsed.records) if parsed else 0,
         status=PublicationStatus.REFUSED if reason else PublicationStatus.APPLIED, reason=reason,
-        warnings=(parsed.warnings[:500] if parsed else []), applied_at=detected_at,
+        warnings=(parsed.warnings[:500] if parsed else []), applied_at=detected_at, published_at=published_at,
     )
     session.add(publication)
     session.flush()
     return publication
 
 
-def _load(session: Session, kind: str, detected_at: dt.datetime) -> _Loaded:
+def _load(session: Session, kind: str, published_at: dt.datetime) -> _Loaded:
     """The list's agreements (listed or removed), and the other list's for `was_pending` and `signed`."""
     other_kind = PENDING if kind == PARTICIPATING else PARTICIPATING
     rows = {a.uid: a for a in session.scalars(
@@ -186,24 +211,29 @@ def _load(session: Session, kind: str, detected_at: dt.datetime) -> _Loaded:
     )}
     others = session.scalars(select(Agreement).where(Agreement.list_kind == other_kind)).all()
     firsts = {a.missing_since_publication_id for a in rows.values() if a.missing_since_publication_id}
-    since = {p.id: iso_z(p.applied_at) for p in session.scalars(select(Publication).where(Publication.id.in_(firsts)))}
+    since = {p.id: iso_z(p.published_at)
+             for p in session.scalars(select(Publication).where(Publication.id.in_(firsts)))}
     return _Loaded(
         rows=rows,
         known=[_known(a, since.get(a.missing_since_publication_id)) for a in rows.values()],
-        others=[_known(a) for a in others if a.status == AgreementStatus.ACTIVE or _recent(a, detected_at)],
+        others=[_known(a) for a in others if a.status == AgreementStatus.ACTIVE or _recent(a, published_at)],
     )
 
 
 def _write_versions(session: Session, rows: dict[str, Agreement], result: Diff, kind: str,
-                    publication: Publication, detected_at: dt.datetime) -> None:
-    """Agreements and their versions as the diff says: new, changed, reinstated, missing, removed, merged."""
+                    publication: Publication) -> None:
+    """Agreements and their versions as the diff says: new, changed, reinstated, missing, removed, merged.
+
+    Every date here is publication time, so `--as-of` answers for the day ICE published.
+    """
+    at = publication.published_at
     created: list[Agreement] = []
     for upsert in result.upserts:
         agreement = rows.get(upsert.uid)
         if agreement is None:
             agreement = Agreement(
-                uid=upsert.uid, list_kind=kind, status=AgreementStatus.ACTIVE, first_seen=detected_at,
-                last_seen=detected_at, first_publication_id=publication.id, last_publication_id=publication.id,
+                uid=upsert.uid, list_kind=kind, status=AgreementStatus.ACTIVE, first_seen=at,
+                last_seen=at, first_publication_id=publication.id, last_publication_id=publication.id,
                 was_pending=upsert.was_pending, extra={},
             )
             _set_fields(agreement, upsert.fields)
@@ -215,16 +245,16 @@ def _write_versions(session: Session, rows: dict[str, Agreement], result: Diff, 
         if upsert.reinstated:
             agreement.status, agreement.removed_at = AgreementStatus.ACTIVE, None
             changed = True
-        agreement.last_seen, agreement.last_publication_id = detected_at, publication.id
+        agreement.last_seen, agreement.last_publication_id = at, publication.id
         agreement.missing_count, agreement.missing_since_publication_id = 0, None
         if changed:
             _set_fields(agreement, upsert.fields)
-            _close_version(session, agreement, detected_at)
-            _open_version(session, agreement, publication, detected_at)
+            _close_version(session, agreement, at)
+            _open_version(session, agreement, publication, at)
 
     session.flush()
     for agreement in created:
-        _open_version(session, agreement, publication, detected_at)
+        _open_version(session, agreement, publication, at)
     for uid, count, _ in result.missing:
         agreement = rows[uid]
         if agreement.missing_count == 0:
@@ -233,18 +263,18 @@ def _write_versions(session: Session, rows: dict[str, Agreement], result: Diff, 
     for uid in result.removed:
         agreement = rows[uid]
         agreement.status = AgreementStatus.REMOVED
-        gone = _first_missing(session, agreement) or detected_at
+        gone = _first_missing(session, agreement) or at
         agreement.removed_at = gone
         _close_version(session, agreement, gone)
     for uid, _into in result.merged:
         agreement = rows[uid]
         agreement.status = AgreementStatus.MERGED
-        agreement.removed_at = detected_at
-        _close_version(session, agreement, detected_at)
+        agreement.removed_at = at
+        _close_version(session, agreement, at)
 
 
 def _write_events(session: Session, events: list[dict], rows: dict[str, Agreement], publication: Publication,
-                  detected_at: dt.datetime, replay: dict[str, Event] | None) -> None:
+                  detected_at: dt.datetime, replay: dict[str, Event] | None, backfilled: bool) -> None:
     agreement_ids = {uid: a.id for uid, a in rows.items()}
     for payload in events:
         agreement_id = agreement_ids.get(payload["agreement_uid"])
@@ -252,6 +282,8 @@ def _write_events(session: Session, events: list[dict], rows: dict[str, Agreemen
             if _replayed(replay, payload, publication.id, agreement_id):
                 continue
             payload["replayed"] = True
+        if backfilled:
+            payload["backfilled"] = True
         add_event(session, payload, detected_at=detected_at, publication_id=publication.id,
                   agreement_id=agreement_id)
     session.flush()
@@ -267,7 +299,8 @@ def _replayed(replay: dict[str, Event], payload: dict, publication_id: int, agre
 
 def apply_document(session: Session, *, document: Document, read: WorkbookReader, kind: str, source_url: str,
                    filename: str, run_id: int | None, detected_at: dt.datetime, removal_confirmations: int,
-                   max_drop: float, replay: dict[str, Event] | None = None) -> Outcome:
+                   max_drop: float, replay: dict[str, Event] | None = None,
+                   published_at: dt.datetime | None = None, backfilled: bool = False) -> Outcome:
     """Apply an archived workbook, read only when its outcome is not already settled.
 
     The one path for crawls and for rebuilds; the caller supplies the parsing, so storage
@@ -281,6 +314,7 @@ def apply_document(session: Session, *, document: Document, read: WorkbookReader
         session, document=document, parsed=parsed, error=error, kind=kind, source_url=source_url,
         filename=filename, run_id=run_id, detected_at=detected_at,
         removal_confirmations=removal_confirmations, max_drop=max_drop, replay=replay,
+        published_at=published_at, backfilled=backfilled,
     )
 
 
@@ -342,4 +376,4 @@ def _first_missing(session: Session, agreement: Agreement) -> dt.datetime | None
     if agreement.missing_since_publication_id is None:
         return None
     first = session.get(Publication, agreement.missing_since_publication_id)
-    return first.applied_at if first else None
+    return first.published_at if first else None

@@ -1,7 +1,7 @@
 """`reparse`: rebuild agreements, publications and events from the raw archive, offline.
 
 When a parser or identity rule improves, history is rebuilt from the bytes ICE served, in
-the order they were fetched, each at its original time, in one transaction. Events found
+the order they were fetched, each at its original publication time, in one transaction. Events found
 again keep their rows (and their delivery records); events found for the first time are
 recorded as `replayed` and never alerted; events no longer found are kept, marked `retracted`.
 """
@@ -14,7 +14,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from settings import TrackerSettings
-from storage.models import Agreement, AgreementVersion, Document, Event, Fetch, Publication
+from storage.models import Agreement, AgreementVersion, Document, Event, Fetch, Publication, utcnow
 from storage.publications import WorkbookReader, apply_document
 from vocabulary import GOOD_PUBLICATIONS, PARTICIPATING, WORKBOOK_KINDS, PublicationStatus
 
@@ -37,6 +37,7 @@ class RebuildReport:
 def rebuild(sessions: sessionmaker[Session], config: TrackerSettings, read: WorkbookReader) -> RebuildReport:
     """`read` parses an archived workbook: the caller's parser, so storage reads no spreadsheet."""
     report = RebuildReport()
+    rebuilt_at = utcnow()  # the import clock; publication times come from the fetch records
     with sessions.begin() as session:
         replay = {e.id: e for e in session.scalars(select(Event).where(Event.publication_id.is_not(None)))}
         before = len(replay)
@@ -54,7 +55,8 @@ def rebuild(sessions: sessionmaker[Session], config: TrackerSettings, read: Work
             outcome = apply_document(
                 session, document=document, read=read, kind=document.kind,
                 source_url=fetch.url, filename=document.filename or "", run_id=fetch.run_id,
-                detected_at=fetch.fetched_at, removal_confirmations=config.removal_confirmations,
+                detected_at=rebuilt_at, published_at=fetch.fetched_at,
+                removal_confirmations=config.removal_confirmations,
                 max_drop=config.max_drop_share, replay=replay,
             )
             if outcome.status in GOOD_PUBLICATIONS:

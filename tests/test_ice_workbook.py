@@ -159,6 +159,9 @@ def test_publication_stamp_from_ice_file_names():
     assert publication_stamp("participatingAgencies05162025am.xlsx") == "2025-05-16 am"
     assert publication_stamp("20250610_151944_pendingAgencies06102025am.xlsx") == "2025-06-10 am"
     assert publication_stamp("download") is None
+    assert publication_stamp("287gParticipatingAgencies091526pm.xlsx") == "2026-09-15 pm"  # two-digit years
+    assert publication_stamp("ParticipatingAgency091826am.xlsx") == "2026-09-18 am"
+    assert publication_stamp("participatingAgencies09082026.xlsx") == "2026-09-08"
 
 
 def test_header_constant_matches_ice_layout():

@@ -7,10 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+from alembic import command
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
-from storage.db import MIGRATIONS, alembic_config, connect, current_revision, head_revision
+from storage.db import MIGRATIONS, alembic_config, connect, current_revision, head_revision, make_engine
+from storage.models import Event, Publication
 
 ROOT = Path(__file__).resolve().parent.parent
 STARTER = """
@@ -64,3 +66,31 @@ def test_an_up_to_date_store_is_opened_without_alembic(database_url) -> None:
     result = subprocess.run([sys.executable, "-c", CHECKER, database_url], cwd=ROOT, env=env, capture_output=True,
                             text=True, timeout=60)
     assert (result.returncode, result.stdout.strip()) == (0, "alembic not loaded"), result.stderr
+
+
+def test_a_store_built_before_publication_time_keeps_its_dates(database_url) -> None:
+    """Stores from live crawls only: each publication was published when it was applied."""
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        config = alembic_config(database_url)
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        connection.execute(text(
+            "INSERT INTO documents (id, sha256, size, kind, path, first_url, first_fetched_at) "
+            "VALUES (1, 'ab', 1, 'participating', 'ab/ab.xlsx', 'https://www.ice.gov/p.xlsx', '2025-06-01 15:00:00')"))
+        connection.execute(text(
+            "INSERT INTO publications (id, document_id, kind, source_url, row_count, status, warnings, applied_at) "
+            "VALUES (1, 1, 'participating', 'https://www.ice.gov/p.xlsx', 1, 'applied', '[]', '2025-06-01 15:00:00')"))
+        connection.execute(text(
+            "INSERT INTO events (seq, id, type, detected_at, publication_id, payload) VALUES "
+            "(1, 'e1', 'agreement_added', '2025-06-01 15:00:05', 1, :payload)"),
+            {"payload": '{"id": "e1", "type": "agreement_added", "detected_at": "2025-06-01T15:00:05Z"}'})
+    engine.dispose()
+
+    sessions = connect(database_url)
+    with sessions() as session:
+        assert str(session.get(Publication, 1).published_at) == "2025-06-01 15:00:00"
+        event = session.get(Event, 1)
+        assert str(event.published_at) == "2025-06-01 15:00:05"
+        assert event.payload["published_at"] == "2025-06-01T15:00:05Z"
+    sessions.kw["bind"].dispose()

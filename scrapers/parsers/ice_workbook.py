@@ -508,7 +508,9 @@ def _cells(ref: str) -> list[tuple[int, int]]:
     return [(r, c) for r in range(min_row, max_row + 1) for c in range(min_col, max_col + 1)]
 
 
-_STAMP = re.compile(r"(?<![0-9])(\d{2})(\d{2})(\d{4})\s*(am|pm)?(?![0-9])", re.I)
+# MMDDYYYY, or (since autumn 2026) MMDDYY before am/pm or the extension: `…Agencies091526pm.xlsx`;
+# never six digits of a download URL's id.
+_STAMP = re.compile(r"(?<![0-9])(\d{2})(\d{2})(\d{4}|\d{2}(?=\s*(?:am|pm)|\.xls))\s*(am|pm)?(?![0-9])", re.I)
 
 
 def publication_stamp(filename: str) -> str | None:
@@ -517,7 +519,7 @@ def publication_stamp(filename: str) -> str | None:
     for match in reversed(list(_STAMP.finditer(name))):
         month, day, year, half = match.groups()
         try:
-            stamp = dt.date(int(year), int(month), int(day)).isoformat()
+            stamp = dt.date(int(year) + (2000 if len(year) == 2 else 0), int(month), int(day)).isoformat()
         except ValueError:
             continue
         return f"{stamp} {half.lower()}" if half else stamp
