@@ -56,7 +56,8 @@ def load_spans(session: Session, list_kind: str = "participating", state: str | 
     missing = aliased(Publication)
     query = (
         select(AgreementVersion.agreement_id, AgreementVersion.fields, AgreementVersion.valid_from,
-               AgreementVersion.valid_to, AgreementVersion.publication_id, missing.applied_at)
+               AgreementVersion.valid_to, AgreementVersion.publication_id,
+               func.coalesce(missing.published_at, missing.applied_at))
         .join(Agreement, Agreement.id == AgreementVersion.agreement_id)
         .outerjoin(missing, missing.id == Agreement.missing_since_publication_id)
         .where(Agreement.list_kind == list_kind)

@@ -184,9 +184,9 @@ def events_query(state: str | None, kind: str | None, since: dt.datetime | None,
     if kind:
         query = query.where(Event.type == kind)
     if since is not None:
-        query = query.where(Event.detected_at >= since)
+        query = query.where(Event.published_at >= since)
     if until is not None:
-        query = query.where(Event.detected_at < until)
+        query = query.where(Event.published_at < until)
     return query
 
 
