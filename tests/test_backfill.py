@@ -202,8 +202,11 @@ def test_backfilled_news_is_never_alerted_and_a_live_crawl_alerts_only_its_own(m
     for _ in range(2):
         assert run_cli(env, "once", "--only", "alerts").returncode == 0
         assert run_cli(env, "digest", "--send-now").returncode == 0
-    assert slack_server.method_calls("chat.postMessage") == []
-    assert smtp_server.messages == []
+    greetings = slack_server.method_calls("chat.postMessage")  # each destination is greeted once, with counts
+    assert [g["text"].splitlines()[0] for g in greetings] == ["287(g) tracker is now watching Florida"]
+    assert [m["Subject"] for m in smtp_server.messages] == ["287(g) tracker is now watching Florida"]
+    assert "Ft. Myers" not in json.dumps(greetings) + smtp_server.messages[0].as_string()
+    slack_server.forget()
     with sqlite3.connect(tmp_path / "tracker.db") as db:
         assert db.execute("select count(*) from deliveries").fetchone() == (0,)
 

@@ -8,7 +8,7 @@ import io
 
 import openpyxl
 
-from storage.export import COLUMNS, current_rows, write
+from storage.export import COLUMNS, current_rows, render
 from tests.test_store import apply
 from tests.workbooks import HEADER
 
@@ -42,17 +42,17 @@ def test_csv_and_xlsx_exports_quote_formula_text_and_keep_dates_and_flags(tmp_pa
         rows = sorted(current_rows(session), key=lambda r: r["agency"])
     assert rows[0]["agency"] == HOSTILE["LAW ENFORCEMENT AGENCY"]  # stored as ICE wrote it
 
-    write(rows, "csv", tmp_path / "a.csv")
+    (tmp_path / "a.csv").write_bytes(render(rows, "csv"))
     exported = list(csv.DictReader((tmp_path / "a.csv").open(encoding="utf-8")))
     assert exported[0]["agency"] == "'" + HOSTILE["LAW ENFORCEMENT AGENCY"]
     assert exported[0]["agency_type"] == "'@SUM(1+1)" and exported[0]["county"] == "'+1-2 County"
     assert exported[0]["signed"] == "2025-04-24" and exported[0]["was_pending"] == "false"
     assert exported[1]["agency"] == "Marion County Sheriff's Office"
 
-    write(rows, "xlsx", tmp_path / "a.xlsx")
+    (tmp_path / "a.xlsx").write_bytes(render(rows, "xlsx"))
     sheet = openpyxl.load_workbook(tmp_path / "a.xlsx").active
     cells = {name: sheet.cell(row=2, column=COLUMNS.index(name) + 1) for name in ("agency", "signed", "county")}
     assert cells["agency"].data_type == "s" and cells["agency"].value == "'" + HOSTILE["LAW ENFORCEMENT AGENCY"]
     assert cells["county"].value == "'+1-2 County"
-    assert cells["signed"].value == "2025-04-24"
+    assert cells["signed"].is_date and cells["signed"].value.date().isoformat() == "2025-04-24"
     assert not any(cell.data_type == "f" for line in sheet.iter_rows() for cell in line)
