@@ -23,7 +23,8 @@ from typing import Any
 from scrapers.parsers.moa_pdf import MoaError, parse_moa
 
 RESULT_KEYS = (
-    "model", "agency", "lea_signer", "ice_signer", "lea_contact", "revised", "pages",
+    "model", "agency", "lea_signer", "ice_signer", "ice_field_office", "lea_contact", "public_affairs",
+    "revised", "pages",
     "pdf_title", "ocr", "ocr_pages", "needs_ocr", "text_chars", "text", "sources", "warnings",
 )
 
