@@ -71,7 +71,7 @@ FIELD_OFFICES = (
 )
 
 SHIFT = 29
-SHIFTED_LABEL = re.compile(r"(Name|Title|Date|Signature|Agency|FortheLEA|ForICE):?(_*)")
+SHIFTED_LABEL = re.compile(r"(Name|Title|Date|Signature|Agency|FortheLEA|ForICE|For|the|LEA|ICE):?(_*)")
 SHIFTED_WORDS = {"fortheLEA".lower(): "For the LEA", "forice": "For ICE"}
 
 MONTHS = {
@@ -214,6 +214,14 @@ def clean_person_name(text: str) -> str | None:
     return " ".join(tokens).strip(",")
 
 
+def known_ice_signer(names: list[str]) -> str | None:
+    """The first of ``names`` that is an ICE official known to sign MOAs, as read."""
+    for name in names:
+        if max(fuzz.ratio(k.lower(), name.lower()) for k in KNOWN_ICE_SIGNERS) >= 90:
+            return name
+    return None
+
+
 def snap_ice_name(name: str | None) -> str | None:
     """Correct a near-miss OCR reading of a known ICE signer; keep anything else as read."""
     if not name:
@@ -310,6 +318,12 @@ def read_signer_column(lines: list[Line], *, min_conf: float = 65.0) -> dict:
             break
     if not labelled.get("name") and not labelled.get("title"):
         _read_unlabelled(lines, texts, out, min_conf)
+    # Name-shaped lines that no label claims: a value typed off its line, or a stamp.  The
+    # caller takes one only when another part of the document names the same person.
+    out["names"] = [
+        name for line, text, (lab, _) in zip(lines, texts, labels, strict=True)
+        if lab is None and _conf(line) >= min_conf and (name := clean_person_name(text))
+    ]
     return out
 
 
@@ -505,6 +519,8 @@ def unshift_labels(text: str) -> str:
         if not label:
             return m[0]
         word = label[1]
+        if word in ("For", "the"):
+            return word
         return (SHIFTED_WORDS.get(word.lower(), word) + ":" + label[2]).replace("::", ":")
 
     return re.sub(r"[\x21-\x7e]{3,}", one, text)
@@ -514,8 +530,8 @@ def field_office(text: str) -> str | None:
     """The ERO field office the 2019-2025 JEM and WSO templates name as ICE's point of
     contact ('For DHS: ERO Dallas Field Office Director'); only one of ICE's known offices."""
     for m in re.finditer(r"(?:For\s*[DO0]\s*H\s*S\s*[:;.,]?|\b[DO0]HS\s*:)[ \t]*([^\n]{0,60})", text):
-        value = re.sub(r"\b(?:ICE|ERO|The|the)\b", " ", m[1])
-        value = re.split(r",|\bField\b|\bOffice\b|\bDirector\b|\bFOD\b", value)[0]
+        value = re.sub(r"\b(?:ICE|ERO|the)\b", " ", m[1], flags=re.I)
+        value = re.split(r",|\bField\b|\bOffice\b|\bDirector\b|\bFOD\b", value, flags=re.I)[0]
         value = re.sub(r"[^A-Za-z. ]", " ", value)
         value = " ".join(value.split())
         if not value:

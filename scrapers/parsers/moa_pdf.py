@@ -37,6 +37,7 @@ from scrapers.parsers.moa_fields import (
     footer_agencies,
     group_lines,
     is_ice_column,
+    known_ice_signer,
     line_text,
     looks_like_agency,
     place_from_title,
@@ -395,7 +396,7 @@ def _expected_signature_page(n: int, model: str | None) -> int:
 
 
 def _empty_signer() -> dict:
-    return {"name": None, "title": None, "date": None, "agency": None}
+    return {"name": None, "title": None, "date": None, "agency": None, "names": []}
 
 
 def _read_signature(doc: pypdfium2.PdfDocument, page: _Page, reader: _OcrReader | None) -> tuple[dict, dict]:
@@ -414,7 +415,10 @@ def _read_signature(doc: pypdfium2.PdfDocument, page: _Page, reader: _OcrReader 
         # something else, neither is trusted.
         layer = _read_signature_block(page, min_conf=0) if any(w.conf < 100 for w in page.words) else None
         for n, (mine, theirs) in enumerate(((lea, lea2), (ice, ice2))):
+            mine["names"] = mine["names"] + theirs["names"]
             for key, value in theirs.items():
+                if key == "names":
+                    continue
                 other = layer[n][key] if layer else None
                 if mine[key] is None and value is not None and (other is None or _same(key, value, other)):
                     mine[key] = value
@@ -485,7 +489,14 @@ def _public_affairs(pages: list[_Page]) -> dict:
 
 
 def _settle_names(lea: dict, ice: dict, contacts: list[str | None], warnings: list[str]) -> None:
-    """A scan often clips the end of a typed name; the contact pages spell it out."""
+    """A scan often clips the end of a typed name; the contact pages spell it out.  A name
+    typed off its line counts only when the contact pages or ICE's own list confirm it."""
+    if not ice["name"]:
+        ice["name"] = known_ice_signer(ice.get("names", []))
+    if not lea["name"]:
+        lea["name"] = next(
+            (n for n in lea.get("names", []) for c in contacts if c and _same("name", n, c)), None
+        )
     name = lea["name"]
     for contact in contacts:
         if name and contact and contact != name and _completes(name, contact):
