@@ -108,6 +108,9 @@ TITLE_WORDS = (
     "secretary", "mayor", "manager", "officer", "captain", "judge", "executive", "administrator",
     "superintendent", "warden", "president", "deputy",
 )
+# A name read under the confidence floor may still be used when the document names the same
+# person elsewhere: two weak readings that agree are strong evidence.
+WEAK_CONF = 30.0
 LABELS = ("date", "name", "title", "agency", "signature")
 STATES = (
     "alabama|alaska|arizona|arkansas|california|colorado|connecticut|delaware|florida|georgia|"
@@ -318,11 +321,13 @@ def read_signer_column(lines: list[Line], *, min_conf: float = 65.0) -> dict:
             break
     if not labelled.get("name") and not labelled.get("title"):
         _read_unlabelled(lines, texts, out, min_conf)
-    # Name-shaped lines that no label claims: a value typed off its line, or a stamp.  The
-    # caller takes one only when another part of the document names the same person.
+    # Names read weakly (under the floor) or on lines that no label claims (a value typed off
+    # its line, a stamp): the caller takes one only when another part of the document, or
+    # ICE's list of its signing officials, names the same person.
+    weak = min(min_conf, WEAK_CONF)
     out["names"] = [
-        name for line, text, (lab, _) in zip(lines, texts, labels, strict=True)
-        if lab is None and _conf(line) >= min_conf and (name := clean_person_name(text))
+        name for value, words in values("name", near=False) + [(t, ln) for ln, t in zip(lines, texts, strict=True)]
+        if _conf(words) >= weak and (name := clean_person_name(value))
     ]
     return out
 

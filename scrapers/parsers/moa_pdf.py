@@ -28,6 +28,7 @@ from rapidfuzz import fuzz
 
 from scrapers.parsers.moa_fields import (
     PA_HEADING,
+    WEAK_CONF,
     Line,
     Word,
     agency_from_parties,
@@ -410,18 +411,23 @@ def _read_signature(doc: pypdfium2.PdfDocument, page: _Page, reader: _OcrReader 
     if missing and reader is not None and not page.ocr:
         words, text, _ = reader.submit(page.number, _block_band(page)).result()
         scanned = _Page(page.number, page.width, page.height, text, words, ocr=True)
-        lea2, ice2 = _read_signature_block(scanned)
+        strict = _read_signature_block(scanned)
+        weak = _read_signature_block(scanned, min_conf=WEAK_CONF)
         # A scanner's own OCR layer is a second, independent reading: where it says
-        # something else, neither is trusted.
+        # something else, neither is trusted; where a weak reading of ours says the same,
+        # both are.
         layer = _read_signature_block(page, min_conf=0) if any(w.conf < 100 for w in page.words) else None
-        for n, (mine, theirs) in enumerate(((lea, lea2), (ice, ice2))):
-            mine["names"] = mine["names"] + theirs["names"]
-            for key, value in theirs.items():
-                if key == "names":
+        for n, mine in enumerate((lea, ice)):
+            mine["names"] = mine["names"] + strict[n]["names"]
+            for key in ("name", "title", "date", "agency"):
+                if mine[key] is not None:
                     continue
+                sure, maybe = strict[n][key], weak[n][key]
                 other = layer[n][key] if layer else None
-                if mine[key] is None and value is not None and (other is None or _same(key, value, other)):
-                    mine[key] = value
+                if sure is not None and (other is None or _same(key, sure, other)):
+                    mine[key] = sure
+                elif maybe is not None and other is not None and _same(key, maybe, other):
+                    mine[key] = maybe
         page.extra["ocr_read"] = True
     return lea, ice
 
