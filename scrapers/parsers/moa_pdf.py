@@ -232,6 +232,10 @@ def _layer_words(doc: pypdfium2.PdfDocument, page: _Page) -> list[Word]:
     its words get ``LAYER_OCR_CONF``, under the floor, so they place the signature block but
     never become a value unless Tesseract reads the same page again here."""
     pdf_page = doc[page.number - 1]
+    if pdf_page.get_rotation():
+        # Character boxes come unrotated; such a page is read by OCR, which sees it upright.
+        pdf_page.close()
+        return []
     textpage = pdf_page.get_textpage()
     words: list[Word] = []
     chars: list[tuple[str, float, float, float, float]] = []
@@ -282,17 +286,18 @@ class _OcrReader:
         self.dpi = dpi
         self.pool = ThreadPoolExecutor(max_workers=max(1, threads))
         pytesseract.pytesseract.tesseract_cmd = cmd
-        self.jobs: dict[tuple[int, float], Future] = {}
+        self.jobs: dict[tuple[int, tuple[float, float], int], Future] = {}
 
-    def submit(self, number: int, band: tuple[float, float] = FULL) -> Future:
+    def submit(self, number: int, band: tuple[float, float] = FULL, dpi: int | None = None) -> Future:
         """Start OCR of page ``number``, or of a band of it (shares of its height): the
         first page's heading and parties clause sit in its top part, a press-contact
         appendix in its upper half, a signature block below the closing clause."""
-        if (number, FULL) in self.jobs:
-            return self.jobs[(number, FULL)]
-        key = (number, band)
+        dpi = dpi or self.dpi
+        if (number, FULL, dpi) in self.jobs:
+            return self.jobs[(number, FULL, dpi)]
+        key = (number, band, dpi)
         if key not in self.jobs:
-            scale = self.dpi / 72
+            scale = dpi / 72
             image = self.doc[number - 1].render(scale=scale, grayscale=True).to_pil()
             top, bottom = int(image.height * band[0]), int(image.height * band[1])
             if (top, bottom) != (0, image.height):
@@ -401,35 +406,66 @@ def _empty_signer() -> dict:
 
 
 def _read_signature(doc: pypdfium2.PdfDocument, page: _Page, reader: _OcrReader | None) -> tuple[dict, dict]:
-    """Read the text layer's block; where it leaves a signer's name or date out, OCR the
-    page and fill only the gaps, so a good typed value is never replaced by an OCR guess."""
+    """Read the signature block, filling only gaps and only on agreement.
+
+    Typed text is taken as it is.  Where it leaves a name, title or date out, Tesseract
+    reads the block: a value every word of which clears the confidence floor is taken,
+    unless the scanner's own OCR layer says something else; a value read under the floor
+    is taken only when a second reading (that layer, or a confident one by Tesseract again
+    at a finer resolution) says the same and the layer does not contradict it."""
     if page.words is None:
         page.words = _layer_words(doc, page)
     lea, ice = _read_signature_block(page)
-    # A handwritten LEA date alone is not worth OCR: Tesseract rarely reads one.
-    missing = not (lea["name"] and ice["name"] and ice["date"])
-    if missing and reader is not None and not page.ocr:
-        words, text, _ = reader.submit(page.number, _block_band(page)).result()
-        scanned = _Page(page.number, page.width, page.height, text, words, ocr=True)
-        strict = _read_signature_block(scanned)
-        weak = _read_signature_block(scanned, min_conf=WEAK_CONF)
-        # A scanner's own OCR layer is a second, independent reading: where it says
-        # something else, neither is trusted; where a weak reading of ours says the same,
-        # both are.
-        layer = _read_signature_block(page, min_conf=0) if any(w.conf < 100 for w in page.words) else None
-        for n, mine in enumerate((lea, ice)):
-            mine["names"] = mine["names"] + strict[n]["names"]
-            for key in ("name", "title", "date", "agency"):
-                if mine[key] is not None:
-                    continue
-                sure, maybe = strict[n][key], weak[n][key]
-                other = layer[n][key] if layer else None
-                if sure is not None and (other is None or _same(key, sure, other)):
-                    mine[key] = sure
-                elif maybe is not None and other is not None and _same(key, maybe, other):
-                    mine[key] = maybe
+    if reader is None:
+        return lea, ice
+    readings: list[tuple[tuple[dict, dict], tuple[dict, dict]]] = []
+    layer = None
+    band = _block_band(page)
+    if page.ocr:
+        readings.append(((lea, ice), _read_signature_block(page, min_conf=WEAK_CONF)))
+    elif not (lea["name"] and ice["name"] and ice["date"]):
+        # A handwritten LEA date alone is not worth OCR: Tesseract rarely reads one.
+        readings.append(_ocr_block(reader, page, band))
         page.extra["ocr_read"] = True
+        if any(w.conf < 100 for w in page.words):
+            layer = _read_signature_block(page, min_conf=0)
+    if not readings:
+        return lea, ice
+    (strict, weak) = readings[0]
+    for n, mine in enumerate((lea, ice)):
+        if mine is not strict[n]:
+            mine["names"] = mine["names"] + strict[n]["names"]
+    _merge((lea, ice), strict, weak, layer)
+    unsure = [
+        (n, key) for n, mine in enumerate((lea, ice)) for key in ("name", "title", "date")
+        if mine[key] is None and weak[n][key] is not None
+    ]
+    if unsure:
+        strict2, _ = _ocr_block(reader, page, band, dpi=round(reader.dpi * 4 / 3))
+        for n, key in unsure:
+            mine, other = (lea, ice)[n], layer[n][key] if layer else None
+            if _same(key, weak[n][key], strict2[n][key] or "") and (other is None or _same(key, weak[n][key], other)):
+                mine[key] = weak[n][key]
     return lea, ice
+
+
+def _ocr_block(reader: _OcrReader, page: _Page, band: tuple[float, float], dpi: int | None = None):
+    words, text, _ = reader.submit(page.number, band, dpi).result()
+    scanned = _Page(page.number, page.width, page.height, text, words, ocr=True)
+    return _read_signature_block(scanned), _read_signature_block(scanned, min_conf=WEAK_CONF)
+
+
+def _merge(signers: tuple[dict, dict], strict, weak, layer) -> None:
+    for n, mine in enumerate(signers):
+        for key in ("name", "title", "date", "agency"):
+            if mine[key] is not None:
+                continue
+            sure, maybe = strict[n][key], weak[n][key]
+            other = layer[n][key] if layer else None
+            if sure is not None and (other is None or _same(key, sure, other)):
+                mine[key] = sure
+            elif maybe is not None and other is not None and _same(key, maybe, other):
+                mine[key] = maybe
 
 
 def _block_band(page: _Page) -> tuple[float, float]:
