@@ -329,6 +329,11 @@ def read_signer_column(lines: list[Line], *, min_conf: float = 65.0) -> dict:
         name for value, words in values("name", near=False) + [(t, ln) for ln, t in zip(lines, texts, strict=True)]
         if _conf(words) >= weak and (name := clean_person_name(value))
     ]
+    # Typed text (not OCR) needs no second reading: a name typed in the column is the signer's.
+    out["typed"] = [
+        name for line, text, (lab, _) in zip(lines, texts, labels, strict=True)
+        if lab is None and _conf(line) >= 100 and (name := clean_person_name(text))
+    ]
     return out
 
 

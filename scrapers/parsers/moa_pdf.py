@@ -402,7 +402,7 @@ def _expected_signature_page(n: int, model: str | None) -> int:
 
 
 def _empty_signer() -> dict:
-    return {"name": None, "title": None, "date": None, "agency": None, "names": []}
+    return {"name": None, "title": None, "date": None, "agency": None, "names": [], "typed": []}
 
 
 def _read_signature(doc: pypdfium2.PdfDocument, page: _Page, reader: _OcrReader | None) -> tuple[dict, dict]:
@@ -534,11 +534,11 @@ def _settle_names(lea: dict, ice: dict, contacts: list[str | None], warnings: li
     """A scan often clips the end of a typed name; the contact pages spell it out.  A name
     typed off its line counts only when the contact pages or ICE's own list confirm it."""
     if not ice["name"]:
-        ice["name"] = known_ice_signer(ice.get("names", []))
+        ice["name"] = known_ice_signer(ice["names"]) or next(iter(ice["typed"]), None)
     if not lea["name"]:
         lea["name"] = next(
-            (n for n in lea.get("names", []) for c in contacts if c and _same("name", n, c)), None
-        )
+            (n for n in lea["names"] for c in contacts if c and _same("name", n, c)), None
+        ) or next(iter(lea["typed"]), None)
     name = lea["name"]
     for contact in contacts:
         if name and contact and contact != name and _completes(name, contact):
