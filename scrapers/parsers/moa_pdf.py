@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 import shutil
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 import pypdfium2
@@ -80,7 +80,8 @@ class _Page:
     ocr: bool = False
     # OCR text with every word under the confidence floor masked, for reading values.
     sure_text: str = ""
-    extra: dict = field(default_factory=dict)
+    # A page with a text layer whose signature block was also read by Tesseract.
+    ocr_read: bool = False
 
     @property
     def has_text(self) -> bool:
@@ -156,7 +157,7 @@ def parse_moa(
     if model is None:
         warnings.append("model not found")
 
-    ocr_pages = [p.number for p in pages if p.ocr or p.extra.get("ocr_read")]
+    ocr_pages = [p.number for p in pages if p.ocr or p.ocr_read]
     revised = revised_date(texts)
     value_text = "\n\f".join(p.value_text for p in pages)
     contact = poc_name(value_text)
@@ -323,7 +324,13 @@ class _OcrReader:
         return words, text, sure
 
     def read_into(self, page: _Page, band: tuple[float, float] = FULL) -> None:
+        """Replace a page's text with Tesseract's; a few typed words laid over a scan (a
+        field office, an agency in a form field) are kept after it."""
+        overlay = page.text.strip()
         page.words, page.text, page.sure_text = self.submit(page.number, band).result()
+        if overlay:
+            page.text += "\n" + overlay
+            page.sure_text += "\n" + overlay
         page.ocr = True
 
     def close(self) -> None:
@@ -426,7 +433,7 @@ def _read_signature(doc: pypdfium2.PdfDocument, page: _Page, reader: _OcrReader 
     elif not (lea["name"] and ice["name"] and ice["date"]):
         # A handwritten LEA date alone is not worth OCR: Tesseract rarely reads one.
         readings.append(_ocr_block(reader, page, band))
-        page.extra["ocr_read"] = True
+        page.ocr_read = True
         if any(w.conf < 100 for w in page.words):
             layer = _read_signature_block(page, min_conf=0)
     if not readings:
@@ -436,9 +443,11 @@ def _read_signature(doc: pypdfium2.PdfDocument, page: _Page, reader: _OcrReader 
         if mine is not strict[n]:
             mine["names"] = mine["names"] + strict[n]["names"]
     _merge((lea, ice), strict, weak, layer)
+    # A second reading costs a page of OCR: spend it on typed values, not on the LEA's
+    # handwritten date and title, which a finer scan of a scrawl rarely confirms.
     unsure = [
-        (n, key) for n, mine in enumerate((lea, ice)) for key in ("name", "title", "date")
-        if mine[key] is None and weak[n][key] is not None
+        (n, key) for n, key in ((0, "name"), (1, "name"), (1, "title"), (1, "date"))
+        if (lea, ice)[n][key] is None and weak[n][key] is not None
     ]
     if unsure:
         strict2, _ = _ocr_block(reader, page, band, dpi=round(reader.dpi * 4 / 3))
