@@ -6,7 +6,7 @@ git into a temporary package), both on two cores, and prints PDFs per minute for
 ratio, and the right/empty/wrong table of each on the hand-read samples, so speed is never
 bought with accuracy.
 
-    .venv/bin/python benchmarks/bench_moa.py [--dir MORE_PDFS ...] [--baseline REV] [--skip-baseline]
+    .venv/bin/python benchmarks/bench_moa.py [--dir MORE_PDFS ...] [--baseline REV] [--skip-baseline] [--dpi N]
 """
 
 from __future__ import annotations
@@ -70,9 +70,9 @@ def run_baseline(rev: str, files: list[Path], workers: int) -> tuple[float, list
             return time.perf_counter() - started, results
 
 
-def run_current(files: list[Path], workers: int) -> tuple[float, list[dict]]:
+def run_current(files: list[Path], workers: int, **options: int) -> tuple[float, list[dict]]:
     started = time.perf_counter()
-    results = parse_many(files, workers=workers)
+    results = parse_many(files, workers=workers, **options)
     return time.perf_counter() - started, results
 
 
@@ -102,9 +102,10 @@ def main() -> None:
     parser.add_argument("--baseline", default=BASELINE, help="git revision of the parser to compare with")
     parser.add_argument("--skip-baseline", action="store_true", help="time the current parser only")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--dpi", type=int, help="OCR resolution for the current parser (default: its own)")
     args = parser.parse_args()
     files = sample_files(args.dir)
-    elapsed, results = run_current(files, args.workers)
+    elapsed, results = run_current(files, args.workers, **({"dpi": args.dpi} if args.dpi else {}))
     rate = report("current", elapsed, files, results)
     if args.skip_baseline:
         return

@@ -51,8 +51,9 @@ from scrapers.parsers.moa_fields import (
 )
 
 TEXT_LAYER_MIN_CHARS = 200
-# Chosen by measurement on the hand-read samples (benchmarks/bench_moa.py --dpi): 150 dpi
-# reads as many fields right as 300 dpi, none wrong, in half the time.
+# Chosen by measurement on the hand-read samples (benchmarks/bench_moa.py --dpi N
+# --skip-baseline): at 150 dpi as many fields were right as at 200 or 300 dpi, and none
+# wrong where the finer scans misread an agency, a name and a date; and it is faster.
 OCR_DPI = 150
 MIN_CONF = 65.0
 FULL = (0.0, 1.0)
