@@ -1,73 +1,117 @@
-"""How fast MOAs parse: text-layer pages, OCR'd pages, and a backfill of the samples on two
-cores.  Run as `.venv/bin/python benchmarks/bench_moa.py`; prints medians."""
+"""How fast MOAs are read, now and before, in one run on the same machine.
+
+Reads every sample MOA with the current parser (through the worker, as the cycle does) and
+with the parser of an earlier commit (default: the one before the fast reader, copied out of
+git into a temporary package), both on two cores, and prints PDFs per minute for each, the
+ratio, and the right/empty/wrong table of each on the hand-read samples, so speed is never
+bought with accuracy.
+
+    .venv/bin/python benchmarks/bench_moa.py [--dir MORE_PDFS ...] [--baseline REV] [--skip-baseline] [--dpi N]
+"""
 
 from __future__ import annotations
 
+import argparse
+import importlib
+import multiprocessing
 import os
-import statistics
+import subprocess
 import sys
+import tempfile
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# One OpenMP thread per Tesseract, as in the worker: threads fight over two cores otherwise.
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 sys.path.insert(0, str(ROOT))
 
 from scrapers.moa_worker import parse_many  # noqa: E402
-from scrapers.parsers.moa_pdf import _Page, _Renderer, parse_moa, tesseract_available  # noqa: E402
+from tests.moa_accuracy import SAMPLES, expected_rows, render, score  # noqa: E402
 
-SAMPLES = ROOT / "tests" / "fixtures" / "moa"
-TEXT_SAMPLES = [
-    "georgiaDeptPublicSafety_TFM_MOA_03.10.25.pdf",
-    "GraysonCountyDCKY_JEM_MOA_030425.pdf",
-    "TerrellCoTX_WSO_MOA_04.16.2025.pdf",
-]
-SCAN = "LeeCoSheriffsOffice_JEM_MOA_02.20.2025.pdf"
-REPEATS = 3
+# The last commit whose parser read every page with pdfplumber and OCR'd at 300 dpi.
+BASELINE = "94b71a9"
+PARSER_FILES = ("scrapers/parsers/moa_pdf.py", "scrapers/parsers/moa_fields.py")
 
 
-def text_pages_per_second() -> float:
-    rates = []
-    for _ in range(REPEATS):
-        pages, started = 0, time.perf_counter()
-        for name in TEXT_SAMPLES:
-            pages += parse_moa((SAMPLES / name).read_bytes(), ocr=False)["pages"]
-        rates.append(pages / (time.perf_counter() - started))
-    return statistics.median(rates)
+def export_baseline(rev: str, into: Path) -> None:
+    """Write that commit's parser into ``into/previous_moa`` with its imports made local."""
+    package = into / "previous_moa"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    for path in PARSER_FILES:
+        source = subprocess.run(
+            ["git", "show", f"{rev}:{path}"], cwd=ROOT, check=True, capture_output=True, text=True
+        ).stdout
+        source = source.replace("from scrapers.parsers.moa_fields import", "from previous_moa.moa_fields import")
+        (package / Path(path).name).write_text(source)
 
 
-def ocr_seconds_per_page(dpi: int = 300, pages: tuple[int, ...] = (1, 2, 7)) -> float:
-    data = (SAMPLES / SCAN).read_bytes()
-    times = []
-    for _ in range(REPEATS):
-        renderer = _Renderer(data, "tesseract", dpi)
-        for number in pages:
+def _baseline_init(path: str) -> None:
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    sys.path.insert(0, path)
+
+
+def _baseline_one(path: str) -> dict:
+    module = importlib.import_module("previous_moa.moa_pdf")
+    try:
+        return module.parse_moa(Path(path).read_bytes(), ocr_scope="fields")
+    except module.MoaError as exc:
+        return {"error": str(exc)}
+
+
+def run_baseline(rev: str, files: list[Path], workers: int) -> tuple[float, list[dict]]:
+    with tempfile.TemporaryDirectory() as tmp:
+        export_baseline(rev, Path(tmp))
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_baseline_init, initargs=(tmp,)) as pool:
             started = time.perf_counter()
-            renderer.ocr_copy(_Page(number, 612, 792))
-            times.append(time.perf_counter() - started)
-    return statistics.median(times)
+            results = list(pool.map(_baseline_one, [str(f) for f in files]))
+            return time.perf_counter() - started, results
 
 
-def backfill(workers: int) -> tuple[float, int, float]:
-    files = sorted(SAMPLES.glob("*.pdf"))
+def run_current(files: list[Path], workers: int, **options: int) -> tuple[float, list[dict]]:
     started = time.perf_counter()
-    results = parse_many(files, workers=workers, ocr_scope="fields")
-    elapsed = time.perf_counter() - started
-    pages = sum(r["pages"] or 0 for r in results)
-    return elapsed, pages, pages / elapsed
+    results = parse_many(files, workers=workers, **options)
+    return time.perf_counter() - started, results
+
+
+def sample_files(extra: list[Path]) -> list[Path]:
+    """The fixtures plus any other folders of MOAs, each file name once."""
+    seen: dict[str, Path] = {}
+    for folder in [SAMPLES, *extra]:
+        for path in sorted(folder.glob("*.pdf")):
+            seen.setdefault(path.name, path)
+    return list(seen.values())
+
+
+def report(name: str, elapsed: float, files: list[Path], results: list[dict]) -> float:
+    rate = 60 * len(files) / elapsed
+    failed = sum(1 for r in results if r.get("error"))
+    print(f"{name}: {len(files)} PDFs in {elapsed:.1f} s = {rate:.1f} PDFs/min ({failed} unreadable)")
+    rows = expected_rows()
+    by_name = {f.name: r for f, r in zip(files, results, strict=True)}
+    table, _ = score(rows, by_name)
+    print(render(table, f"  {name} on {len(rows)} hand-read MOAs:"))
+    return rate
 
 
 def main() -> None:
-    print(f"text layer: {text_pages_per_second():6.1f} pages/s (median of {REPEATS}, no OCR)")
-    if not tesseract_available():
-        print("tesseract not on PATH: OCR and backfill benchmarks skipped")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dir", type=Path, action="append", default=[], help="another folder of MOA PDFs")
+    parser.add_argument("--baseline", default=BASELINE, help="git revision of the parser to compare with")
+    parser.add_argument("--skip-baseline", action="store_true", help="time the current parser only")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--dpi", type=int, help="OCR resolution for the current parser (default: its own)")
+    args = parser.parse_args()
+    files = sample_files(args.dir)
+    elapsed, results = run_current(files, args.workers, **({"dpi": args.dpi} if args.dpi else {}))
+    rate = report("current", elapsed, files, results)
+    if args.skip_baseline:
         return
-    per_page = ocr_seconds_per_page()
-    print(f"OCR 300 dpi: {1 / per_page:6.2f} pages/s ({per_page:.1f} s/page median, one core)")
-    elapsed, pages, rate = backfill(workers=2)
-    print(f"backfill of {len(list(SAMPLES.glob('*.pdf')))} samples, 2 workers, OCR of field pages: "
-          f"{elapsed:.1f} s, {pages} pages, {rate:.2f} pages/s")
+    old_elapsed, old_results = run_baseline(args.baseline, files, args.workers)
+    old_rate = report(f"previous ({args.baseline})", old_elapsed, files, old_results)
+    print(f"ratio: {rate / old_rate:.1f}x the PDFs per minute of {args.baseline}")
 
 
 if __name__ == "__main__":

@@ -15,15 +15,20 @@ import os
 import resource
 import signal
 import sys
-from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
+import time
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
 from scrapers.parsers.moa_pdf import MoaError, parse_moa
 
+Item = str | os.PathLike[str] | tuple[str | os.PathLike[str], dict | None]
+
 RESULT_KEYS = (
-    "model", "agency", "lea_signer", "ice_signer", "lea_contact", "revised", "pages",
+    "model", "agency", "lea_signer", "ice_signer", "ice_field_office", "lea_contact", "public_affairs",
+    "revised", "pages",
     "pdf_title", "ocr", "ocr_pages", "needs_ocr", "text_chars", "text", "sources", "warnings",
 )
 
@@ -129,26 +134,61 @@ def parse_moa_file(path: str | os.PathLike[str], **kwargs: Any) -> dict:
     return parse_moa_safely(data, **kwargs)
 
 
-def parse_many(
-    items: Iterable[str | os.PathLike[str] | tuple[str | os.PathLike[str], dict | None]],
-    workers: int = 2,
-    **kwargs: Any,
-) -> list[dict]:
+def _jobs(items: Iterable[Item]) -> list[tuple[Any, dict | None]]:
+    return [(item, None) if not isinstance(item, tuple) else item for item in items]
+
+
+def _ocr_threads(workers: int) -> int:
+    """Tesseracts per document, so that documents times pages fill the cores, no more."""
+    return max(1, (os.cpu_count() or 2) // max(1, workers))
+
+
+def parse_many(items: Iterable[Item], workers: int = 2, **kwargs: Any) -> list[dict]:
     """Backfill: parse files (or (file, hint) pairs) with ``workers`` children at a time.
 
     Threads only wait on children, so a hung document holds one slot until its timeout and
     the others keep going.  Results come back in input order, each with its ``file``.
     """
-    jobs = [(item, None) if not isinstance(item, tuple) else item for item in items]
+    jobs = _jobs(items)
+    results: list[dict] = [{} for _ in jobs]
+    for index, result in parse_stream(jobs, workers=workers, **kwargs):
+        results[index] = result
+    return results
 
-    def one(job: tuple[Any, dict | None]) -> dict:
-        path, hint = job
+
+def parse_stream(
+    items: Iterable[Item],
+    workers: int = 2,
+    budget_seconds: float | None = None,
+    **kwargs: Any,
+) -> Iterator[tuple[int, dict]]:
+    """Parse documents as slots free up and yield ``(index, result)`` as each finishes.
+
+    A burst of new MOAs is read against the cycle's budget: no document is started once
+    ``budget_seconds`` have passed (one already running finishes, within its own timeout),
+    so the caller stores each result as it comes and leaves the rest for the next cycle.
+    """
+    jobs = _jobs(items)
+    kwargs.setdefault("ocr_threads", _ocr_threads(workers))
+    deadline = None if budget_seconds is None else time.monotonic() + budget_seconds
+    pending: deque[int] = deque(range(len(jobs)))
+
+    def one(index: int) -> tuple[int, dict]:
+        path, hint = jobs[index]
         result = parse_moa_file(path, hint=hint, **kwargs)
         result["file"] = os.fspath(path)
-        return result
+        return index, result
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        return list(pool.map(one, jobs))
+        running = set()
+        while pending or running:
+            while pending and len(running) < max(1, workers) and (deadline is None or time.monotonic() < deadline):
+                running.add(pool.submit(one, pending.popleft()))
+            if not running:
+                break
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                yield future.result()
 
 
 def summary(result: dict) -> dict:

@@ -3,112 +3,84 @@ table written by reading the sample agreements (scans included) by eye."""
 
 from __future__ import annotations
 
-import csv
-import re
 import shutil
 from pathlib import Path
 
 import pytest
-from rapidfuzz import fuzz
 
 from scrapers.moa_worker import parse_many
-from scrapers.parsers.moa_fields import parse_date
+from scrapers.parsers.moa_fields import field_office, parse_date, public_affairs, unshift_labels
 from scrapers.parsers.moa_pdf import MoaError, parse_moa
+from tests.moa_accuracy import SAMPLES, expected_rows, render, score
 from tests.test_moa_builders import image_only_pdf, typed_moa
 
-FIXTURES = Path(__file__).parent / "fixtures"
-SAMPLES = FIXTURES / "moa"
-EXPECTED = FIXTURES / "moa_expected.csv"
 HAVE_TESSERACT = shutil.which("tesseract") is not None
 needs_tesseract = pytest.mark.skipif(
     not HAVE_TESSERACT, reason="tesseract is not on PATH (apt-get install tesseract-ocr); CI installs it"
 )
 
-FIELDS = (
-    "model", "agency", "lea_signer_name", "lea_signer_title", "lea_signer_date",
-    "ice_signer_name", "ice_signer_title", "ice_signer_date", "revised", "pages",
-)
-
-
-def _expected() -> list[dict]:
-    with EXPECTED.open(newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
-
-
-def _flat(result: dict) -> dict:
-    out = {k: result.get(k) for k in ("model", "agency", "revised", "pages")}
-    for who in ("lea_signer", "ice_signer"):
-        for key in ("name", "title", "date"):
-            out[f"{who}_{key}"] = (result.get(who) or {}).get(key)
-    return out
-
-
-def _norm(text: str) -> str:
-    low = text.lower().replace("'", "").replace("\u2019", "")
-    low = re.sub(r"\bdept\b", "department", low)
-    low = re.sub(r",\s*(fl|texas|tx|ga|ky|florida|georgia)\s*$", "", low)
-    return " ".join(re.sub(r"[^a-z0-9 ]+", " ", low).split())
-
-
-def field_matches(field: str, expected: str, got: object) -> bool:
-    if expected == "":
-        return got in (None, "")
-    if got in (None, ""):
-        return False
-    if field in ("model", "pages") or field.endswith("date") or field == "revised":
-        return str(got) == expected
-    return fuzz.token_sort_ratio(_norm(expected), _norm(str(got))) >= 88
-
 
 @pytest.fixture(scope="module")
 def sample_results() -> dict[str, dict]:
-    """Parse every sample once, through the worker, on both cores (OCR is the slow part)."""
-    rows = _expected()
-    results = parse_many([SAMPLES / row["file"] for row in rows], workers=2, ocr_scope="fields")
+    """Parse every hand-read sample once, through the worker, on both cores."""
+    rows = expected_rows()
+    results = parse_many([SAMPLES / row["file"] for row in rows], workers=2)
     return {row["file"]: result for row, result in zip(rows, results, strict=True)}
 
 
 def test_every_sample_is_in_the_expected_table() -> None:
-    assert sorted(r["file"] for r in _expected()) == sorted(p.name for p in SAMPLES.glob("*.pdf"))
+    rows = expected_rows()
+    assert sorted(r["file"] for r in rows) == sorted(p.name for p in SAMPLES.glob("*.pdf"))
+    assert len(rows) >= 20 and sum(r["scan"] == "yes" for r in rows) >= 6
 
 
 @needs_tesseract
-def test_field_accuracy_against_hand_checked_table(sample_results: dict[str, dict]) -> None:
-    rows = _expected()
-    right = dict.fromkeys(FIELDS, 0)
-    wrong_non_null = dict.fromkeys(FIELDS, 0)
-    misses = []
-    for row in rows:
-        got = _flat(sample_results[row["file"]])
-        for field in FIELDS:
-            if field_matches(field, row[field], got[field]):
-                right[field] += 1
-            else:
-                misses.append(f"{row['file'][:28]:28} {field:17} want {row[field]!r:34} got {got[field]!r}")
-                if got[field] not in (None, ""):
-                    wrong_non_null[field] += 1
+def test_no_field_is_ever_wrong_on_the_hand_read_moas(sample_results: dict[str, dict]) -> None:
+    """A wrong signer in print is a correction; an empty one is a reporter's phone call.
+    So every field may be left empty, none may be wrong, and the ones a reporter needs
+    most must be read on most MOAs."""
+    rows = expected_rows()
+    table, notes = score(rows, sample_results)
+    print("\n" + render(table, f"MOA fields on {len(rows)} hand-read agreements:"))
+    print("\n".join(notes))
+    wrong = [note for note in notes if note.startswith("wrong")]
+    assert not wrong, "\n".join(wrong)
     n = len(rows)
-    print("\nMOA field accuracy (right / wrong-but-filled / of)")
-    for field in FIELDS:
-        print(f"  {field:18} {right[field]:2d}  {wrong_non_null[field]:2d}  /{n}  {100 * right[field] / n:5.0f}%")
-    print("\n".join(["misses:"] + misses))
-    assert right["model"] == n
-    assert right["agency"] == n
-    assert right["ice_signer_name"] >= 0.8 * n
-    assert right["ice_signer_date"] >= 0.8 * n
-    assert right["lea_signer_name"] >= 0.7 * n
-    assert wrong_non_null["lea_signer_date"] == 0, "a wrong LEA date is worse than none"
-    assert wrong_non_null["ice_signer_date"] == 0
-    assert right["revised"] == n
-    assert right["pages"] == n
+    for field in ("model", "pages", "revised", "pa_phone"):
+        assert table[field]["right"] == n, field
+    assert table["agency"]["right"] >= 0.85 * n
+    assert table["ice_signer_name"]["right"] >= 0.8 * n
+    assert table["ice_signer_title"]["right"] >= 0.85 * n
+    assert table["ice_field_office"]["right"] >= 0.9 * n
+    assert table["ice_signer_date"]["right"] >= 0.6 * n
+    assert table["lea_signer_name"]["right"] >= 0.6 * n
+    assert table["pa_name"]["right"] >= 0.85 * n
 
 
 @needs_tesseract
 def test_image_only_scans_are_ocrd_and_say_so(sample_results: dict[str, dict]) -> None:
     lee = sample_results["LeeCoSheriffsOffice_JEM_MOA_02.20.2025.pdf"]
     assert lee["ocr"] is True and lee["needs_ocr"] is False
-    assert 1 in lee["ocr_pages"] and lee["text_chars"] > 2000
+    assert 1 in lee["ocr_pages"] and 7 in lee["ocr_pages"]
     assert "Jail Enforcement Model" in lee["text"]
+
+
+@needs_tesseract
+def test_only_the_pages_that_hold_fields_are_ocrd(sample_results: dict[str, dict]) -> None:
+    """Speed comes from OCRing little: a typed MOA at most its signature page, a scan its
+    first page, signature page, field-office page and press-contact page."""
+    for row in expected_rows():
+        result = sample_results[row["file"]]
+        limit = 5 if row["scan"] == "yes" else 2
+        assert len(result["ocr_pages"]) <= limit, (row["file"], result["ocr_pages"])
+
+
+@needs_tesseract
+def test_whole_text_is_ocrd_when_asked_for_search() -> None:
+    data = (SAMPLES / "LeeCoSheriffsOffice_JEM_MOA_02.20.2025.pdf").read_bytes()
+    result = parse_moa(data, ocr_scope="all")
+    assert result["ocr_pages"] == list(range(1, 12))
+    assert result["text_chars"] > 15000
 
 
 def test_typed_moa_reads_every_field_without_ocr() -> None:
@@ -165,6 +137,7 @@ def test_not_a_pdf_raises_a_clear_reason() -> None:
         ("2020.07.02 11 :59:46 -04'00'", "2020-07-02"),
         ("March 5, 2025", "2025-03-05"),
         ("02-19-25", "2025-02-19"),
+        ("Date: 2025. 03. 26 09:51 :52", "2025-03-26"),
         ("February 28, 202", None),
         ("()7, GI-", None),
         ("13/45/2025", None),
@@ -172,3 +145,62 @@ def test_not_a_pdf_raises_a_clear_reason() -> None:
 )
 def test_signature_dates_are_read_or_left_empty(text: str, iso: str | None) -> None:
     assert parse_date(text) == iso
+
+
+@pytest.mark.parametrize(
+    ("text", "office"),
+    [
+        ("For DHS: ERO Dallas Field Office Director", "Dallas"),
+        ("ForDHS: The Miami Field Office Director", "Miami"),
+        ("For OHS: Houston Field Office", "Houston"),
+        ("For DHS: CHICAGO FIELD OFFICE DIRECTOR", "Chicago"),
+        ("For DHS: Salt Lake City Field Office Director", "Salt Lake City"),
+        ("DHS: Miami Field Office Director", "Miami"),
+        ("For DHS: ICE ERO Field Office Director", None),
+        ("For DHS:\nVIII. EFFECTIVE DATE", None),
+        ("For DHS: Springfield Field Office Director", None),
+    ],
+)
+def test_field_office_is_one_of_ices_or_nothing(text: str, office: str | None) -> None:
+    assert field_office(text) == office
+
+
+PRESS_PAGE = """APPENDIX C
+PUBLIC INFORMATION POINTS OF CONTACT
+Pursuant to Section V(D) of this MOA, the signatories agree to coordinate release.
+For the LEA:
+{lea}
+For ICE:
+Public Affairs Office
+Washington, DC 20536
+202-732-4242
+"""
+
+
+@pytest.mark.parametrize(
+    ("lea", "expected"),
+    [
+        ("LT Mitchell Grube\nWinnebago County Sheriffs Office\n4311 Jackson St. Oshkosh WI 54901\n920-236-7385",
+         {"name": "Mitchell Grube", "phone": "920-236-7385", "email": None}),
+        ("Craig A. Capri\nChief of Police\n352-483-5400\nccapri@eustis.org",
+         {"name": "Craig A. Capri", "phone": "352-483-5400", "email": "ccapri@eustis.org"}),
+        ("Public Information Officer\nProfessional Standards Division\nTavares, FL 32778\n(352)343-9592",
+         {"name": None, "phone": "352-343-9592", "email": None}),
+        ("Trent Faris, Public Affairs Officer", {"name": "Trent Faris", "phone": None, "email": None}),
+        ("St. Lucie County Sheriff's Office\n4700 W. Midway Rd\nFort Pierce, FL 34981",
+         {"name": None, "phone": None, "email": None}),
+        # OCR slips an address cannot survive: a misread state in a .us domain, a misspelt name.
+        ("Thaddeus C. Cleveland\nthad.cleveland@co.terrell.bc.us 432-345-2525",
+         {"name": "Thaddeus C. Cleveland", "phone": "432-345-2525", "email": None}),
+        ("Gerald Widdoes\nChief Deputy\ngerajd.widdoes@ccdps.org\n410-392-2101",
+         {"name": "Gerald Widdoes", "phone": "410-392-2101", "email": None}),
+        ("", {"name": None, "phone": None, "email": None}),
+    ],
+)
+def test_press_contact_is_read_from_its_appendix_only(lea: str, expected: dict) -> None:
+    assert public_affairs(PRESS_PAGE.format(lea=lea)) == expected
+
+
+def test_shifted_font_labels_are_decoded_and_body_text_is_left_alone() -> None:
+    assert unshift_labels("1DPHBBBB 7LWOH 'DWH )RU WKH /($ ,&(") == "Name:____ Title: Date: For the LEA: ICE:"
+    assert unshift_labels("The Sheriff signs") == "The Sheriff signs"

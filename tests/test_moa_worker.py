@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from scrapers.moa_worker import moa_command, parse_many, parse_moa_file, parse_moa_safely
+from scrapers.moa_worker import moa_command, parse_many, parse_moa_file, parse_moa_safely, parse_stream
 from tests.test_moa_builders import encrypted_pdf, heavy_pdf, looping_pdf, typed_moa
 
 REPO = Path(__file__).resolve().parents[1]
@@ -111,3 +111,17 @@ def test_moa_command_runs_in_a_fresh_interpreter(tmp_path: Path) -> None:
         cwd=REPO, capture_output=True, text=True, timeout=120,
     )
     assert missing.returncode == 1 and "file not found" in missing.stderr
+
+
+def test_a_burst_is_read_as_slots_free_up_and_stops_starting_at_the_budget(tmp_path: Path) -> None:
+    good = tmp_path / "good.pdf"
+    good.write_bytes(typed_moa())
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(b"<html>nope</html>")
+    burst = [good, bad, good, good]
+    seen = dict(parse_stream(burst, workers=2, ocr=False))
+    assert sorted(seen) == [0, 1, 2, 3]
+    assert seen[1]["error"] == "not a PDF" and seen[1]["file"] == str(bad)
+    assert all(seen[i]["ice_signer"]["name"] == "Todd M. Lyons" for i in (0, 2, 3))
+    # Past its budget a cycle starts nothing more; what is left waits for the next cycle.
+    assert list(parse_stream(burst, workers=2, budget_seconds=0, ocr=False)) == []

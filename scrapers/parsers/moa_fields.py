@@ -15,6 +15,8 @@ from datetime import date
 
 from rapidfuzz import fuzz
 
+from scrapers.parsers.states import is_state_code
+
 
 @dataclass(frozen=True)
 class Word:
@@ -57,7 +59,20 @@ KNOWN_ICE_SIGNERS = (
     "Matthew T. Albence",
     "Thomas D. Homan",
     "Tae D. Johnson",
+    "Enrique M. Lucero",
 )
+
+# ICE Enforcement and Removal Operations field offices, as the templates name them.
+FIELD_OFFICES = (
+    "Atlanta", "Baltimore", "Boston", "Buffalo", "Chicago", "Dallas", "Denver", "Detroit",
+    "El Paso", "Harlingen", "Houston", "Los Angeles", "Miami", "New Orleans", "New York City",
+    "Newark", "Philadelphia", "Phoenix", "Salt Lake City", "San Antonio", "San Diego",
+    "San Francisco", "Seattle", "St. Paul", "Washington",
+)
+
+SHIFT = 29
+SHIFTED_LABEL = re.compile(r"(Name|Title|Date|Signature|Agency|FortheLEA|ForICE|For|the|LEA|ICE):?(_*)")
+SHIFTED_WORDS = {"fortheLEA".lower(): "For the LEA", "forice": "For ICE"}
 
 MONTHS = {
     m: i + 1
@@ -73,8 +88,15 @@ NAME_STOPWORDS = {
     "of", "and", "u.s.", "us", "program", "model", "state", "city", "digitally", "signed", "by",
     "assistant", "executive", "associate", "field", "public", "safety", "jailer", "commissioner",
     "appendix", "contact", "points", "washington", "dc", "memorandum", "agreement", "moa",
+    "division", "professional", "standards", "information", "affairs", "officer", "unit", "bureau",
+    "services", "street", "avenue", "road", "suite", "box", "center", "jail", "detention", "sheriff's",
+    "pio", "captain", "deputy", "lieutenant", "sergeant", "major", "mayor", "manager", "undersheriff",
+    "ero", "dhs", "fod", "north", "south", "east", "west", "highway", "hwy", "drive", "lane",
 }
-NAME_PREFIXES = {"sheriff", "chief", "commissioner", "director", "mr.", "ms.", "mrs.", "dr.", "colonel"}
+NAME_PREFIXES = {
+    "sheriff", "chief", "commissioner", "director", "mr.", "ms.", "mrs.", "dr.", "colonel", "captain",
+    "capt.", "lt", "lt.", "lieutenant", "sgt", "sgt.", "sergeant", "major", "undersheriff",
+}
 NAME_SUFFIXES = {"jr", "jr.", "sr", "sr.", "ii", "iii", "iv"}
 AGENCY_WORDS = (
     "sheriff", "police", "county", "department", "dept", "office", "public safety", "detention",
@@ -86,6 +108,9 @@ TITLE_WORDS = (
     "secretary", "mayor", "manager", "officer", "captain", "judge", "executive", "administrator",
     "superintendent", "warden", "president", "deputy",
 )
+# A name read under the confidence floor may still be used when the document names the same
+# person elsewhere: two weak readings that agree are strong evidence.
+WEAK_CONF = 30.0
 LABELS = ("date", "name", "title", "agency", "signature")
 
 
@@ -132,7 +157,7 @@ def _valid_date(y: int, m: int, d: int) -> str | None:
 def parse_date(text: str) -> str | None:
     """Read one date as ISO 8601 from a signature line; None unless it is unambiguous."""
     t = text.replace("O", "0") if re.search(r"\d", text) and not re.search(r"[A-Za-z]{3}", text) else text
-    m = re.search(r"\b(20\d\d)\.(\d\d)\.(\d\d)\b", t)
+    m = re.search(r"\b(20\d\d) ?\. ?(\d\d) ?\. ?(\d\d)\b", t)
     if m:
         return _valid_date(int(m[1]), int(m[2]), int(m[3]))
     m = re.search(r"\b(\d{1,2})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{4}|\d{2})(?!\d)", t)
@@ -153,6 +178,8 @@ def _month_name(month: int) -> str:
 def clean_person_name(text: str) -> str | None:
     """Return a person's name if the text plausibly is one, else None (OCR debris, labels)."""
     text = tidy(re.sub(r"\([^)]*\)", " ", text))
+    if "\u2022" in text:
+        return None
     tokens = text.split()
     while tokens and tokens[0].lower().rstrip(".") + ("." if tokens[0].endswith(".") else "") in NAME_PREFIXES:
         tokens = tokens[1:]
@@ -182,6 +209,14 @@ def clean_person_name(text: str) -> str | None:
     return " ".join(tokens).strip(",")
 
 
+def known_ice_signer(names: list[str]) -> str | None:
+    """The first of ``names`` that is an ICE official known to sign MOAs, as read."""
+    for name in names:
+        if max(fuzz.ratio(k.lower(), name.lower()) for k in KNOWN_ICE_SIGNERS) >= 90:
+            return name
+    return None
+
+
 def snap_ice_name(name: str | None) -> str | None:
     """Correct a near-miss OCR reading of a known ICE signer; keep anything else as read."""
     if not name:
@@ -205,9 +240,17 @@ def _label(line_str: str) -> tuple[str | None, str]:
 
 
 def _conf(words: list[Word]) -> float:
-    """Mean OCR confidence of the words that carry letters or digits ('|' and rules don't)."""
+    """The weakest OCR confidence among the words that carry letters or digits ('|' and
+    rules don't): one misread word is enough to make a name wrong."""
     real = [w.conf for w in words if re.search(r"[A-Za-z0-9]", w.text)]
-    return sum(real) / len(real) if real else 0.0
+    return min(real) if real else 0.0
+
+
+def _date_conf(words: list[Word]) -> float:
+    """Confidence of a date is that of its digits: a month's name is checked against the
+    calendar by ``parse_date``, and OCR often doubts a word written on a fill-in line."""
+    digits = [w for w in words if re.search(r"\d", w.text)]
+    return _conf(digits)
 
 
 def _remainder_words(line: Line, remainder: str) -> list[Word]:
@@ -218,63 +261,71 @@ def _remainder_words(line: Line, remainder: str) -> list[Word]:
 def read_signer_column(lines: list[Line], *, min_conf: float = 65.0) -> dict:
     """Read name, title, date and agency from one party's column of a signature block.
 
-    Handles the 2025 templates (Date:/Signature:/Name:/Title:/Agency: labels, sometimes a
-    name typed after 'For ICE:') and the 2019-2020 ones (date line, signature, then name and
-    title lines).  Words below ``min_conf`` never become a value.
+    Handles the 2025 templates (Date:/Signature:/Name:/Title:/Agency: labels, the value on
+    the label's line or typed just above or below an empty one, sometimes a name typed after
+    'For ICE:') and the 2019-2020 ones (date line, signature, then name and title lines).
+    A value is taken only when every word of it reaches ``min_conf``.
     """
     out: dict = {"name": None, "title": None, "date": None, "agency": None}
     texts = [line_text(line) for line in lines]
-    labelled: dict[str, list[tuple[int, str, float]]] = {}
-    for i, (line, text) in enumerate(zip(lines, texts, strict=True)):
-        lab, rest = _label(text)
+    labels = [_label(text) for text in texts]
+    labelled: dict[str, list[tuple[int, str, list[Word]]]] = {}
+    for i, (line, (lab, rest)) in enumerate(zip(lines, labels, strict=True)):
         if lab:
-            conf = _conf(_remainder_words(line, rest))
-            labelled.setdefault(lab, []).append((i, rest, conf))
-    # Date: a labelled value, or a date typed just above/below an empty 'Date:' line.
-    for i, rest, conf in labelled.get("date", []):
-        candidates = [(rest, conf)]
-        for j in (i - 1, i + 1):
-            if 0 <= j < len(lines) and _label(texts[j])[0] is None:
-                candidates.append((texts[j], _conf(lines[j])))
-        for value, c in candidates:
-            iso = parse_date(tidy(value))
-            if iso and c >= min_conf:
-                out["date"] = iso
-                break
-        if out["date"]:
+            labelled.setdefault(lab, []).append((i, rest, _remainder_words(line, rest)))
+
+    def values(key: str, near: bool = True) -> list[tuple[str, list[Word]]]:
+        """The label's own value first, then an unlabelled line just above or below it."""
+        found = []
+        for i, rest, words in labelled.get(key, []):
+            found.append((rest, words))
+            for j in (i - 1, i + 1) if near else ():
+                if 0 <= j < len(lines) and labels[j][0] is None:
+                    found.append((texts[j], lines[j]))
+        return found
+
+    dates = values("date") + [(text, line) for line, text in zip(lines, texts, strict=True)]
+    for value, words in dates:
+        iso = parse_date(tidy(value))
+        if iso and _date_conf(words) >= min_conf:
+            out["date"] = iso
             break
-    if not out["date"]:
-        for line, text in zip(lines, texts, strict=True):
-            iso = parse_date(tidy(text))
-            if iso and _conf(line) >= min_conf:
-                out["date"] = iso
-                break
     for key in ("name", "for", "signature"):
-        for _, rest, conf in labelled.get(key, []):
-            name = clean_person_name(rest)
+        for value, words in values(key, near=key == "name"):
+            conf = _conf(words)
+            name = clean_person_name(value)
             if name and conf >= min_conf:
                 out["name"] = name
                 break
         if out["name"]:
             break
-    if not out["name"]:
-        for line, text in zip(lines, texts, strict=True):
-            name = clean_person_name(text)
-            if name and _label(text)[0] is None and _conf(line) >= min_conf:
-                out["name"] = name
-                break
-    for _, rest, conf in labelled.get("title", []):
-        title = tidy(rest)
-        if title and conf >= min_conf and is_title(title):
+    for value, words in values("title"):
+        conf = _conf(words)
+        title = tidy(value)
+        if title and conf >= min_conf and is_title(title) and not clean_person_name(title):
             out["title"] = title
             break
-    for _, rest, conf in labelled.get("agency", []):
-        agency = tidy(rest)
+    for value, words in values("agency"):
+        conf = _conf(words)
+        agency = tidy(value)
         if agency and conf >= min_conf and _plain(agency):
             out["agency"] = agency
             break
     if not labelled.get("name") and not labelled.get("title"):
         _read_unlabelled(lines, texts, out, min_conf)
+    # Names read weakly (under the floor) or on lines that no label claims (a value typed off
+    # its line, a stamp): the caller takes one only when another part of the document, or
+    # ICE's list of its signing officials, names the same person.
+    weak = min(min_conf, WEAK_CONF)
+    out["names"] = [
+        name for value, words in values("name", near=False) + [(t, ln) for ln, t in zip(lines, texts, strict=True)]
+        if _conf(words) >= weak and (name := clean_person_name(value))
+    ]
+    # Typed text (not OCR) needs no second reading: a name typed in the column is the signer's.
+    out["typed"] = [
+        name for line, text, (lab, _) in zip(lines, texts, labels, strict=True)
+        if lab is None and _conf(line) >= 100 and (name := clean_person_name(text))
+    ]
     return out
 
 
@@ -311,7 +362,7 @@ def _read_unlabelled(lines: list[Line], texts: list[str], out: dict, min_conf: f
             and is_title(title)
             and not re.search(r"immigration|homeland|department|digitally", title, re.I)
         ):
-            out["name"], out["title"] = name, title
+            out["name"], out["title"] = out["name"] or name, out["title"] or title
             return
     out["name"] = out["name"] or fallback
 
@@ -353,7 +404,7 @@ def find_model(heading: str, body: str, title: str | None, hint: str | None) -> 
 
 
 def looks_like_agency(text: str | None) -> bool:
-    if not text or not 6 <= len(text) <= 90:
+    if not text or not 6 <= len(text) <= 90 or "\u2022" in text:
         return False
     low = text.lower()
     if not any(re.search(rf"\b{w}", low) for w in AGENCY_WORDS):
@@ -368,15 +419,26 @@ def agency_from_parties(text: str) -> str | None:
     """The agency named in the PARTIES clause ('... (DHS), and the X, hereinafter ...')."""
     flat = re.sub(r"\s+", " ", text.replace("_", ""))
     m = re.search(
-        r"\([A-Z]H ?S\)\s*,?\s*and\s+(?:the\s*)?(.{3,120}?)\s*(?:,\s*hereinafter|\(hereinafter|,\s*pursuant|"
-        r"\s+pursuant|\s*\([A-Z ]{2,8}\)\s*,)",
+        r"\([A-Z][A-Z\- ]{0,3}S\)\s*,?\s*and\s+(?:the\s*)?(.{3,120}?)\s*(?:[,;]\s*hereinafter|\(hereinafter|"
+        r"[,;]\s*pursuant|\s+pursuant|\s*\([A-Z ]{2,8}\)\s*,)",
         flat,
     )
     if not m:
         return None
     value = tidy(re.sub(r"\s*\([A-Z .]{2,10}\)\s*$", "", m[1]))
     value = re.sub(r"^the(?=[A-Z])", "", value)
+    if re.match(r"[A-Z]{2,6}\s+(?:County|City|Parish)\b", value):
+        # 'the HCSO County Sheriffs Office': the template's blank filled with an acronym;
+        # the full name is elsewhere in the clause.
+        return _named_in_body(flat)
     return value if looks_like_agency(value) else None
+
+
+def _named_in_body(flat: str) -> str | None:
+    names = Counter(
+        m[1] for m in re.finditer(r"\b((?:[A-Z][a-z]+ ){1,3}(?:County|Parish) Sheriff'?s Office)", flat)
+    )
+    return names.most_common(1)[0][0] if names else None
 
 
 def place_from_title(title: str | None) -> str | None:
@@ -438,28 +500,90 @@ def poc_name(text: str) -> str | None:
     return clean_person_name(m[1]) if m else None
 
 
-def cid_offset(text: str) -> int | None:
-    """The constant that turns '(cid:41)(cid:82)' runs into ASCII, for fonts without a Unicode
-    map (Word-made MOAs with subset fonts); None when no offset reads like English."""
-    cids = [int(c) for c in re.findall(r"\(cid:(\d+)\)", text)]
-    if len(cids) < 5:
-        return None
-    best, best_score = None, 1
-    common = re.compile(r"\b(?:the|for|and|of|to|in|date|name|title|signature|agency)\b", re.I)
-    for offset in range(0, 64):
-        decoded = "".join(chr(c + offset) if 32 <= c + offset < 127 else "\x00" for c in cids)
-        score = len(common.findall(decoded))
-        if score > best_score:
-            best, best_score = offset, score
-    return best
+def unshift_labels(text: str) -> str:
+    """Undo the fixed character shift some Word-made MOAs carry in their text layer.
 
-
-def apply_cids(text: str, offset: int | None) -> str:
-    if offset is None or "(cid:" not in text:
-        return text
+    Their subset fonts map every glyph 29 code points low, so 'Name:____' is extracted as
+    '1DPHBBBB'.  Only whole words that decode to a signature-block label are replaced: body
+    text in the same font is never needed, and a guess there could invent words."""
 
     def one(m: re.Match[str]) -> str:
-        code = int(m[1]) + offset
-        return chr(code) if 32 <= code < 127 else ""
+        decoded = "".join(chr(ord(c) + SHIFT) if 32 <= ord(c) + SHIFT < 127 else c for c in m[0])
+        label = SHIFTED_LABEL.fullmatch(decoded)
+        if not label:
+            return m[0]
+        word = label[1]
+        if word in ("For", "the"):
+            return word
+        return (SHIFTED_WORDS.get(word.lower(), word) + ":" + label[2]).replace("::", ":")
 
-    return re.sub(r"\(cid:(\d+)\)", one, text)
+    return re.sub(r"[\x21-\x7e]{3,}", one, text)
+
+
+def field_office(text: str) -> str | None:
+    """The ERO field office the 2019-2025 JEM and WSO templates name as ICE's point of
+    contact ('For DHS: ERO Dallas Field Office Director'); only one of ICE's known offices."""
+    for m in re.finditer(r"(?:For\s*[DO0]\s*H\s*S\s*[:;.,]?|\b[DO0]HS\s*:)[ \t]*([^\n]{0,60})", text):
+        value = re.sub(r"\b(?:ICE|ERO|the)\b", " ", m[1], flags=re.I)
+        value = re.split(r",|\bField\b|\bOffice\b|\bDirector\b|\bFOD\b", value, flags=re.I)[0]
+        value = re.sub(r"[^A-Za-z. ]", " ", value)
+        value = " ".join(value.split())
+        if not value:
+            continue
+        best = max(FIELD_OFFICES, key=lambda office: fuzz.ratio(office.lower(), value.lower()))
+        if fuzz.ratio(best.lower(), value.lower()) >= 90:
+            return best
+    return None
+
+
+PA_HEADING = re.compile(r"PUBLIC[\s-]*INFORMATION\s+POINTS?\s+OF\s+CONT\s?ACTS?", re.I)
+PHONE = re.compile(r"(?<!\d)\(?(\d{3})\)?[\s.\-]{0,2}(\d{3})\s?[\-.]\s?(\d{4})(?!\d)")
+EMAIL = re.compile(r"\b[A-Za-z0-9][A-Za-z0-9._%+\-]*@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.(?:gov|org|com|us|net|edu)\b")
+
+
+def public_affairs(text: str) -> dict:
+    """The LEA's press contact in the 'Public Information Points of Contact' appendix: name,
+    phone and email, each only when it is plainly there (the blanks are often left empty)."""
+    out: dict = {"name": None, "phone": None, "email": None}
+    heading = PA_HEADING.search(text)
+    if not heading:
+        return out
+    body = text[heading.end():]
+    start = re.search(r"For\s+the\s+[^\n:]{2,60}:", body)
+    if not start:
+        return out
+    body = body[start.end():]
+    end = re.search(r"For\s+ICE\b|Revised\s+\d", body)
+    section = body[: end.start()] if end else body[:600]
+    for line in section.splitlines():
+        if re.search(r"\d|@", line):
+            continue
+        first = re.split(r",|\s{3,}", line.strip())[0]
+        name = clean_person_name(first)
+        if name:
+            out["name"] = name
+            break
+    phone = PHONE.search(section)
+    if phone:
+        out["phone"] = "-".join(phone.groups())
+    email = EMAIL.search(section)
+    if email and _plausible_email(email[0].lower(), out["name"]):
+        out["email"] = email[0].lower()
+    return out
+
+
+def _plausible_email(email: str, name: str | None) -> bool:
+    """Catch the OCR slips an address cannot survive: a '.us' domain must name a state
+    ('co.terrell.bc.us' is a misread 'tx'), and a part that nearly spells the contact's
+    name must spell it exactly ('gerajd.widdoes' for Gerald Widdoes)."""
+    local, _, domain = email.partition("@")
+    parts = domain.split(".")
+    if parts[-1] == "us" and (len(parts) < 2 or not is_state_code(parts[-2].upper())):
+        return False
+    if name:
+        tokens = [t.lower() for t in re.findall(r"[A-Za-z]{3,}", name)]
+        for piece in re.findall(r"[a-z]{3,}", local):
+            for token in tokens:
+                if piece not in token and token not in piece and fuzz.ratio(piece, token) >= 80:
+                    return False
+    return True

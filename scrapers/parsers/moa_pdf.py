@@ -1,9 +1,13 @@
-"""Read a 287(g) Memorandum of Agreement PDF: model, agency, who signed and when.
+"""Read a 287(g) Memorandum of Agreement PDF: model, agency, who signed, when, and whom to call.
 
 The workbook says an agreement exists; the MOA says who signed it.  Most MOAs are scanner
-output with a rough OCR layer and about one in five has no text at all, so pages without a
-text layer are OCR'd with Tesseract, and a signature page whose text layer misses a signer
-is OCR'd again.  Every field is left ``None`` rather than filled from weak evidence.
+output with a rough OCR layer and about one in five has no text at all.  Reading must be
+cheap (ICE publishes dozens a day and a backfill is ~1,500), so the text layer comes from
+pdfium, which is fast, and Tesseract runs only on the pages whose fields are needed: the
+first page, the signature page (and the one before it, which names the ICE field office)
+and the press-contact appendix; several pages at once, one Tesseract per core.  Every field
+is left ``None`` rather than filled from weak evidence: OCR words under a confidence floor
+never become values, and names must look like names.
 
 ``parse_moa`` is pure in the sense that matters here: bytes in, a JSON-ready dict out, no
 files, no network.  Hostile PDFs are the caller's job: see ``scrapers.moa_worker``.
@@ -11,41 +15,56 @@ files, no network.  Hostile PDFs are the caller's job: see ``scrapers.moa_worker
 
 from __future__ import annotations
 
-import io
 import re
 import shutil
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import date
 
-import pdfplumber
 import pypdfium2
+import pypdfium2.raw as pdfium_c
 import pytesseract
-from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
-from pdfplumber.utils.exceptions import PdfminerException
+from rapidfuzz import fuzz
 
 from scrapers.parsers.moa_fields import (
+    PA_HEADING,
+    WEAK_CONF,
     Line,
     Word,
     agency_from_parties,
     agrees,
-    apply_cids,
-    cid_offset,
+    field_office,
     find_model,
     footer_agencies,
     group_lines,
     is_ice_column,
+    known_ice_signer,
     line_text,
     looks_like_agency,
     place_from_title,
     poc_name,
+    public_affairs,
     read_signer_column,
     revised_date,
     snap_ice_name,
+    unshift_labels,
 )
 
 TEXT_LAYER_MIN_CHARS = 200
+# Chosen by measurement on the hand-read samples (benchmarks/bench_moa.py --dpi N
+# --skip-baseline): at 150 dpi as many fields were right as at 200 or 300 dpi, and none
+# wrong where the finer scans misread an agency, a name and a date; and it is faster.
+OCR_DPI = 150
+MIN_CONF = 65.0
+FULL = (0.0, 1.0)
+PAGE_ONE_BAND = (0.0, 0.45)
+PRESS_BAND = (0.0, 0.6)
+LAYER_OCR_CONF = 50.0
+INVISIBLE = pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE
 SIGNATURE_ANCHOR = re.compile(r"fullest\s+extent|extent\s+allowed|bound\s+thereto", re.I)
 SIGNATURE_HINT = re.compile(r"by\s+signing\s+this|fully\s+authorized\s+to\s+enter|for\s+the\s+lea", re.I)
+ADDENDUM = re.compile(r"ADDENDUM\s+TO\s+MODIFY|^\s*ADDENDUM\b", re.I | re.M)
+FIELD_OFFICE_PAGE = re.compile(r"For\s*[DO0]\s*H\s*S\b")
 
 
 class MoaError(Exception):
@@ -57,13 +76,21 @@ class _Page:
     number: int
     width: float
     height: float
-    words: list[Word] = field(default_factory=list)
     text: str = ""
+    words: list[Word] | None = None
     ocr: bool = False
+    # OCR text with every word under the confidence floor masked, for reading values.
+    sure_text: str = ""
+    # A page with a text layer whose signature block was also read by Tesseract.
+    ocr_read: bool = False
 
     @property
     def has_text(self) -> bool:
-        return len(self.text.strip()) >= TEXT_LAYER_MIN_CHARS
+        return len("".join(self.text.split())) >= TEXT_LAYER_MIN_CHARS
+
+    @property
+    def value_text(self) -> str:
+        return self.sure_text if self.ocr else self.text
 
 
 def tesseract_available(tesseract_cmd: str | None = None) -> bool:
@@ -77,16 +104,17 @@ def parse_moa(
     ocr: bool = True,
     hint: dict | None = None,
     tesseract_cmd: str | None = None,
-    ocr_scope: str = "all",
-    dpi: int = 300,
+    ocr_scope: str = "fields",
+    dpi: int = OCR_DPI,
+    ocr_threads: int = 2,
 ) -> dict:
     """Parse one MOA.
 
     ``hint`` is the workbook row ({"agency", "model", "state"}) used only as corroborating
-    evidence.  ``ocr_scope`` "fields" OCRs only the first and signature pages (fast, for
-    alerts); "all" also OCRs the rest so ``text`` is complete for search.  ``tesseract_cmd``
-    names the Tesseract binary; a missing one marks the document ``needs_ocr``.
-    Raises ``MoaError`` for input that is not a readable PDF.
+    evidence.  ``ocr_scope`` "fields" OCRs only the pages that hold fields; "all" also OCRs
+    the rest so ``text`` is complete for search.  ``ocr_threads`` Tesseracts run at once.
+    ``tesseract_cmd`` names the Tesseract binary; a missing one marks the document
+    ``needs_ocr``.  Raises ``MoaError`` for input that is not a readable PDF.
     """
     if ocr_scope not in ("fields", "all"):
         raise ValueError("ocr_scope must be 'fields' or 'all'")
@@ -96,57 +124,29 @@ def parse_moa(
     warnings: list[str] = []
     cmd = tesseract_cmd or pytesseract.pytesseract.tesseract_cmd
     can_ocr = ocr and tesseract_available(cmd)
+    doc = _open(data)
     try:
-        pdf = pdfplumber.open(io.BytesIO(data))
-    except PdfminerException as exc:
-        reason = _reason(exc)
-        if reason.startswith("unreadable") and b"%%EOF" not in data[-2048:]:
-            reason = "truncated PDF (no end-of-file marker)"
-        raise MoaError(reason) from exc
-    except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
-        raise MoaError("encrypted") from exc
-    with pdf:
+        pages = _text_pages(doc)
+        title = _metadata_title(doc)
+        blank = [p for p in pages if not p.has_text]
+        reader = _OcrReader(doc, cmd, dpi, ocr_threads) if can_ocr else None
         try:
-            pages = _text_pages(pdf)
-        except (PDFPasswordIncorrect, PDFEncryptionError) as exc:
-            raise MoaError("encrypted") from exc
-        except PdfminerException as exc:
-            raise MoaError(_reason(exc)) from exc
-        title = _metadata_title(pdf.metadata)
-    if not pages:
-        raise MoaError("PDF has no pages")
-
-    blank = [p for p in pages if not p.has_text]
-    renderer = _Renderer(data, cmd, dpi) if can_ocr and blank else None
-    if renderer:
-        _ocr_field_pages(pages, renderer)
-        if ocr_scope == "all":
-            for p in pages:
-                if not p.has_text and not p.ocr:
-                    renderer.ocr_into(p)
+            sig_page = _find_pages(pages, reader, ocr_scope)
+            lea, ice = _empty_signer(), _empty_signer()
+            if sig_page is None:
+                warnings.append("signature page not found")
+            else:
+                lea, ice = _read_signature(doc, sig_page, reader)
+        finally:
+            if reader:
+                reader.close()
+    finally:
+        doc.close()
     if blank and not can_ocr:
         warnings.append(
             f"{len(blank)} of {len(pages)} pages have no text layer and were not OCR'd"
             + ("" if ocr else " (OCR turned off)")
         )
-
-    sig_page = _signature_page(pages)
-    lea, ice = _empty_signer(), _empty_signer()
-    if sig_page is None:
-        warnings.append("signature page not found")
-    else:
-        lea, ice = _read_signature_block(sig_page)
-        missing = not (lea["name"] and ice["name"] and lea["date"] and ice["date"])
-        if missing and can_ocr and not sig_page.ocr:
-            renderer = renderer or _Renderer(data, cmd, dpi)
-            scanned = renderer.ocr_copy(sig_page)
-            lea2, ice2 = _read_signature_block(scanned)
-            for mine, theirs in ((lea, lea2), (ice, ice2)):
-                for key, value in theirs.items():
-                    if mine[key] is None and value is not None:
-                        mine[key] = value
-            if renderer.used_on_text_page:
-                sig_page.ocr = True
 
     texts = [p.text for p in pages]
     full_text = "\n\f".join(texts)
@@ -158,9 +158,12 @@ def parse_moa(
     if model is None:
         warnings.append("model not found")
 
+    ocr_pages = [p.number for p in pages if p.ocr or p.ocr_read]
     revised = revised_date(texts)
-    contact = poc_name(full_text)
-    _settle_names(lea, ice, contact, warnings)
+    value_text = "\n\f".join(p.value_text for p in pages)
+    contact = poc_name(value_text)
+    press = _public_affairs(pages)
+    _settle_names(lea, ice, [contact, press["name"]], warnings)
     _settle_dates(lea, ice, revised, warnings)
 
     agency, agency_source = _choose_agency(pages, lea.get("agency"), title, hint.get("agency"))
@@ -174,12 +177,14 @@ def parse_moa(
         "agency": agency,
         "lea_signer": {k: lea[k] for k in ("name", "title", "date")},
         "ice_signer": {k: ice[k] for k in ("name", "title", "date")},
+        "ice_field_office": _field_office(pages, sig_page),
         "lea_contact": contact,
+        "public_affairs": press,
         "revised": revised,
         "pages": len(pages),
         "pdf_title": title,
-        "ocr": any(p.ocr for p in pages),
-        "ocr_pages": [p.number for p in pages if p.ocr],
+        "ocr": bool(ocr_pages),
+        "ocr_pages": ocr_pages,
         "needs_ocr": bool(blank) and not can_ocr,
         "text_chars": len(full_text),
         "text": full_text,
@@ -188,107 +193,307 @@ def parse_moa(
     }
 
 
-def _reason(exc: Exception) -> str:
-    inner = exc.args[0] if exc.args else exc
-    if isinstance(inner, (PDFPasswordIncorrect, PDFEncryptionError)):
-        return "encrypted"
-    return f"unreadable PDF ({type(inner).__name__})"
+def _open(data: bytes) -> pypdfium2.PdfDocument:
+    try:
+        doc = pypdfium2.PdfDocument(data)
+    except pypdfium2.PdfiumError as exc:
+        message = str(exc).lower()
+        if "password" in message:
+            raise MoaError("encrypted") from exc
+        if b"%%EOF" not in data[-2048:]:
+            raise MoaError("truncated PDF (no end-of-file marker)") from exc
+        raise MoaError(f"unreadable PDF ({str(exc).splitlines()[0][:80]})") from exc
+    if len(doc) == 0:
+        doc.close()
+        raise MoaError("PDF has no pages")
+    return doc
 
 
-def _metadata_title(meta: dict) -> str | None:
-    title = meta.get("Title") if meta else None
-    if isinstance(title, bytes):
-        title = title.decode("utf-8", "replace")
+def _metadata_title(doc: pypdfium2.PdfDocument) -> str | None:
+    title = doc.get_metadata_dict(skip_empty=True).get("Title")
     return title.strip() if isinstance(title, str) and title.strip() else None
 
 
-def _text_pages(pdf: pdfplumber.PDF) -> list[_Page]:
+def _text_pages(doc: pypdfium2.PdfDocument) -> list[_Page]:
     pages = []
-    for i, page in enumerate(pdf.pages, start=1):
-        raw = page.extract_text() or ""
-        offset = cid_offset(raw)
-        words = [
-            Word(w["x0"], w["top"], w["x1"], w["bottom"], apply_cids(w["text"], offset))
-            for w in page.extract_words()
-        ]
-        words = [w for w in words if w.text.strip()]
-        pages.append(
-            _Page(i, float(page.width), float(page.height), words, apply_cids(raw, offset))
-        )
-        page.flush_cache()
+    for i in range(len(doc)):
+        page = doc[i]
+        width, height = page.get_size()
+        textpage = page.get_textpage()
+        text = unshift_labels(textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n"))
+        textpage.close()
+        page.close()
+        pages.append(_Page(i + 1, width, height, text))
     return pages
 
 
-class _Renderer:
-    """Renders pages with pdfium and OCRs them with Tesseract, at most once per page."""
+def _layer_words(doc: pypdfium2.PdfDocument, page: _Page) -> list[Word]:
+    """Words with boxes from the text layer (pdfium hands out characters), top-down coordinates.
 
-    def __init__(self, data: bytes, cmd: str, dpi: int) -> None:
-        self.doc = pypdfium2.PdfDocument(data)
+    Invisible text is a scanner's own OCR laid over the image, with no confidence to go by:
+    its words get ``LAYER_OCR_CONF``, under the floor, so they place the signature block but
+    never become a value unless Tesseract reads the same page again here."""
+    pdf_page = doc[page.number - 1]
+    if pdf_page.get_rotation():
+        # Character boxes come unrotated; such a page is read by OCR, which sees it upright.
+        pdf_page.close()
+        return []
+    textpage = pdf_page.get_textpage()
+    words: list[Word] = []
+    chars: list[tuple[str, float, float, float, float]] = []
+    invisible = False
+
+    def flush() -> None:
+        if chars:
+            text = unshift_labels("".join(c[0] for c in chars))
+            words.append(Word(min(c[1] for c in chars), min(c[2] for c in chars),
+                              max(c[3] for c in chars), max(c[4] for c in chars), text,
+                              LAYER_OCR_CONF if invisible else 100.0))
+            chars.clear()
+
+    for i in range(textpage.count_chars()):
+        code = pdfium_c.FPDFText_GetUnicode(textpage.raw, i)
+        ch = chr(code) if code else " "
+        if ch.isspace() or code in (0xFFFE, 0xFFFF, 2):
+            flush()
+            continue
+        left, bottom, right, top = textpage.get_charbox(i)
+        x0, y0, x1, y1 = left, page.height - top, right, page.height - bottom
+        if chars:
+            # A wide gap (pdfium inserts spaces for ordinary ones), a step back to the left,
+            # or a character outside the word's band of height starts a new word; a full
+            # stop sitting low on the baseline does not.
+            _, wx0, wtop, wx1, wbottom = chars[-1]
+            height = max(1.0, wbottom - wtop, y1 - y0)
+            centre = (y0 + y1) / 2
+            if x0 - wx1 > 1.0 * height or x0 < wx0 or not wtop - 0.3 * height <= centre <= wbottom + 0.3 * height:
+                flush()
+        if not chars:
+            obj = pdfium_c.FPDFText_GetTextObject(textpage.raw, i)
+            invisible = bool(obj) and pdfium_c.FPDFTextObj_GetTextRenderMode(obj) == INVISIBLE
+        chars.append((ch, x0, y0, x1, y1))
+    flush()
+    textpage.close()
+    pdf_page.close()
+    return words
+
+
+class _OcrReader:
+    """Renders pages with pdfium (in this thread: pdfium is not thread-safe) and OCRs them
+    with Tesseract in a small pool of threads, each page at most once."""
+
+    def __init__(self, doc: pypdfium2.PdfDocument, cmd: str, dpi: int, threads: int) -> None:
+        self.doc = doc
         self.cmd = cmd
         self.dpi = dpi
-        self.used_on_text_page = False
-        self._cache: dict[int, tuple[list[Word], str]] = {}
+        self.pool = ThreadPoolExecutor(max_workers=max(1, threads))
+        pytesseract.pytesseract.tesseract_cmd = cmd
+        self.jobs: dict[tuple[int, tuple[float, float], int], Future] = {}
 
-    def _ocr(self, number: int) -> tuple[list[Word], str]:
-        if number not in self._cache:
-            scale = self.dpi / 72
+    def submit(self, number: int, band: tuple[float, float] = FULL, dpi: int | None = None) -> Future:
+        """Start OCR of page ``number``, or of a band of it (shares of its height): the
+        first page's heading and parties clause sit in its top part, a press-contact
+        appendix in its upper half, a signature block below the closing clause."""
+        dpi = dpi or self.dpi
+        if (number, FULL, dpi) in self.jobs:
+            return self.jobs[(number, FULL, dpi)]
+        key = (number, band, dpi)
+        if key not in self.jobs:
+            scale = dpi / 72
             image = self.doc[number - 1].render(scale=scale, grayscale=True).to_pil()
-            pytesseract.pytesseract.tesseract_cmd = self.cmd
-            data = pytesseract.image_to_data(
-                image, config="--psm 3", output_type=pytesseract.Output.DICT
-            )
-            words = []
-            for i, text in enumerate(data["text"]):
-                conf = float(data["conf"][i])
-                if text.strip() and conf >= 0:
-                    x, y, w, h = (data[k][i] / scale for k in ("left", "top", "width", "height"))
-                    words.append(Word(x, y, x + w, y + h, text, conf))
-            lines = group_lines(words, tolerance=5.0)
-            self._cache[number] = (words, "\n".join(line_text(line) for line in lines))
-        return self._cache[number]
+            top, bottom = int(image.height * band[0]), int(image.height * band[1])
+            if (top, bottom) != (0, image.height):
+                image = image.crop((0, top, image.width, bottom))
+            self.jobs[key] = self.pool.submit(self._ocr, image, scale, top / scale)
+        return self.jobs[key]
 
-    def ocr_into(self, page: _Page) -> None:
-        page.words, page.text = self._ocr(page.number)
+    def _ocr(self, image, scale: float, offset: float) -> tuple[list[Word], str, str]:
+        data = pytesseract.image_to_data(image, config="--psm 3", output_type=pytesseract.Output.DICT)
+        words = []
+        for i, text in enumerate(data["text"]):
+            conf = float(data["conf"][i])
+            if text.strip() and conf >= 0:
+                x, y, w, h = (data[k][i] / scale for k in ("left", "top", "width", "height"))
+                words.append(Word(x, y + offset, x + w, y + h + offset, text, conf))
+        lines = group_lines(words, tolerance=5.0)
+        text = "\n".join(line_text(line) for line in lines)
+        sure = "\n".join(
+            " ".join(w.text if w.conf >= MIN_CONF or not re.search(r"[A-Za-z0-9]", w.text) else "\u2022"
+                     for w in line)
+            for line in lines
+        )
+        return words, text, sure
+
+    def read_into(self, page: _Page, band: tuple[float, float] = FULL) -> None:
+        """Replace a page's text with Tesseract's; a few typed words laid over a scan (a
+        field office, an agency in a form field) are kept after it."""
+        overlay = page.text.strip()
+        page.words, page.text, page.sure_text = self.submit(page.number, band).result()
+        if overlay:
+            page.text += "\n" + overlay
+            page.sure_text += "\n" + overlay
         page.ocr = True
 
-    def ocr_copy(self, page: _Page) -> _Page:
-        self.used_on_text_page = self.used_on_text_page or not page.ocr
-        words, text = self._ocr(page.number)
-        return _Page(page.number, page.width, page.height, words, text, True)
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _ocr_field_pages(pages: list[_Page], renderer: _Renderer) -> None:
-    """OCR page 1 and then the likeliest signature pages until one is found."""
-    if not pages[0].has_text:
-        renderer.ocr_into(pages[0])
-    if _signature_page(pages) is not None:
-        return
-    n = len(pages)
-    model, _ = find_model("\n".join(pages[0].text.splitlines()[:8]), "", None, None)
-    expected = {"TFM": 9, "JEM": 7, "WSO": 7}.get(model or "", round(0.6 * n))
-    order = sorted(range(2, n + 1), key=lambda k: (abs(k - expected), k))
-    for number in order:
-        page = pages[number - 1]
-        if page.has_text or page.ocr:
-            continue
-        renderer.ocr_into(page)
-        if _signature_page([page]) is not None:
-            return
+def _is_signature_page(page: _Page) -> bool:
+    text = page.text
+    return bool(SIGNATURE_HINT.search(text) and SIGNATURE_ANCHOR.search(text) and not ADDENDUM.search(text))
 
 
 def _signature_page(pages: list[_Page]) -> _Page | None:
-    for page in pages:
-        if SIGNATURE_HINT.search(page.text) and SIGNATURE_ANCHOR.search(page.text):
-            return page
-    return None
+    return next((p for p in pages if _is_signature_page(p)), None)
+
+
+def _find_pages(pages: list[_Page], reader: _OcrReader | None, scope: str) -> _Page | None:
+    """OCR the pages that hold fields, several at once, and return the signature page.
+
+    Without a text layer: the top of page 1 (model, agency), the page where the template
+    puts the signatures, the page before it (the ICE field office; JEM and WSO only) and the
+    top of the last page (press contact) go to Tesseract together; the signature search
+    and the press contact then move outwards only when their guess was wrong."""
+    n = len(pages)
+    if reader is None:
+        return _signature_page(pages)
+    bands: dict[int, tuple[float, float]] = {}
+
+    def want(number: int, band: tuple[float, float] = FULL) -> bool:
+        page = pages[number - 1] if 1 <= number <= n else None
+        if page is None or page.has_text or number in bands:
+            return False
+        bands[number] = FULL if scope == "all" else band
+        reader.submit(number, bands[number])
+        return True
+
+    def read(number: int) -> _Page:
+        page = pages[number - 1]
+        if number in bands and not page.ocr:
+            reader.read_into(page, bands[number])
+        return page
+
+    if scope == "all":
+        for p in pages:
+            want(p.number)
+    want(1, PAGE_ONE_BAND)
+    model, _ = find_model("\n".join(read(1).text.splitlines()[:8]), "", None, None)
+    sig = _signature_page(pages)
+    guess = sig.number if sig else _expected_signature_page(len(pages), model)
+    want(guess)
+    if model != "TFM":
+        want(guess - 1)
+    want(n, PRESS_BAND)
+    sig = _signature_page([read(guess)]) or _signature_page(pages)
+    if sig is None:
+        for number in sorted(range(2, n + 1), key=lambda k: (abs(k - guess), k)):
+            if want(number) and _is_signature_page(read(number)):
+                sig = pages[number - 1]
+                break
+        if sig is not None and model != "TFM":
+            want(sig.number - 1)
+    for number in range(n, max(1, n - 3), -1):
+        if PA_HEADING.search(read(number).text) or any(PA_HEADING.search(p.text) for p in pages):
+            break
+        want(number - 1, PRESS_BAND)
+    for number in list(bands):
+        read(number)
+    return sig
+
+
+def _expected_signature_page(n: int, model: str | None) -> int:
+    """Where each template puts its signatures: page 9 of the 14-page 2025 Task Force MOA,
+    page 7 of the JEM and WSO ones (10 to 12 pages)."""
+    if model == "TFM" or (model is None and n >= 13):
+        return min(9, n)
+    return min(7, n)
 
 
 def _empty_signer() -> dict:
-    return {"name": None, "title": None, "date": None, "agency": None}
+    return {"name": None, "title": None, "date": None, "agency": None, "names": [], "typed": []}
 
 
-def _read_signature_block(page: _Page) -> tuple[dict, dict]:
-    lines = group_lines(page.words, tolerance=5.0 if page.ocr else 3.0)
+def _read_signature(doc: pypdfium2.PdfDocument, page: _Page, reader: _OcrReader | None) -> tuple[dict, dict]:
+    """Read the signature block, filling only gaps and only on agreement.
+
+    Typed text is taken as it is.  Where it leaves a name, title or date out, Tesseract
+    reads the block: a value every word of which clears the confidence floor is taken,
+    unless the scanner's own OCR layer says something else; a value read under the floor
+    is taken only when a second reading (that layer, or a confident one by Tesseract again
+    at a finer resolution) says the same and the layer does not contradict it."""
+    if page.words is None:
+        page.words = _layer_words(doc, page)
+    lea, ice = _read_signature_block(page)
+    if reader is None:
+        return lea, ice
+    readings: list[tuple[tuple[dict, dict], tuple[dict, dict]]] = []
+    layer = None
+    band = _block_band(page)
+    if page.ocr:
+        readings.append(((lea, ice), _read_signature_block(page, min_conf=WEAK_CONF)))
+    elif not (lea["name"] and ice["name"] and ice["date"]):
+        # A handwritten LEA date alone is not worth OCR: Tesseract rarely reads one.
+        readings.append(_ocr_block(reader, page, band))
+        page.ocr_read = True
+        if any(w.conf < 100 for w in page.words):
+            layer = _read_signature_block(page, min_conf=0)
+    if not readings:
+        return lea, ice
+    (strict, weak) = readings[0]
+    for n, mine in enumerate((lea, ice)):
+        if mine is not strict[n]:
+            mine["names"] = mine["names"] + strict[n]["names"]
+    _merge((lea, ice), strict, weak, layer)
+    # A second reading costs a page of OCR: spend it on typed values, not on the LEA's
+    # handwritten date and title, which a finer scan of a scrawl rarely confirms.
+    unsure = [
+        (n, key) for n, key in ((0, "name"), (1, "name"), (1, "title"), (1, "date"))
+        if (lea, ice)[n][key] is None and weak[n][key] is not None
+    ]
+    if unsure:
+        strict2, _ = _ocr_block(reader, page, band, dpi=round(reader.dpi * 4 / 3))
+        for n, key in unsure:
+            mine, other = (lea, ice)[n], layer[n][key] if layer else None
+            if _same(key, weak[n][key], strict2[n][key] or "") and (other is None or _same(key, weak[n][key], other)):
+                mine[key] = weak[n][key]
+    return lea, ice
+
+
+def _ocr_block(reader: _OcrReader, page: _Page, band: tuple[float, float], dpi: int | None = None):
+    words, text, _ = reader.submit(page.number, band, dpi).result()
+    scanned = _Page(page.number, page.width, page.height, text, words, ocr=True)
+    return _read_signature_block(scanned), _read_signature_block(scanned, min_conf=WEAK_CONF)
+
+
+def _merge(signers: tuple[dict, dict], strict, weak, layer) -> None:
+    for n, mine in enumerate(signers):
+        for key in ("name", "title", "date", "agency"):
+            if mine[key] is not None:
+                continue
+            sure, maybe = strict[n][key], weak[n][key]
+            other = layer[n][key] if layer else None
+            if sure is not None and (other is None or _same(key, sure, other)):
+                mine[key] = sure
+            elif maybe is not None and other is not None and _same(key, maybe, other):
+                mine[key] = maybe
+
+
+def _block_band(page: _Page) -> tuple[float, float]:
+    """The part of the page below the closing clause, where the signatures are."""
+    anchors = [w.top for w in page.words or [] if w.text.lower() == "fullest"]
+    top = max(0.0, min(anchors) / page.height - 0.03) if anchors else 0.0
+    return (top, 1.0)
+
+
+def _same(key: str, a: str, b: str) -> bool:
+    if key == "date":
+        return a == b
+    return fuzz.token_sort_ratio(re.sub(r"[^a-z ]", "", a.lower()), re.sub(r"[^a-z ]", "", b.lower())) >= 85
+
+
+def _read_signature_block(page: _Page, min_conf: float = MIN_CONF) -> tuple[dict, dict]:
+    words = page.words or []
+    lines = group_lines(words, tolerance=5.0 if page.ocr else 3.0)
     anchor = None
     for line in lines:
         if SIGNATURE_ANCHOR.search(line_text(line)):
@@ -296,9 +501,7 @@ def _read_signature_block(page: _Page) -> tuple[dict, dict]:
     if anchor is None:
         return _empty_signer(), _empty_signer()
     footer = page.height * 0.92
-    region = [
-        w for w in page.words if w.top > anchor + 1 and w.bottom < footer
-    ]
+    region = [w for w in words if w.top > anchor + 1 and w.bottom < footer]
     mid = page.width / 2
     left = [w for w in region if w.xc < mid]
     right = [w for w in region if w.xc >= mid]
@@ -309,8 +512,8 @@ def _read_signature_block(page: _Page) -> tuple[dict, dict]:
     right_is_ice = is_ice_column(right_lines)
     swap = left_is_ice is True or right_is_ice is False
     lea_lines, ice_lines = (right_lines, left_lines) if swap else (left_lines, right_lines)
-    lea = read_signer_column(lea_lines)
-    ice = read_signer_column(ice_lines)
+    lea = read_signer_column(lea_lines, min_conf=min_conf)
+    ice = read_signer_column(ice_lines, min_conf=min_conf)
     if page.ocr:
         ice["name"] = snap_ice_name(ice["name"])
     return lea, ice
@@ -320,18 +523,48 @@ def _is_footer(line: Line) -> bool:
     return bool(re.search(r"Re[vV]ised\s*\d", line_text(line)))
 
 
-def _settle_names(lea: dict, ice: dict, contact: str | None, warnings: list[str]) -> None:
-    """A scan often clips the end of a typed name; the points-of-contact page spells it out."""
-    name = lea["name"]
-    if name and contact and contact != name:
-        base = name.rstrip(".")
-        if contact.startswith(base) and len(base) >= 6:
-            lea["name"] = contact
-            warnings.append(f"LEA signer name completed from Appendix A: {name!r} -> {contact!r}")
+def _field_office(pages: list[_Page], sig_page: _Page | None) -> str | None:
+    before_signatures = pages[: sig_page.number] if sig_page else pages
+    for page in before_signatures:
+        if FIELD_OFFICE_PAGE.search(page.value_text):
+            office = field_office(page.value_text)
+            if office:
+                return office
+    return None
+
+
+def _public_affairs(pages: list[_Page]) -> dict:
+    for page in pages:
+        if PA_HEADING.search(page.text):
+            return public_affairs(page.value_text)
+    return {"name": None, "phone": None, "email": None}
+
+
+def _settle_names(lea: dict, ice: dict, contacts: list[str | None], warnings: list[str]) -> None:
+    """A scan often clips the end of a typed name; the contact pages spell it out.  A name
+    typed off its line counts only when the contact pages or ICE's own list confirm it."""
+    if not ice["name"]:
+        ice["name"] = known_ice_signer(ice["names"]) or next(iter(ice["typed"]), None)
     if not lea["name"]:
+        lea["name"] = next(
+            (n for n in lea["names"] for c in contacts if c and _same("name", n, c)), None
+        ) or next(iter(lea["typed"]), None)
+    name = lea["name"]
+    for contact in contacts:
+        if name and contact and contact != name and _completes(name, contact):
+            lea["name"] = contact
+            warnings.append(f"LEA signer name completed from the contact page: {name!r} -> {contact!r}")
+            break
+    if not lea["name"]:
+        contact = next((c for c in contacts if c), None)
         warnings.append("LEA signer name not read" + (f"; point of contact is {contact}" if contact else ""))
     if not ice["name"]:
         warnings.append("ICE signer name not read")
+
+
+def _completes(short: str, full: str) -> bool:
+    a, b = (re.sub(r"[^a-z ]", "", x.lower()).split() for x in (short, full))
+    return len(a) == len(b) and len(" ".join(a)) >= 6 and all(y.startswith(x) for x, y in zip(a, b, strict=True))
 
 
 def _settle_dates(lea: dict, ice: dict, revised: str | None, warnings: list[str]) -> None:
@@ -358,7 +591,7 @@ def _choose_agency(
         text for text, n in footer_agencies(tails) if n >= 2 or any(agrees(text, e) for e in evidence)
     ]
     candidates = [
-        ("parties clause", agency_from_parties(pages[0].text)),
+        ("parties clause", agency_from_parties(pages[0].value_text)),
         ("signature block", sig_agency if looks_like_agency(sig_agency) else None),
         ("page footer", footers[0] if footers else None),
     ]
