@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-import time
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -56,19 +55,23 @@ def run_ice(config: TrackerSettings, sessions: Sessions, stop: threading.Event |
 
 def read_new_moas(sessions: Sessions, archive_dir: Path, *, budget_seconds: float = MOA_BUDGET,
                   workers: int = 2) -> MoaReport:
-    """Read archived MOAs in worker processes, a few at a time, until the budget runs out."""
+    """Read archived MOAs in worker processes as slots free up; none is started past the budget.
+
+    Each result is stored as it arrives, so a burst larger than one cycle can read is finished
+    by the next cycles without reading anything twice.
+    """
     report = MoaReport()
     jobs = unread_moas(sessions, archive_dir)
     if not jobs:
         return report
-    from scrapers.moa_worker import parse_many  # PDF and OCR libraries: loaded only when there is a PDF
+    from scrapers.moa_worker import parse_stream  # PDF and OCR libraries: loaded only when there is a PDF
 
-    started = time.monotonic()
-    while jobs and time.monotonic() - started < budget_seconds:
-        batch, jobs = jobs[:workers], jobs[workers:]
-        results = parse_many([(job.path, job.hint) for job in batch], workers=workers, ocr_scope="fields")
-        store_moa_results(sessions, batch, results, report)
-    report.left = len(jobs)
+    done = 0
+    for index, result in parse_stream([(job.path, job.hint) for job in jobs], workers=workers,
+                                      budget_seconds=budget_seconds, ocr_scope="fields"):
+        store_moa_results(sessions, [jobs[index]], [result], report)
+        done += 1
+    report.left = len(jobs) - done
     return report
 
 

@@ -21,7 +21,8 @@ from storage.models import Agreement, Document, Event, MoaParse, utcnow
 from vocabulary import EventType
 
 log = logging.getLogger(__name__)
-KEPT = ("model", "agency", "lea_signer", "ice_signer", "revised", "pages", "ocr", "needs_ocr", "text_chars")
+KEPT = ("model", "agency", "lea_signer", "ice_signer", "ice_field_office", "lea_contact", "public_affairs", "revised",
+        "pages", "ocr", "needs_ocr", "text_chars")
 
 
 @dataclass
