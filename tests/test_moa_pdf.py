@@ -75,14 +75,6 @@ def test_only_the_pages_that_hold_fields_are_ocrd(sample_results: dict[str, dict
         assert len(result["ocr_pages"]) <= limit, (row["file"], result["ocr_pages"])
 
 
-@needs_tesseract
-def test_whole_text_is_ocrd_when_asked_for_search() -> None:
-    data = (SAMPLES / "LeeCoSheriffsOffice_JEM_MOA_02.20.2025.pdf").read_bytes()
-    result = parse_moa(data, ocr_scope="all")
-    assert result["ocr_pages"] == list(range(1, 12))
-    assert result["text_chars"] > 15000
-
-
 def test_typed_moa_reads_every_field_without_ocr() -> None:
     result = parse_moa(typed_moa(), ocr=False)
     assert result["model"] == "JEM"
