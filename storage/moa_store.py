@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage.archive import archive_path
 from storage.models import Agreement, Document, Event, MoaParse, utcnow
+from storage.problems import note_once
 from vocabulary import EventType
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ def _store(session: Session, document_id: int, url: str, result: dict) -> None:
                          fields=fields, text=result.get("text") or None))
     if result.get("error"):
         log.warning("MOA %s unreadable: %s", url, result["error"])
+        note_once(session, f"moa:unreadable:{document_id}", "moa", f"MOA {url} could not be read: {result['error']}")
         return
     signers = {k: fields[k] for k in ("lea_signer", "ice_signer") if fields.get(k)}
     if not signers:

@@ -25,6 +25,21 @@ def open_problem(session: Session, key: str, source: str, message: str) -> Probl
     return problem
 
 
+def note_once(session: Session, key: str, source: str, message: str) -> Problem | None:
+    """Tell maintainers once about something that will not recover by itself (an unreadable PDF).
+
+    Recorded as a problem already closed, whose recovery is never announced: one notice, and
+    `status` stays healthy. None when `key` was already noted.
+    """
+    if session.scalars(select(Problem.id).where(Problem.key == key)).first() is not None:
+        return None
+    now = utcnow()
+    problem = Problem(key=key, source=source, message=message, opened_at=now, closed_at=now, alerted_close=True)
+    session.add(problem)
+    session.flush()
+    return problem
+
+
 def close_problem(session: Session, key: str) -> Problem | None:
     """Mark `key` recovered; returns the closed problem, or None when nothing was open."""
     problem = session.scalars(select(Problem).where(Problem.key == key, Problem.closed_at.is_(None))).first()

@@ -70,3 +70,21 @@ def test_new_content_behind_the_same_moa_url_is_moa_changed(mirror, tracker_env,
     assert [(e["agency"], e["moa_url"]) for e in changed] == [("Terrell County Sheriff's Office", pdf)]
     hits = mirror.requests_for(path)
     assert [h.status for h in hits] == [200, 200] and "if-none-match" in hits[1].headers
+
+
+def test_an_unreadable_moa_is_reported_once_with_its_url_and_status_stays_healthy(mirror, tracker_env, tmp_path):
+    env = dict(tracker_env, FETCH_MOAS="true")
+    others = [row(agency=f"Agency {i} Police Department") for i in range(20)]
+    publish(mirror, workbook([terrell(), *others]))
+    assert run_cli(env, "once", "--only", "ice").returncode == 0
+    broken = mirror.set("/doclib/287gMOA/TerrellCoTX_WSO_MOA_broken.pdf", b"%PDF-1.7\n" + b"\x00" * 2000,
+                        "application/pdf")
+    publish(mirror, workbook([terrell(broken, "link"), *others]),
+            participating_name="participatingAgencies06092025am.xlsx")
+    for _ in range(2):
+        assert run_cli(env, "once", "--only", "ice").returncode == 0
+    with sqlite3.connect(tmp_path / "tracker.db") as db:
+        notes = db.execute("select message, closed_at is not null from problems where key like 'moa:unreadable:%'")
+        [(message, closed)] = notes.fetchall()
+    assert broken in message and closed  # one notice, and nothing left open
+    assert run_cli(env, "status").returncode == 0
