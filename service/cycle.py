@@ -2,19 +2,23 @@
 
 Each part reports on stdout in one line a person can read, and returns an exit code:
 0 ok, 1 when a crawl failed or a publication was refused (the store is left as it was).
+SIGTERM or SIGINT (Ctrl-C) to `once` is passed on to its `scrapy crawl` child, which is
+waited for and recorded as `interrupted`; `once` then exits 128 + the signal's number, and
+no child outlives it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import signal
 import threading
 import time
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from service.crawl import CrawlResult, close_interrupted, run_spider
+from service.crawl import CrawlResult, close_abandoned, run_spider
 from settings import TrackerSettings
 from storage.moa_store import MoaReport, store_moa_results, unread_moas
 from storage.problems import close_problem, open_problem
@@ -37,25 +41,26 @@ def describe(result: CrawlResult) -> str:
         parts.append(line)
     if result.stats.get("local_signals"):
         parts.append(f"{result.stats['local_signals']} new local signals")
-    if result.status in FAILING_RUNS and result.error:
+    if (result.status in FAILING_RUNS or result.status == RunStatus.INTERRUPTED) and result.error:
         parts.append(result.error.replace("\n", "; "))
     return " | ".join(parts)
 
 
 def run_ice(config: TrackerSettings, sessions: Sessions, stop: threading.Event | None = None) -> int:
     """Crawl ICE in a `scrapy crawl ice_287g` subprocess; 0 ok, 1 failed or refused."""
-    close_interrupted(sessions, "ice", dt.timedelta(seconds=config.crawl_timeout))
+    close_abandoned(sessions, "ice", dt.timedelta(seconds=config.crawl_timeout))
     result = run_spider(sessions, "ice_287g", "ice", timeout=config.crawl_timeout, stop=stop)
     _record_problem(sessions, result)
     print(describe(result), flush=True)
     if config.fetch_moas and not (stop is not None and stop.is_set()):
-        print(f"moa: {read_new_moas(sessions, config.archive_dir, budget_seconds=MOA_BUDGET)}", flush=True)
+        print(f"moa: {read_new_moas(sessions, config.archive_dir, budget_seconds=MOA_BUDGET, stop=stop)}",
+              flush=True)
     return 0 if result.status in GOOD_RUNS else 1
 
 
 def read_new_moas(sessions: Sessions, archive_dir: Path, *, budget_seconds: float = MOA_BUDGET,
-                  workers: int = 2) -> MoaReport:
-    """Read archived MOAs in worker processes, a few at a time, until the budget runs out."""
+                  workers: int = 2, stop: threading.Event | None = None) -> MoaReport:
+    """Read archived MOAs in worker processes, a few at a time, until the budget runs out (or a stop)."""
     report = MoaReport()
     jobs = unread_moas(sessions, archive_dir)
     if not jobs:
@@ -63,7 +68,7 @@ def read_new_moas(sessions: Sessions, archive_dir: Path, *, budget_seconds: floa
     from scrapers.moa_worker import parse_many  # PDF and OCR libraries: loaded only when there is a PDF
 
     started = time.monotonic()
-    while jobs and time.monotonic() - started < budget_seconds:
+    while jobs and time.monotonic() - started < budget_seconds and not (stop is not None and stop.is_set()):
         batch, jobs = jobs[:workers], jobs[workers:]
         results = parse_many([(job.path, job.hint) for job in batch], workers=workers, ocr_scope="fields")
         store_moa_results(sessions, batch, results, report)
@@ -80,7 +85,7 @@ def run_local(config: TrackerSettings, sessions: Sessions, stop: threading.Event
         if stop is not None and stop.is_set():
             break
         source = f"local:{spider}"
-        close_interrupted(sessions, source, dt.timedelta(seconds=config.crawl_timeout))
+        close_abandoned(sessions, source, dt.timedelta(seconds=config.crawl_timeout))
         result = run_spider(sessions, spider, source, timeout=config.crawl_timeout, stop=stop)
         _record_problem(sessions, result)
         update_health(sessions, spider)
@@ -107,20 +112,56 @@ def run_digests(config: TrackerSettings, sessions: Sessions, force: bool = False
     return 0
 
 
+class _Stop:
+    """SIGTERM/SIGINT while `once` runs: remember the signal and let the running part end cleanly."""
+
+    SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.signum: int | None = None
+        self.previous: dict[int, object] = {}
+
+    def __enter__(self) -> _Stop:
+        self.previous = {sig: signal.signal(sig, self._on_signal) for sig in self.SIGNALS}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
+
+    def _on_signal(self, signum: int, _frame: object) -> None:
+        if self.signum is None:
+            self.signum = signum
+            log.info("%s received: stopping the crawl (it is recorded as interrupted)", signal.Signals(signum).name)
+        self.event.set()
+
+
 def run_once(config: TrackerSettings, sessions: Sessions, only: str | None = None) -> int:
-    """All parts in order (or one): a failed crawl does not keep alerts from going out."""
+    """All parts in order (or one): a failed crawl does not keep alerts from going out.
+
+    A stop signal ends the running crawl (its child is signalled and waited for) and skips
+    the parts after it; the exit code is then 128 + the signal's number, as a shell expects.
+    """
     from alerts.subscriptions import load as load_subscriptions
 
     load_subscriptions(config.subscriptions_file)
     code = 0
-    if only in (None, "ice"):
-        code = max(code, run_ice(config, sessions))
-    if only in (None, "local"):
-        code = max(code, run_local(config, sessions))
-    if only in (None, "alerts"):
-        code = max(code, run_alerts(config, sessions))
-    if only in (None, "digests"):
-        code = max(code, run_digests(config, sessions))
+    with _Stop() as stop:
+        parts = [("ice", lambda: run_ice(config, sessions, stop=stop.event)),
+                 ("local", lambda: run_local(config, sessions, stop=stop.event)),
+                 ("alerts", lambda: run_alerts(config, sessions)),
+                 ("digests", lambda: run_digests(config, sessions))]
+        for name, part in parts:
+            if only not in (None, name):
+                continue
+            if stop.event.is_set():
+                break
+            code = max(code, part())
+    if stop.signum is not None:
+        print(f"stopped by {signal.Signals(stop.signum).name}: the crawl was interrupted and is retried next time",
+              flush=True)
+        return 128 + stop.signum
     return code
 
 

@@ -76,6 +76,9 @@ def test_replay_of_real_publications_matches_a_careful_reader(mirror, tracker_en
             print(f"  {kind:18} expected {wanted:3}  found {found:3}  precision {precision:6.1%}  recall {recall:6.1%}")
         for line in problems:
             print("  " + line)
+    with sqlite3.connect(tmp_path / "tracker.db") as db:
+        refused = db.execute("select filename, reason from publications where status = 'refused'").fetchall()
+    assert refused == [], refused
     strict = [p for p in problems if any(f"'{kind}'" in p for kind in STRICT)]
     assert not strict, "\n".join(strict)
     assert not problems, "\n".join(problems)
