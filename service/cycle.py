@@ -20,7 +20,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from service.crawl import CrawlResult, close_abandoned, run_spider
 from settings import TrackerSettings
+from storage.fetch_backoff import waiting_lines
 from storage.moa_store import MoaReport, store_moa_results, unread_moas
+from storage.models import utcnow
 from storage.problems import close_problem, open_problem
 from vocabulary import FAILING_RUNS, GOOD_RUNS, RunStatus
 
@@ -52,6 +54,10 @@ def run_ice(config: TrackerSettings, sessions: Sessions, stop: threading.Event |
     result = run_spider(sessions, "ice_287g", "ice", timeout=config.crawl_timeout, stop=stop)
     _record_problem(sessions, result)
     print(describe(result), flush=True)
+    if config.fetch_moas:
+        with sessions() as session:
+            for line in waiting_lines(session, utcnow()):
+                print(f"documents: {line}", flush=True)
     if config.fetch_moas and not (stop is not None and stop.is_set()):
         print(f"moa: {read_new_moas(sessions, config.archive_dir, budget_seconds=MOA_BUDGET, stop=stop)}",
               flush=True)

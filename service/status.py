@@ -13,7 +13,9 @@ Two different kinds of "stale", on purpose:
 
 A source whose last run failed or was refused, or any open problem, also exits 2. A run the
 tracker stopped itself (`interrupted`, on SIGTERM/SIGINT) is neither: it is retried at the
-next start, and only the age of the last good crawl still counts. Local
+next start, and only the age of the last good crawl still counts. Documents held back from a
+host that keeps failing are listed with how many and why; they make `status` fail only once
+the host has failed for a day (its problem `fetch:<host>` is then open). Local
 sources are listed with their age but only their failures count: a council page that was
 retired from the registry must not keep the whole tracker "failing".
 """
@@ -28,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from service.crontab import cron_trigger, longest_gap, zone
 from service.lease import current_holder, last_lease
 from settings import TrackerSettings
+from storage.fetch_backoff import waiting_lines
 from storage.models import CrawlRun, Publication, utcnow
 from storage.problems import close_problem, open_problem, open_problems
 from vocabulary import FAILING_RUNS, GOOD_RUNS, RunStatus
@@ -116,6 +119,10 @@ def status_report(session: Session, config: TrackerSettings) -> tuple[list[str],
                 reasons.append(f"{source}: no good crawl yet")
             elif now - good_at > limit:
                 reasons.append(f"{source}: last good crawl {age} ago, more than the {age_text(limit)} allowed")
+    waiting = waiting_lines(session, now)
+    if waiting:
+        lines += ["", "documents waiting (MOA and addendum downloads held back):"]
+        lines += [f"  {line}" for line in waiting]
     problems = open_problems(session)
     lines.append("")
     if problems:

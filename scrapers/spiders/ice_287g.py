@@ -12,10 +12,14 @@ import zipfile
 from urllib.parse import unquote, urlsplit
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
+from scrapers.fetch_breaker import host_of
 from scrapers.items import MoaDocument, WorkbookDocument
 from scrapers.parsers.ice_workbook import WorkbookError, parse_workbook
+from scrapers.store import crawl_sessions
+from storage.archive import unfetched_links
 from storage.models import iso_z, utcnow
 from vocabulary import PARTICIPATING, PENDING
 
@@ -134,6 +138,8 @@ class Ice287gSpider(scrapy.Spider):
         if response.status == 304 and kind is not None:
             document.not_modified = True
             yield document
+            if self.fetch_moas and kind == PARTICIPATING:
+                yield from self._document_requests(self._waiting_links())
             return
         document.body = response.body
         if kind is None:
@@ -156,18 +162,29 @@ class Ice287gSpider(scrapy.Spider):
             records = parse_workbook(body, PARTICIPATING, filename).records
         except WorkbookError:
             return
+        yield from self._document_requests(
+            (url, kind) for record in records
+            for url, kind in ((record.moa_url, "moa"), (record.addendum_url, "addendum")))
+
+    def _waiting_links(self) -> list[tuple[str, str]]:
+        """Links of the stored list that no crawl has brought in yet: retried while the list is unchanged."""
+        tracker = self.crawler.settings.get("TRACKER_SETTINGS")
+        with crawl_sessions(tracker.database_url)() as session:
+            return unfetched_links(session)
+
+    def _document_requests(self, links):
         page_host = (urlsplit(self.page_url).hostname or "",)
-        for record in records:
-            for url, kind in ((record.moa_url, "moa"), (record.addendum_url, "addendum")):
-                if not url:
-                    continue
-                if not official(url, page_host):
-                    self.crawler.stats.inc_value("tracker/moa_skipped_host")
-                    self.logger.info("not following %s link outside ICE/DHS: %s", kind, url)
-                    continue
-                yield scrapy.Request(url, callback=self.parse_moa, errback=self._moa_failed,
-                                     meta={"moa_kind": kind, "conditional": True, "once": True,
-                                           "handle_httpstatus_list": [304], "tracker_role": "moa"})
+        for url, kind in links:
+            if not url:
+                continue
+            if not official(url, page_host):
+                self.crawler.stats.inc_value("tracker/moa_skipped_host")
+                self.logger.info("not following %s link outside ICE/DHS: %s", kind, url)
+                continue
+            yield scrapy.Request(url, callback=self.parse_moa, errback=self._moa_failed,
+                                 meta={"moa_kind": kind, "conditional": True, "once": True,
+                                       "handle_httpstatus_list": [304], "tracker_role": "moa",
+                                       "download_slot": f"moa:{host_of(url)}"})
 
     def parse_moa(self, response: Response):
         headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
@@ -187,5 +204,7 @@ class Ice287gSpider(scrapy.Spider):
         self._fail(f"{request.url}: {failure.getErrorMessage() or failure.type.__name__}")
 
     def _moa_failed(self, failure) -> None:
+        if failure.check(IgnoreRequest):
+            return  # not asked (fetched lately, or its host is backing off): counted where it was decided
         self.crawler.stats.inc_value("tracker/moa_failed")
         self.logger.warning("MOA not fetched: %s (%s)", failure.request.url, failure.getErrorMessage())
