@@ -12,6 +12,8 @@ import csv
 import sqlite3
 from collections import Counter
 
+import pytest
+
 from tests.conftest import FIXTURES, publish, run_cli
 
 ICE = FIXTURES / "ice"
@@ -39,6 +41,7 @@ def happened(db_path, after_seq: int) -> tuple[Counter, int]:
     return found, max([after_seq, *(r[0] for r in rows)])
 
 
+@pytest.mark.timeout(900)  # fifteen crawls in a row: under parallel workers on two cores, well past 300 s
 def test_replay_of_real_publications_matches_a_careful_reader(mirror, tracker_env, tmp_path, capsys):
     expected = expected_by_step()
     totals = {kind: Counter() for kind in COMPARED}

@@ -203,3 +203,15 @@ def test_an_interrupted_run_is_healthy_and_retried_at_start_while_a_dead_one_is_
     add_run(store, "local:lake-county-fl", "running", hours_ago=2)  # its process is gone: no stop we made
     assert status_command(config, store) == 2
     assert "local:lake-county-fl: last run died" in capsys.readouterr().out
+
+
+def test_a_lease_lasts_its_whole_period_whenever_in_the_second_it_was_taken(database_url, store) -> None:
+    """Times cut to the second made a 2 s lease taken at x.95 expire at x+2: 1.05 s later (a flaky test)."""
+    period = dt.timedelta(seconds=2)
+    holder, standby = DatabaseLease(store, "a", period), DatabaseLease(store, "b", period)
+    while dt.datetime.now(dt.UTC).microsecond < 900_000:  # late in a second, where the cut cost most
+        time.sleep(0.01)
+    assert holder.acquire()
+    time.sleep(1.2)
+    assert not standby.acquire(), "the holder's lease has not run out"
+    assert holder.renew()
