@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import os
 import sys
 
 import settings as tracker_settings
@@ -78,7 +79,17 @@ def build_parser() -> argparse.ArgumentParser:
     moa.add_argument("--format", choices=["json"], default="json")
 
     sub.add_parser("reparse", help="rebuild the store from the raw archive, without the network")
+    parser.set_defaults(commands=sub.choices)
     return parser
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    """Flags, with a wrong one reported against its command's usage, not the top-level one."""
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        args.commands[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
 
 
 def open_store(config: tracker_settings.TrackerSettings):
@@ -139,7 +150,7 @@ def _dispatch_with(args: argparse.Namespace, config: tracker_settings.TrackerSet
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse(argv)
     configure_logging()
     try:
         config = tracker_settings.load()
@@ -149,6 +160,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader went away (`events | head`): what it wanted was written. Point stdout at
+        # /dev/null so the interpreter's final flush does not complain either.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except Exception:
         logging.getLogger("tracker").exception("unexpected error")
         return 1

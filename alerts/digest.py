@@ -38,10 +38,18 @@ class DigestReport:
     nothing_new: int = 0
     not_due: int = 0
     failed: list[str] = field(default_factory=list)
+    to_outbox: bool = False  # no SMTP_HOST: "sent" digests were written to the outbox folder
 
     @property
     def ok(self) -> bool:
         return not self.failed
+
+    def __str__(self) -> str:
+        verb = "queued in the outbox (not sent)" if self.to_outbox else "sent"
+        text = f"{self.sent} {verb}, {self.nothing_new} with nothing new, {self.not_due} not due"
+        if self.failed:
+            text += f", {len(self.failed)} refused by the mail server ({self.failed[0]})"
+        return text
 
 
 def watermark_key(address: str) -> str:
@@ -147,6 +155,7 @@ def send_due_digests(
     subs = subs if subs is not None else subscriptions_file.load(config.subscriptions_file)
     report = DigestReport()
     with MailTransport(config, out) as mail, session_factory() as session:
+        report.to_outbox = mail.to_outbox
         for sub in subs.email:
             if sub.cadence == "instant":
                 continue
