@@ -42,7 +42,6 @@ class FetchBreakerMiddleware:
         self.sessions = sessions
         self.stats = stats
         self.in_a_row: dict[str, int] = defaultdict(int)
-        self.last_failure: dict[str, str] = {}
         self.gave_up: dict[str, str] = {}
         self.reached: set[str] = set()
         self.asked: dict[str, set[str]] = defaultdict(set)
@@ -101,7 +100,7 @@ class FetchBreakerMiddleware:
         if urlsplit(request.url).path != "/robots.txt" or not request.meta.get("dont_obey_robotstxt"):
             return
         host = host_of(request.url)
-        why = self.gave_up.get(host) or self.resting.get(host)
+        why = self.resting.get(host) or (self.gave_up.get(host) if host in self.asked else None)
         if why is not None and host != self.start_host:
             raise IgnoreRequest(f"not asking {host} for robots.txt: {why}")
 
@@ -137,7 +136,6 @@ class FetchBreakerMiddleware:
 
     def _failed(self, host: str, why: str) -> None:
         self.in_a_row[host] += 1
-        self.last_failure[host] = why
         if self.in_a_row[host] >= FAILURES_TO_TRIP and host not in self.gave_up:
             self.gave_up[host] = f"{self.in_a_row[host]} failures in a row, the last: {why.rstrip('.')}"
             self.stats.inc_value("tracker/hosts_given_up")
@@ -145,8 +143,9 @@ class FetchBreakerMiddleware:
 
     def spider_closed(self, spider=None, reason: str = "") -> None:
         waiting = {host: len(urls - self.got[host]) for host, urls in self.asked.items()}
-        fetches = CrawlFetches(gave_up=dict(self.gave_up), reached=frozenset(self.reached - set(self.gave_up)),
-                               waiting=waiting)
+        # Only document hosts are remembered: a local government site that fails has its own health check.
+        gave_up = {host: why for host, why in self.gave_up.items() if host in self.asked}
+        fetches = CrawlFetches(gave_up=gave_up, reached=frozenset(self.reached - set(gave_up)), waiting=waiting)
         if not (fetches.gave_up or fetches.reached or self.resting):
             return
         with self.sessions.begin() as session:
