@@ -144,7 +144,7 @@ def digest_command(config: TrackerSettings, sessions: Sessions, send_now: bool =
         print(f"\nHTML version written to {path}", file=sys.stderr)
         return 0
     report = send_due_digests(config, sessions, force=True, subs=subs)
-    print(f"digests: {report.sent} sent, {report.nothing_new} with nothing new, {len(report.failed)} failed")
+    print(f"digests: {report}")
     for failure in report.failed:
         print(f"digest not sent: {failure}", file=sys.stderr)
     return 0 if report.ok else 1

@@ -121,7 +121,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     backfill = sub.add_parser("backfill", help="import archived ICE workbooks in publication order, never alerted")
     backfill.add_argument("path", help="sheets/sheets_<YYYYMMDD_HHMMSS>/<file> or <YYYYMMDD_HHMMSS>_<file> layout")
+    parser.set_defaults(commands=sub.choices)
     return parser
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    """Flags, with a wrong one reported against its command's usage, not the top-level one."""
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        args.commands[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
+    return args
 
 
 def open_store(config: tracker_settings.TrackerSettings) -> sessionmaker[Session]:
@@ -196,7 +206,7 @@ def _dispatch_with(args: argparse.Namespace, config: tracker_settings.TrackerSet
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse(argv)
     configure_logging()
     try:
         config = tracker_settings.load()

@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_USER_AGENT = "287g-tracker/0.1 (+https://github.com/287g-tracker/tracker; public-interest monitor)"
 TRUE_WORDS = {"1", "true", "yes", "on"}
@@ -206,11 +207,19 @@ REMOTE_CONTROL_ENABLED = False
 # `scrapy crawl NAME` imports only NAME's module, not every local spider and its PDF libraries.
 SPIDER_LOADER_CLASS = "scrapers.spider_loader.NamedModuleSpiderLoader"
 
+# MOA/addendum downloads: one at a time per host, CRAWL_DELAY apart, in their own download slot
+# ("moa:<host>", set by the ICE spider) so they never hold up the page or the workbooks.
+MOA_SLOT_HOSTS = ("www.ice.gov", "ice.gov", "www.dhs.gov", "dhs.gov",
+                  (urlsplit(_tracker.ice_287g_url).netloc or "").lower())
+DOWNLOAD_SLOTS = {f"moa:{host}": {"concurrency": 1, "delay": _tracker.crawl_delay} for host in MOA_SLOT_HOSTS if host}
+
 DOWNLOADER_MIDDLEWARES = {
     "scrapers.middlewares.AllowedHostsMiddleware": 50,  # before robots.txt is asked of a refused host
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "scrapers.middlewares.BackoffRetryMiddleware": 550,
     "scrapers.middlewares.ConditionalGetMiddleware": 560,
+    # after the redirect middleware (600) in request order: sees every attempt, retries and redirects included
+    "scrapers.fetch_breaker.FetchBreakerMiddleware": 650,
 }
 ITEM_PIPELINES = {
     "scrapers.pipelines.StorePipeline": 300,

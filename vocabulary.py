@@ -42,13 +42,18 @@ WORKBOOK_KINDS = (ListKind.PARTICIPATING, ListKind.PENDING)
 
 
 class RunStatus(StrEnum):
-    """How one crawl ended (`crawl_runs.status`)."""
+    """How one crawl ended (`crawl_runs.status`).
+
+    `interrupted` is a crawl the tracker itself stopped (the service or `once` shutting
+    down on SIGTERM/SIGINT): neither good nor failing, and retried at the next start.
+    """
 
     RUNNING = "running"
     OK = "ok"
     UNCHANGED = "unchanged"
     FAILED = "failed"
     REFUSED = "refused"
+    INTERRUPTED = "interrupted"
 
 
 GOOD_RUNS = (RunStatus.OK, RunStatus.UNCHANGED)

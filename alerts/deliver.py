@@ -52,10 +52,28 @@ class DeliveryReport:
     maintainer_notices: int = 0
     feeds_written: int = 0
     errors: list[str] = field(default_factory=list)
+    slack_to_outbox: bool = False  # no SLACK_BOT_TOKEN: "delivered" means written to the outbox folder
+    email_to_outbox: bool = False  # no SMTP_HOST: likewise, as .eml files
 
     @property
     def ok(self) -> bool:
         return not self.errors and self.pending == 0
+
+    def __str__(self) -> str:
+        parts = [f"{self.routed} new event{'s' if self.routed != 1 else ''} routed"]
+        for what, messages, done, to_outbox in (("Slack", self.slack_messages, self.slack_sent, self.slack_to_outbox),
+                                                 ("email", self.email_messages, self.email_sent, self.email_to_outbox)):
+            if messages:
+                verb = "queued in the outbox (not sent)" if to_outbox else "sent"
+                parts.append(f"{what}: {done} of {messages} message{'s' if messages != 1 else ''} {verb}")
+        if self.pending:
+            parts.append(f"{self.pending} waiting to be retried")
+        if self.maintainer_notices:
+            parts.append(f"{self.maintainer_notices} maintainer notices")
+        parts.append(f"{self.feeds_written} feeds written")
+        if self.errors:
+            parts.append(f"{len(self.errors)} errors: {self.errors[0]}")
+        return "; ".join(parts)
 
     def add(self, result: DestinationResult, kind: str) -> None:
         if kind == "slack":
@@ -128,7 +146,10 @@ def deliver_all(
         session.commit()
 
     senders = SlackSenders(config, out)
+    # Without a bot token (and no webhook), "delivered" means written to the outbox folder.
+    report.slack_to_outbox = not config.slack_bot_token and not any(s.webhook_env for s in subs.slack)
     with MailTransport(config, out) as mail:
+        report.email_to_outbox = mail.to_outbox
         report.welcomed, errors = send_welcomes(config, session_factory, subs, senders, mail, moment)
         report.errors += errors
         for sub in subs.slack:

@@ -40,10 +40,18 @@ class DigestReport:
     nothing_new: int = 0
     not_due: int = 0
     failed: list[str] = field(default_factory=list)
+    to_outbox: bool = False  # no SMTP_HOST: "sent" digests were written to the outbox folder
 
     @property
     def ok(self) -> bool:
         return not self.failed
+
+    def __str__(self) -> str:
+        verb = "queued in the outbox (not sent)" if self.to_outbox else "sent"
+        text = f"{self.sent} {verb}, {self.nothing_new} with nothing new, {self.not_due} not due"
+        if self.failed:
+            text += f", {len(self.failed)} refused by the mail server ({self.failed[0]})"
+        return text
 
 
 watermark_key = digest_mark
@@ -157,6 +165,7 @@ def send_due_digests(
     with MailTransport(config, out) as mail, session_factory() as session:
         note_destinations(session, subs, moment)
         session.commit()
+        report.to_outbox = mail.to_outbox
         for sub in subs.email:
             if sub.cadence == "instant":
                 continue

@@ -160,7 +160,9 @@ class StorePipeline:
         local_errors = int(self.stats.get_value("local/errors") or 0)
         if local_errors and not int(self.stats.get_value("local/items") or 0):
             failures.append(f"{local_errors} errors and nothing read")
-        if failures:
+        if reason == "shutdown":
+            status = RunStatus.INTERRUPTED  # a signal stopped it (the tracker shutting down): retried next start
+        elif failures:
             status = RunStatus.FAILED
         elif refused:
             status = RunStatus.REFUSED

@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 GRACE_SECONDS = 20
 # Scrapy's log format: `2025-06-17 23:32:04 [logger] LEVEL: message`.
 LOG_ERROR = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \[[^\]]+\] (?:ERROR|CRITICAL): ")
+STOPPED = "stopped by the tracker shutting down before the crawl finished; retried at the next start"
 
 
 @dataclass
@@ -47,7 +48,7 @@ def start_run(sessions: sessionmaker[Session], source: str) -> int:
         return run.id
 
 
-def close_interrupted(sessions: sessionmaker[Session], source: str, older_than: dt.timedelta) -> int:
+def close_abandoned(sessions: sessionmaker[Session], source: str, older_than: dt.timedelta) -> int:
     """Runs left `running` by a crawl that died (killed, machine restart) are marked failed."""
     cutoff = utcnow() - older_than
     with sessions.begin() as session:
@@ -56,7 +57,7 @@ def close_interrupted(sessions: sessionmaker[Session], source: str, older_than: 
         )).all()
         for run in runs:
             run.status, run.finished_at = RunStatus.FAILED, utcnow()
-            run.error = (run.error or "") + "interrupted: the crawl process ended without finishing"
+            run.error = (run.error or "") + "the crawl process died without finishing"
         return len(runs)
 
 
@@ -75,9 +76,10 @@ def run_spider(sessions: sessionmaker[Session], spider: str, source: str, *, tim
     reader.start()
     deadline = utcnow() + dt.timedelta(seconds=timeout)
     problem = None
+    stopped = False
     while process.poll() is None:
         if stop is not None and stop.is_set():
-            problem = "stopped by the service before the crawl finished"
+            stopped = True
             _terminate(process)
             break
         if utcnow() > deadline:
@@ -92,13 +94,17 @@ def run_spider(sessions: sessionmaker[Session], spider: str, source: str, *, tim
     reader.join(timeout=5)
     with sessions.begin() as session:
         run = session.get(CrawlRun, run_id)
-        if run.status == RunStatus.RUNNING or problem or process.returncode not in (0, None):
+        if stopped and run.status in (RunStatus.RUNNING, RunStatus.INTERRUPTED):
+            # Our own shutdown, not the source's fault: nothing was applied, and the next start retries.
+            run.status = RunStatus.INTERRUPTED
+            run.error = STOPPED
+            run.finished_at = utcnow()
+        elif run.status == RunStatus.RUNNING or problem:
+            run.status = RunStatus.FAILED
             detail = problem or f"scrapy exited with status {process.returncode}"
-            if run.status == RunStatus.RUNNING or problem:
-                run.status = RunStatus.FAILED
-                lines = error_lines(tail)[-5:]
-                run.error = "\n".join(filter(None, [run.error, detail, *lines]))
-                run.finished_at = utcnow()
+            lines = error_lines(tail)[-5:]
+            run.error = "\n".join(filter(None, [run.error, detail, *lines]))
+            run.finished_at = utcnow()
         return CrawlResult(run_id, source, run.status, run.error, process.returncode, dict(run.stats or {}))
 
 

@@ -2,21 +2,27 @@
 
 Each part reports on stdout in one line a person can read, and returns an exit code:
 0 ok, 1 when a crawl failed or a publication was refused (the store is left as it was).
+SIGTERM or SIGINT (Ctrl-C) to `once` is passed on to its `scrapy crawl` child, which is
+waited for and recorded as `interrupted`; `once` then exits 128 + the signal's number, and
+no child outlives it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import signal
 import threading
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from errors import UserError
-from service.crawl import CrawlResult, close_interrupted, run_spider
+from service.crawl import CrawlResult, close_abandoned, run_spider
 from settings import TrackerSettings
+from storage.fetch_backoff import waiting_lines
 from storage.moa_store import MoaReport, store_moa_results, unread_moas
+from storage.models import utcnow
 from storage.problems import close_problem, open_problem
 from vocabulary import FAILING_RUNS, GOOD_RUNS, RunStatus
 
@@ -37,28 +43,33 @@ def describe(result: CrawlResult) -> str:
         parts.append(line)
     if result.stats.get("local_signals"):
         parts.append(f"{result.stats['local_signals']} new local signals")
-    if result.status in FAILING_RUNS and result.error:
+    if (result.status in FAILING_RUNS or result.status == RunStatus.INTERRUPTED) and result.error:
         parts.append(result.error.replace("\n", "; "))
     return " | ".join(parts)
 
 
 def run_ice(config: TrackerSettings, sessions: Sessions, stop: threading.Event | None = None) -> int:
     """Crawl ICE in its own subprocess (`python -m scrapers.crawl ice_287g`); 0 ok, 1 failed or refused."""
-    close_interrupted(sessions, "ice", dt.timedelta(seconds=config.crawl_timeout))
+    close_abandoned(sessions, "ice", dt.timedelta(seconds=config.crawl_timeout))
     result = run_spider(sessions, "ice_287g", "ice", timeout=config.crawl_timeout, stop=stop)
     _record_problem(sessions, result)
     print(describe(result), flush=True)
+    if config.fetch_moas:
+        with sessions() as session:
+            for line in waiting_lines(session, utcnow()):
+                print(f"documents: {line}", flush=True)
     if config.fetch_moas and not (stop is not None and stop.is_set()):
-        print(f"moa: {read_new_moas(sessions, config.archive_dir, budget_seconds=MOA_BUDGET)}", flush=True)
+        print(f"moa: {read_new_moas(sessions, config.archive_dir, budget_seconds=MOA_BUDGET, stop=stop)}",
+              flush=True)
     return 0 if result.status in GOOD_RUNS else 1
 
 
 def read_new_moas(sessions: Sessions, archive_dir: Path, *, budget_seconds: float = MOA_BUDGET,
-                  workers: int = 2) -> MoaReport:
+                  workers: int = 2, stop: threading.Event | None = None) -> MoaReport:
     """Read archived MOAs in worker processes as slots free up; none is started past the budget.
 
     Each result is stored as it arrives, so a burst larger than one cycle can read is finished
-    by the next cycles without reading anything twice.
+    by the next cycles without reading anything twice; a stop ends the reading early.
     """
     report = MoaReport()
     jobs = unread_moas(sessions, archive_dir)
@@ -71,6 +82,8 @@ def read_new_moas(sessions: Sessions, archive_dir: Path, *, budget_seconds: floa
                                       budget_seconds=budget_seconds, ocr_scope="fields"):
         store_moa_results(sessions, [jobs[index]], [result], report)
         done += 1
+        if stop is not None and stop.is_set():
+            break
     report.left = len(jobs) - done
     return report
 
@@ -91,7 +104,7 @@ def run_local(config: TrackerSettings, sessions: Sessions, stop: threading.Event
         if stop is not None and stop.is_set():
             break
         source = f"local:{spider}"
-        close_interrupted(sessions, source, dt.timedelta(seconds=config.crawl_timeout))
+        close_abandoned(sessions, source, dt.timedelta(seconds=config.crawl_timeout))
         result = run_spider(sessions, spider, source, timeout=config.crawl_timeout, stop=stop, args=args)
         _record_problem(sessions, result)
         update_health(sessions, spider)
@@ -118,21 +131,57 @@ def run_digests(config: TrackerSettings, sessions: Sessions, force: bool = False
     return 0
 
 
+class _Stop:
+    """SIGTERM/SIGINT while `once` runs: remember the signal and let the running part end cleanly."""
+
+    SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self.signum: int | None = None
+        self.previous: dict[int, object] = {}
+
+    def __enter__(self) -> _Stop:
+        self.previous = {sig: signal.signal(sig, self._on_signal) for sig in self.SIGNALS}
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self.previous.items():
+            signal.signal(sig, handler)
+
+    def _on_signal(self, signum: int, _frame: object) -> None:
+        if self.signum is None:
+            self.signum = signum
+            log.info("%s received: stopping the crawl (it is recorded as interrupted)", signal.Signals(signum).name)
+        self.event.set()
+
+
 def run_once(config: TrackerSettings, sessions: Sessions, only: str | None = None,
              local_args: dict[str, str] | None = None) -> int:
-    """All parts in order (or one): a failed crawl does not keep alerts from going out."""
+    """All parts in order (or one): a failed crawl does not keep alerts from going out.
+
+    A stop signal ends the running crawl (its child is signalled and waited for) and skips
+    the parts after it; the exit code is then 128 + the signal's number, as a shell expects.
+    """
     from alerts.subscriptions import load as load_subscriptions
 
     load_subscriptions(config.subscriptions_file)
     code = 0
-    if only in (None, "ice"):
-        code = max(code, run_ice(config, sessions))
-    if only in (None, "local"):
-        code = max(code, run_local(config, sessions, only=local_args))
-    if only in (None, "alerts"):
-        code = max(code, run_alerts(config, sessions))
-    if only in (None, "digests"):
-        code = max(code, run_digests(config, sessions))
+    with _Stop() as stop:
+        parts = [("ice", lambda: run_ice(config, sessions, stop=stop.event)),
+                 ("local", lambda: run_local(config, sessions, stop=stop.event, only=local_args)),
+                 ("alerts", lambda: run_alerts(config, sessions)),
+                 ("digests", lambda: run_digests(config, sessions))]
+        for name, part in parts:
+            if only not in (None, name):
+                continue
+            if stop.event.is_set():
+                break
+            code = max(code, part())
+    if stop.signum is not None:
+        print(f"stopped by {signal.Signals(stop.signum).name}: the crawl was interrupted and is retried next time",
+              flush=True)
+        return 128 + stop.signum
     return code
 
 

@@ -6,7 +6,7 @@ settings when it fires, so an edited `.env` takes effect at the next run without
 
 A job only works while this process holds the scheduler lease (checked against the database
 right before it starts) and while the service is not stopping; crawls get the service's stop
-event so a SIGTERM ends them early (recorded as failed runs). A crawl's failure is already a
+event so a SIGTERM ends them early (recorded as `interrupted` runs, not failures). A crawl's failure is already a
 problem (`ice:crawl`, `local:...:crawl`, opened by the cycle); any other part's non-zero exit,
 and any exception, reaches the scheduler's error listener, which opens `job:<id>`.
 """

@@ -10,8 +10,10 @@ the database serializes: on PostgreSQL the second UPDATE waits for the first and
 WHERE against the committed row, on SQLite writers queue for the database lock, and a racing
 INSERT loses on the primary key. So two processes cannot both win, without advisory locks.
 
-Times are the hosts' UTC clocks (like every other timestamp in the store): hosts sharing one
-database need synchronised clocks, with skew far below the lease period.
+Times are the hosts' UTC clocks: hosts sharing one database need synchronised clocks, with skew
+far below the lease period. Unlike the store's other timestamps they keep their microseconds:
+cut to the second, a lease taken at 10:00:00.999 would count from 10:00:00 and last up to a
+second less than its period, so a holder could lose it between two heartbeats.
 """
 
 from __future__ import annotations
@@ -25,9 +27,14 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from storage.models import Lease, utcnow
+from storage.models import Lease
 
 SCHEDULER_LEASE = "scheduler"
+
+
+def _now() -> dt.datetime:
+    """Naive UTC to the microsecond (see the module's note on times)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def new_holder_id() -> str:
@@ -47,7 +54,7 @@ class DatabaseLease:
 
     def acquire(self) -> bool:
         """Keep the lease if it is ours, take it over if it expired, create it if absent."""
-        now = utcnow()
+        now = _now()
         expires = now + self.period
         with self.sessions.begin() as session:
             kept = session.execute(
@@ -80,7 +87,7 @@ class DatabaseLease:
         Jobs call this right before crawling, so a holder that stalled past its expiry and was
         replaced finds out before it does any work, not at its next heartbeat.
         """
-        now = utcnow()
+        now = _now()
         with self.sessions.begin() as session:
             result = session.execute(
                 update(Lease)
@@ -95,7 +102,7 @@ class DatabaseLease:
 
         The row stays, naming the last holder, for `status`.
         """
-        now = utcnow()
+        now = _now()
         with self.sessions.begin() as session:
             session.execute(
                 update(Lease)
@@ -108,7 +115,7 @@ class DatabaseLease:
 def current_holder(session: Session, name: str = SCHEDULER_LEASE) -> Lease | None:
     """The unexpired lease row, or None when no scheduler is running for this database."""
     lease = session.get(Lease, name)
-    if lease is None or lease.expires_at <= utcnow():
+    if lease is None or lease.expires_at <= _now():
         return None
     return lease
 

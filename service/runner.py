@@ -21,10 +21,14 @@ Choices that keep a months-long unattended run honest:
   Unlike Vixie cron, a restricted day-of-month AND day-of-week must both match.
 * A job that raises or whose cycle part fails opens the problem `job:<id>`; its next good run
   closes it. Maintainers hear of each once (see storage.problems), across restarts too.
+* At start (once the lease is won) ICE is crawled at once when its last good crawl is older
+  than one interval of its cron, or there is none; a crawl interrupted by the last stop is
+  retried at once (service.startup). Each job's next run time is logged at start and after
+  each of its runs.
 * SIGTERM/SIGINT: no new job starts, running crawls get the stop event (they SIGTERM their
-  crawl subprocess and record the run as failed); child processes still alive after
-  STOP_GRACE/2 seconds get SIGTERM, after STOP_GRACE (or at a second signal) SIGKILL. Then the
-  lease is released and the exit code is 0.
+  `scrapy crawl` subprocess and record the run as `interrupted`, which opens no problem);
+  child processes still alive after STOP_GRACE/2 seconds get SIGTERM, after STOP_GRACE (or at
+  a second signal) SIGKILL. Then the lease is released and the exit code is 0.
 
 Two environment knobs exist for the test suite only and are not settings:
 TRACKER_TEST_TICK_SECONDS replaces every cron with an interval of that many seconds, and
@@ -61,9 +65,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from service import jobs
-from service.crontab import cron_trigger, misfire_grace, zone
+from service.crontab import cron_trigger, longest_gap, misfire_grace, zone
 from service.lease import DatabaseLease, new_holder_id
+from service.startup import crawls_due_at_start
 from settings import TrackerSettings
+from storage.models import utcnow
 from storage.problems import close_problem, open_problem
 
 log = logging.getLogger("tracker.service")
@@ -254,28 +260,56 @@ class Service:
             for stale in self.scheduler.get_jobs(jobstore=JOBSTORE):
                 if stale.id not in self.specs:
                     self.scheduler.remove_job(stale.id, JOBSTORE)
+            due = self._due_at_start()
             for spec in self.specs.values():
-                self._schedule(spec)
+                self._schedule(spec, due.get(spec.id))
+            for spec in self.specs.values():
+                self._log_next(spec.id, "at start")
         finally:
             try:
                 self.scheduler.resume()
             except SchedulerNotRunningError:
                 log.debug("scheduler stopped while taking up the jobs")
 
-    def _schedule(self, spec: JobSpec) -> None:
+    def _due_at_start(self) -> dict[str, str]:
+        """Crawls to run now: ICE when its last good crawl is older than an interval, and interrupted ones."""
+        interval = longest_gap(self.triggers["ice_crawl"], self.timezone)
+        try:
+            with self.sessions() as session:
+                return crawls_due_at_start(session, interval, utcnow())
+        except SQLAlchemyError:
+            log.exception("could not read the last crawls; the jobs keep their schedule")
+            return {}
+
+    def _schedule(self, spec: JobSpec, due: str | None = None) -> None:
         trigger = self.triggers[spec.id]
         try:
             existing = self.scheduler.get_job(spec.id, JOBSTORE)
         except LookupError:
             existing = None
         options: dict[str, object] = {}
-        if existing is not None and existing.next_run_time is not None and repr(existing.trigger) == repr(trigger):
+        if due:
+            log.info("%s runs now: %s", spec.name, due)
+            options["next_run_time"] = dt.datetime.now(self.timezone)
+        elif existing is not None and existing.next_run_time is not None and repr(existing.trigger) == repr(trigger):
             options["next_run_time"] = existing.next_run_time
         self.scheduler.add_job(
             spec.func, trigger, id=spec.id, name=spec.name, jobstore=JOBSTORE, executor="default",
             replace_existing=True, coalesce=True, max_instances=1,
             misfire_grace_time=misfire_grace(trigger, self.timezone), **options,
         )
+
+    def _log_next(self, job_id: str, when: str) -> None:
+        spec = self.specs.get(job_id)
+        if spec is None or not self.attached:
+            return
+        try:
+            job = self.scheduler.get_job(job_id, JOBSTORE)
+        except (LookupError, SQLAlchemyError):
+            job = None
+        moment = job.next_run_time if job is not None else None
+        log.info("%s (%s): next run %s (%s)", spec.name, job_id,
+                 moment.isoformat(timespec="seconds") if moment else "not scheduled", when)
 
     def _detach(self) -> None:
         self.attached = False
@@ -307,6 +341,7 @@ class Service:
         message = f"{spec.name} failed: {type(exception).__name__}: {exception}"
         log.error(message)
         self._problem(event, "", message, opening=True)
+        self._log_next(event.job_id, "after a failed run")
 
     def _on_missed(self, event: JobEvent) -> None:
         spec = self.specs.get(event.job_id)
@@ -322,6 +357,7 @@ class Service:
         self._problem(event, ":missed", message, opening=True)
 
     def _on_executed(self, event: JobEvent) -> None:
+        self._log_next(event.job_id, f"after a run that ended {getattr(event, 'retval', None)}")
         if getattr(event, "retval", None) != jobs.DONE:
             return
         self._problem(event, "", "", opening=False)

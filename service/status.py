@@ -11,7 +11,11 @@ Two different kinds of "stale", on purpose:
   crawls succeed: the page may have moved, or the spreadsheets stopped being updated. That
   is a maintainer problem (`ice:stale`) opened and closed by the staleness job.
 
-A source whose last run failed or was refused, or any open problem, also exits 2. Local
+A source whose last run failed or was refused, or any open problem, also exits 2. A run the
+tracker stopped itself (`interrupted`, on SIGTERM/SIGINT) is neither: it is retried at the
+next start, and only the age of the last good crawl still counts. Documents held back from a
+host that keeps failing are listed with how many and why; they make `status` fail only once
+the host has failed for a day (its problem `fetch:<host>` is then open). Local
 sources are listed with their age but only their failures count: a council page that was
 retired from the registry must not keep the whole tracker "failing".
 """
@@ -26,6 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from service.crontab import cron_trigger, longest_gap, zone
 from service.lease import current_holder, last_lease
 from settings import TrackerSettings
+from storage.fetch_backoff import waiting_lines
 from storage.models import CrawlRun, Publication, utcnow
 from storage.problems import close_problem, open_problem, open_problems
 from vocabulary import FAILING_RUNS, GOOD_RUNS, RunStatus
@@ -33,6 +38,7 @@ from vocabulary import FAILING_RUNS, GOOD_RUNS, RunStatus
 ICE_SOURCE = "ice"
 MIN_STALE_AFTER = dt.timedelta(hours=6)
 STALE_PROBLEM = "ice:stale"
+DIED = "died"  # shown for a run left `running` by a process that is gone
 
 
 def crawl_stale_after(config: TrackerSettings) -> dt.timedelta:
@@ -82,7 +88,7 @@ def _last_good(session: Session, source: str) -> CrawlRun | None:
 def _run_status(run: CrawlRun, config: TrackerSettings, now: dt.datetime) -> str:
     """'running' for a run older than any crawl may last means its process died: say so."""
     if run.status == RunStatus.RUNNING and now - run.started_at > dt.timedelta(seconds=config.crawl_timeout + 600):
-        return "interrupted"
+        return DIED
     return run.status
 
 
@@ -103,16 +109,20 @@ def status_report(session: Session, config: TrackerSettings) -> tuple[list[str],
         good_at = (good.finished_at or good.started_at) if good else None
         age = age_text(now - good_at) if good_at else "-"
         detail = f"{status} at {_stamp(last.started_at)}"
-        if status in FAILING_RUNS and last.error:
+        if (status in FAILING_RUNS or status == RunStatus.INTERRUPTED) and last.error:
             detail += f": {last.error.splitlines()[0][:120]}"
         lines.append(f"{source:<28} {_stamp(good_at):<21} {age:<8} {detail}")
-        if status in FAILING_RUNS or status == "interrupted":
+        if status in FAILING_RUNS or status == DIED:
             reasons.append(f"{source}: last run {status}")
         if source == ICE_SOURCE:
             if good_at is None:
                 reasons.append(f"{source}: no good crawl yet")
             elif now - good_at > limit:
                 reasons.append(f"{source}: last good crawl {age} ago, more than the {age_text(limit)} allowed")
+    waiting = waiting_lines(session, now)
+    if waiting:
+        lines += ["", "documents waiting (MOA and addendum downloads held back):"]
+        lines += [f"  {line}" for line in waiting]
     problems = open_problems(session)
     lines.append("")
     if problems:

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.atomic_write import write_atomically
-from storage.models import Document, Fetch, utcnow
+from storage.models import Agreement, Document, Fetch, utcnow
+from vocabulary import PARTICIPATING, AgreementStatus
 
 REJECTED = "rejected"  # kept for the record, never a basis for a conditional request
 KEPT_HEADERS = ("content-type", "content-length", "content-disposition", "etag", "last-modified", "date", "server")
@@ -104,3 +105,16 @@ def last_good_fetch(session: Session, url: str) -> Fetch | None:
         select(Fetch).join(Document, Document.id == Fetch.document_id)
         .where(Fetch.url == url, Document.kind != REJECTED).order_by(Fetch.id.desc()).limit(1)
     ).first()
+
+
+def unfetched_links(session: Session) -> list[tuple[str, str]]:
+    """MOA and addendum links of listed agreements that no fetch has brought in yet, as (url, kind)."""
+    listed = session.execute(
+        select(Agreement.moa_url, Agreement.addendum_url)
+        .where(Agreement.list_kind == PARTICIPATING, Agreement.status == AgreementStatus.ACTIVE)
+    ).all()
+    links = {(url, kind) for moa, addendum in listed for url, kind in ((moa, "moa"), (addendum, "addendum")) if url}
+    if not links:
+        return []
+    fetched = set(session.scalars(select(Fetch.url).where(Fetch.document_id.is_not(None)).distinct()))
+    return sorted(link for link in links if link[0] not in fetched)

@@ -244,3 +244,20 @@ class Destination(Base):
     since: Mapped[dt.date | None] = mapped_column(Date)
     welcome_batch: Mapped[str | None] = mapped_column(String(64))
     welcomed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class FetchBackoff(Base):
+    """A host whose documents the crawl gave up on: how often in a row, since when, until when.
+
+    One row per host (`host:port`) while it keeps failing; the row goes when a document
+    from it arrives again. `waiting` is how many documents the last crawl left unfetched.
+    """
+
+    __tablename__ = "fetch_backoff"
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    first_failed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_failed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    retry_after: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    waiting: Mapped[int] = mapped_column(Integer, default=0)

@@ -23,7 +23,9 @@ from vocabulary import (
     GOOD_PUBLICATIONS,
     PARTICIPATING,
     PENDING,
+    WORKBOOK_KINDS,
     AgreementStatus,
+    EventType,
     PublicationStatus,
 )
 
@@ -73,23 +75,74 @@ def settled_outcome(session: Session, kind: str, document: Document) -> Outcome 
             return Outcome(kind, PublicationStatus.UNCHANGED, rows=previous.row_count, publication_id=previous.id)
         return None
     if latest.status == PublicationStatus.REFUSED:
+        if _other_list_moved(session, kind, latest):
+            return None  # the other list changed since: it may now explain the drop
         return Outcome(kind, PublicationStatus.REFUSED, latest.reason, latest.row_count, publication_id=latest.id)
     return Outcome(kind, PublicationStatus.UNCHANGED, rows=latest.row_count, publication_id=latest.id)
 
 
-def refusal_reason(parsed: ParsedWorkbook, previous: Publication | None, max_drop: float) -> str | None:
-    """Why a parsed workbook must not be trusted, or None. Pure, for tests and for the log."""
+def _other_list_moved(session: Session, kind: str, refused: Publication) -> bool:
+    """Whether the other workbook had a good publication after this refusal.
+
+    ICE does not always post both lists at once: pending entries that signed may leave the
+    pending list a crawl before they appear on the participating one. Such a publication is
+    judged again once the participating list has caught up.
+    """
+    others = [k for k in WORKBOOK_KINDS if k != kind]
+    return session.scalar(
+        select(Publication.id).where(Publication.kind.in_(others), Publication.status.in_(GOOD_PUBLICATIONS),
+                                     Publication.id > refused.id).limit(1)
+    ) is not None
+
+
+def refusal_reason(parsed: ParsedWorkbook, previous: Publication | None, max_drop: float,
+                   explained: Explained | None = None) -> str | None:
+    """Why a parsed workbook must not be trusted, or None. Pure, for tests and for the log.
+
+    The drop is what the list lost that the data does not explain: an entry that left the
+    pending list because it is now on the participating one signed, and a row ICE folded
+    into another (a known duplicate or rename) is still there under one name. Only the rest
+    counts against `max_drop`, so a burst of signings is news, not a broken file.
+    """
     rows = len(parsed.records)
     if rows == 0:
         return f"{parsed.kind} workbook has no agreement rows"
     if previous is None or previous.row_count == 0:
         return None
+    explained = explained or Explained()
     share = max_drop if parsed.kind == PARTICIPATING else max(max_drop, PENDING_MAX_DROP)
-    drop = (previous.row_count - rows) / previous.row_count
+    unexplained = previous.row_count - rows - explained.total
+    drop = unexplained / previous.row_count
     if drop > share:
-        return (f"{parsed.kind} agreements fell from {previous.row_count} to {rows} ({drop:.0%}), more than the "
-                f"{share:.0%} allowed: refused until a maintainer checks it")
+        because = f"; {explained.text()} explained" if explained.total else ""
+        return (f"{parsed.kind} agreements fell from {previous.row_count} to {rows}{because}: {unexplained} "
+                f"({drop:.0%}) left without explanation, more than the {share:.0%} allowed: refused until a "
+                f"maintainer checks it")
     return None
+
+
+@dataclass(frozen=True)
+class Explained:
+    """Entries that left a list for a reason the data shows (they do not count as a drop)."""
+
+    signed: int = 0
+    merged: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.signed + self.merged
+
+    def text(self) -> str:
+        parts = [f"{self.signed} now on the participating list"] if self.signed else []
+        if self.merged:
+            parts.append(f"{self.merged} merged into a remaining row")
+        return " and ".join(parts)
+
+    @classmethod
+    def of(cls, result: Diff) -> Explained:
+        signed = sum(1 for e in result.events if e.get("type") == EventType.PENDING_REMOVED
+                     and e.get("reason") == "signed")
+        return cls(signed=signed, merged=len(result.merged))
 
 
 @dataclass
@@ -138,7 +191,28 @@ def apply_publication(
         return Outcome(kind, PublicationStatus.UNCHANGED, rows=previous.row_count, publication_id=previous.id)
 
     published = publication_time(session, kind, document, published_at or detected_at)
-    reason = error or refusal_reason(parsed, previous, max_drop)  # type: ignore[arg-type]
+    reason = error or (refusal_reason(parsed, None, max_drop) if parsed is not None else None)
+    result = loaded = None
+    if reason is None:
+        assert parsed is not None
+        # Identity and diff code (and rapidfuzz) load only when a publication is new: an hourly
+        # poll that finds the same workbooks is settled by `apply_document` without them.
+        from storage.diff import diff_publication
+
+        loaded = _load(session, kind, published)
+        ref = PublicationRef(
+            sha256=document.sha256, kind=kind, source_url=source_url, run_id=run_id,
+            stamp=publication_stamp(filename or source_url), detected_at=iso_z(detected_at),
+            published_at=iso_z(published),
+        )
+        result = diff_publication(
+            loaded.known,
+            [{f: _value(r.get(f)) for f in VERSIONED} for r in (p.as_dict() for p in parsed.records)],
+            ref,
+            removal_confirmations=removal_confirmations,
+            other_list=loaded.others,
+        )
+        reason = refusal_reason(parsed, previous, max_drop, Explained.of(result))
     publication = _record_publication(session, document, parsed, kind, source_url, filename, run_id, detected_at,
                                       published, reason)
     problem_key = f"ice:refused:{kind}"
@@ -148,23 +222,7 @@ def apply_publication(
                          f"ICE {kind} publication {filename or source_url} refused: {reason}")
         return Outcome(kind, PublicationStatus.REFUSED, reason, publication.row_count, publication_id=publication.id)
     close_problem(session, problem_key)
-    assert parsed is not None
-    # Identity and diff code (and rapidfuzz) load only when a publication is new: an hourly
-    # poll that finds the same workbooks is settled by `apply_document` without them.
-    from storage.diff import diff_publication
-
-    loaded = _load(session, kind, published)
-    ref = PublicationRef(
-        sha256=document.sha256, kind=kind, source_url=source_url, run_id=run_id, stamp=publication.stamp,
-        detected_at=iso_z(detected_at), published_at=iso_z(published),
-    )
-    result = diff_publication(
-        loaded.known,
-        [{f: _value(r.get(f)) for f in VERSIONED} for r in (p.as_dict() for p in parsed.records)],
-        ref,
-        removal_confirmations=removal_confirmations,
-        other_list=loaded.others,
-    )
+    assert parsed is not None and loaded is not None and result is not None
     if loaded.baseline:
         publication.status = PublicationStatus.BASELINE
     _write_versions(session, loaded.rows, result, kind, publication)

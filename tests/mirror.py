@@ -20,6 +20,7 @@ class Route:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     validators: bool = True
+    delay: float = 0.0  # seconds to wait before answering: a slow site
 
 
 @dataclass
@@ -97,6 +98,8 @@ class Mirror:
         if route is None:
             self._answer(handler, path, 404, b"not found", {"Content-Type": "text/plain"}, request_headers)
             return
+        if route.delay:
+            time.sleep(route.delay)
         headers = {"Content-Type": route.content_type, **route.headers}
         if route.validators and route.status == 200:
             etag = '"' + hashlib.sha256(route.body).hexdigest()[:16] + '"'

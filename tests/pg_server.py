@@ -1,5 +1,8 @@
 """A throwaway PostgreSQL server on 127.0.0.1 for tests, from Debian's postgresql package.
 
+Each pytest-xdist worker starts its own (the fixture is per session, and a session is per
+worker): its own folder, socket directory and port, so workers never share a database.
+
 `.ci/run` installs the package when it is missing; here we only create a cluster in a
 temporary folder, start it on a free port and hand out a SQLAlchemy URL. PostgreSQL
 refuses to run as root, so as root the cluster belongs to the `postgres` user.
@@ -48,10 +51,18 @@ class PostgresServer:
     def _run(self, *args: str) -> None:
         subprocess.run([*self.as_user, *args], check=True, capture_output=True, cwd=self.root)
 
-    def start(self) -> str:
+    def start(self, attempts: int = 5) -> str:
+        """Start on a free port; another process (an xdist worker's server) may take it first: try another."""
         self._run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "tracker", "--auth=trust", "-E", "UTF8")
-        self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "log"), "-w", "-t", "60",
-                  "-o", f"-h 127.0.0.1 -p {self.port} -k {self.root} -c fsync=off", "start")
+        for attempt in range(attempts):
+            try:
+                self._run(str(self.bin / "pg_ctl"), "-D", str(self.data), "-l", str(self.root / "log"), "-w",
+                          "-t", "60", "-o", f"-h 127.0.0.1 -p {self.port} -k {self.root} -c fsync=off", "start")
+                break
+            except subprocess.CalledProcessError:
+                if attempt == attempts - 1:
+                    raise
+                self.port = _free_port()
         deadline = time.time() + 30
         while time.time() < deadline:
             with socket.socket() as sock:

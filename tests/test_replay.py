@@ -12,6 +12,8 @@ import csv
 import sqlite3
 from collections import Counter
 
+import pytest
+
 from tests.conftest import FIXTURES, publish, run_cli
 
 ICE = FIXTURES / "ice"
@@ -39,6 +41,7 @@ def happened(db_path, after_seq: int) -> tuple[Counter, int]:
     return found, max([after_seq, *(r[0] for r in rows)])
 
 
+@pytest.mark.timeout(900)  # fifteen crawls in a row: under parallel workers on two cores, well past 300 s
 def test_replay_of_real_publications_matches_a_careful_reader(mirror, tracker_env, tmp_path, capsys):
     expected = expected_by_step()
     totals = {kind: Counter() for kind in COMPARED}
@@ -76,6 +79,9 @@ def test_replay_of_real_publications_matches_a_careful_reader(mirror, tracker_en
             print(f"  {kind:18} expected {wanted:3}  found {found:3}  precision {precision:6.1%}  recall {recall:6.1%}")
         for line in problems:
             print("  " + line)
+    with sqlite3.connect(tmp_path / "tracker.db") as db:
+        refused = db.execute("select filename, reason from publications where status = 'refused'").fetchall()
+    assert refused == [], refused
     strict = [p for p in problems if any(f"'{kind}'" in p for kind in STRICT)]
     assert not strict, "\n".join(strict)
     assert not problems, "\n".join(problems)

@@ -234,9 +234,11 @@ def test_a_killed_crawl_subprocess_and_a_sigterm_mid_crawl_leave_a_consistent_st
     assert service.stop(timeout=60) == 0
     assert time.monotonic() - began < 40, "a hanging crawl does not hold up the stop"
     runs = ice_runs(sessions)
-    assert all(run.status == "failed" and run.finished_at for run in runs), "no run is left 'running'"
-    assert "stopped by the service" in (runs[-1].error or "")
+    assert all(run.finished_at for run in runs), "no run is left 'running'"
+    assert runs[0].status == "failed" and runs[-1].status == "interrupted", "a stop is not a failure"
+    assert "stopped by the tracker shutting down" in (runs[-1].error or "")
     assert problems(sessions, "job:ice_crawl") == [], "stopping the service is not a job failure"
+    assert problems(sessions, "ice:crawl")[0].count == 1, "the stop did not count as another failure"
 
 
 def test_a_restart_does_not_reopen_a_problem_already_alerted(real_crawl_env, sessions, start) -> None:
@@ -261,10 +263,9 @@ def test_a_run_that_came_due_while_the_service_was_down_happens_after_restart(se
     env = {**service_env, **yearly}
     del env["TRACKER_TEST_TICK_SECONDS"]
     first = start(env)
-    wait_for(lambda: "holding the scheduler lease" in first.output(), what="the service to take its jobs")
-    time.sleep(1)
+    wait_for(lambda: [run for run in ice_runs(sessions) if run.status == "ok"], what="the crawl at start")
     assert first.stop() == 0
-    assert ice_runs(sessions) == []
+    assert len(ice_runs(sessions)) == 1
 
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from apscheduler.schedulers.blocking import BlockingScheduler
@@ -277,6 +278,58 @@ def test_a_run_that_came_due_while_the_service_was_down_happens_after_restart(se
     store.shutdown()
 
     second = start(env)
-    wait_for(lambda: [run for run in ice_runs(sessions) if run.status == "ok"], what="the missed ICE crawl")
+    wait_for(lambda: len([run for run in ice_runs(sessions) if run.status == "ok"]) == 2,
+             what="the missed ICE crawl")
     assert second.stop() == 0
-    assert len(ice_runs(sessions)) == 1, "made up once, not once per missed tick"
+    assert len(ice_runs(sessions)) == 2, "made up once, not once per missed tick"
+    assert "ICE crawl runs now" not in second.output(), "a recent good crawl is not repeated at start"
+
+
+def test_a_new_service_crawls_at_start_and_logs_every_job_s_next_run(real_crawl_env, mirror, sessions,
+                                                                     start) -> None:
+    yearly = {name: "0 0 1 1 *" for name in ("ICE_CRAWL_CRON", "LOCAL_CRAWL_CRON", "DIGEST_CRON")}
+    env = {**real_crawl_env, **yearly}
+    del env["TRACKER_TEST_TICK_SECONDS"]
+    publish(mirror, sheet(FIRST), sheet(PENDING_FIRST))
+    service = start(env)
+    wait_for(lambda: [run for run in ice_runs(sessions) if run.status == "ok"], timeout=90,
+             what="the ICE crawl at start, months before its cron comes round")
+    wait_for(lambda: "after a run that ended done" in service.output(), what="the next run logged after the crawl")
+    assert service.stop(timeout=40) == 0
+    log = service.output()
+    assert "ICE crawl runs now: no good ICE crawl yet" in log
+    for job in ("ice_crawl", "local_crawl", "digests", "staleness", "outbox_retry"):
+        assert f"({job}): next run" in log and "(at start)" in log, job
+    next_year = f"{dt.datetime.now(dt.UTC).year + 1}-01-01T00:00:00"
+    assert f"ICE crawl (ice_crawl): next run {next_year}+00:00 (after a run that ended done)" in log
+
+
+def test_a_crawl_stopped_by_sigterm_is_interrupted_not_failed_and_is_retried_at_the_next_start(
+        real_crawl_env, mirror, sessions, start) -> None:
+    yearly = {name: "0 0 1 1 *" for name in ("ICE_CRAWL_CRON", "LOCAL_CRAWL_CRON", "DIGEST_CRON")}
+    env = {**real_crawl_env, **yearly}
+    del env["TRACKER_TEST_TICK_SECONDS"]
+    publish(mirror, sheet(FIRST), sheet(PENDING_FIRST))
+    first = start(env)
+    wait_for(lambda: [run for run in ice_runs(sessions) if run.status == "ok"], timeout=90, what="a good crawl")
+    assert first.stop(timeout=40) == 0
+
+    with sessions.begin() as session:  # the last good crawl is recent; the one after it was stopped
+        session.add(CrawlRun(source="ice", status="interrupted", started_at=utcnow(), finished_at=utcnow(),
+                             stats={}))
+    mirror.set(PAGE_PATH, mirror.routes[PAGE_PATH].body, "text/html", delay=120)
+    second = start(env)
+    wait_for(lambda: len(ice_runs(sessions)) == 3 and ice_runs(sessions)[-1].status == "running", timeout=60,
+             what="the interrupted crawl retried at start")
+    assert "ICE crawl runs now: the last ICE crawl was interrupted" in second.output()
+    wait_for(lambda: subprocess.run(["pgrep", "-P", str(second.proc.pid), "-f", "scrapy"],
+                                    capture_output=True, text=True).stdout.split(), what="the scrapy child")
+    assert second.stop(timeout=60) == 0
+
+    runs = ice_runs(sessions)
+    assert [run.status for run in runs] == ["ok", "interrupted", "interrupted"]
+    assert problems(sessions, "ice:crawl") == [] and problems(sessions, "job:ice_crawl") == []
+    status = subprocess.run([sys.executable, "scheduler.py", "status"], cwd=ROOT, env=env, capture_output=True,
+                            text=True, timeout=60)
+    assert status.returncode == 0, status.stdout
+    assert "interrupted at" in status.stdout

@@ -178,3 +178,40 @@ def test_racing_processes_never_both_win_the_lease(database_url, store) -> None:
     for lease in contenders:
         lease.sessions.kw["bind"].dispose()
     assert len(wins) == 1
+
+
+def test_an_interrupted_run_is_healthy_and_retried_at_start_while_a_dead_one_is_failing(
+        database_url, store, tmp_path, capsys) -> None:
+    from service.startup import crawls_due_at_start
+
+    config = config_for(database_url, tmp_path)
+    add_run(store, "ice", "ok", hours_ago=0.5)
+    add_run(store, "ice", "interrupted", hours_ago=0.2, error="stopped by the tracker shutting down")
+    assert status_command(config, store) == 0
+    assert "interrupted at" in capsys.readouterr().out
+    with store() as session:
+        assert list(crawls_due_at_start(session, dt.timedelta(hours=1), NOW())) == ["ice_crawl"]
+        assert crawls_due_at_start(session, dt.timedelta(minutes=10), NOW())["ice_crawl"].startswith(
+            "the last good ICE crawl is older")
+
+    add_run(store, "ice", "ok", hours_ago=0.1)
+    add_run(store, "local:marion-county-fl", "interrupted", hours_ago=0.05)
+    with store() as session:
+        assert list(crawls_due_at_start(session, dt.timedelta(hours=1), NOW())) == ["local_crawl"]
+
+    capsys.readouterr()
+    add_run(store, "local:lake-county-fl", "running", hours_ago=2)  # its process is gone: no stop we made
+    assert status_command(config, store) == 2
+    assert "local:lake-county-fl: last run died" in capsys.readouterr().out
+
+
+def test_a_lease_lasts_its_whole_period_whenever_in_the_second_it_was_taken(database_url, store) -> None:
+    """Times cut to the second made a 2 s lease taken at x.95 expire at x+2: 1.05 s later (a flaky test)."""
+    period = dt.timedelta(seconds=2)
+    holder, standby = DatabaseLease(store, "a", period), DatabaseLease(store, "b", period)
+    while dt.datetime.now(dt.UTC).microsecond < 900_000:  # late in a second, where the cut cost most
+        time.sleep(0.01)
+    assert holder.acquire()
+    time.sleep(1.2)
+    assert not standby.acquire(), "the holder's lease has not run out"
+    assert holder.renew()

@@ -12,11 +12,15 @@ import zipfile
 from urllib.parse import unquote, urlsplit
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
+from scrapers.fetch_breaker import host_of
 from scrapers.items import MoaDocument, WorkbookDocument
 from scrapers.parsers.ice_workbook import WorkbookError, clean_text, parse_workbook
 from scrapers.parsers.urls import allowed_host
+from scrapers.store import crawl_sessions
+from storage.archive import unfetched_links
 from storage.models import iso_z, utcnow
 from vocabulary import PARTICIPATING, PENDING
 
@@ -135,6 +139,8 @@ class Ice287gSpider(scrapy.Spider):
         if response.status == 304 and kind is not None:
             document.not_modified = True
             yield document
+            if self.fetch_moas and kind == PARTICIPATING:
+                yield from self._document_requests(self._waiting_links())
             return
         document.body = response.body
         if kind is None:
@@ -157,24 +163,35 @@ class Ice287gSpider(scrapy.Spider):
             records = parse_workbook(body, PARTICIPATING, filename).records
         except WorkbookError:
             return
+        yield from self._document_requests(
+            (url, kind) for record in records
+            for url, kind in ((record.moa_url, "moa"), (record.addendum_url, "addendum")))
+
+    def _waiting_links(self) -> list[tuple[str, str]]:
+        """Links of the stored list that no crawl has brought in yet: retried while the list is unchanged."""
+        tracker = self.crawler.settings.get("TRACKER_SETTINGS")
+        with crawl_sessions(tracker.database_url)() as session:
+            return unfetched_links(session)
+
+    def _document_requests(self, links):
         page_host = (urlsplit(self.page_url).hostname or "",)
-        for record in records:
-            for url, kind in ((record.moa_url, "moa"), (record.addendum_url, "addendum")):
-                if not url:
-                    continue
-                try:
-                    request = scrapy.Request(url, callback=self.parse_moa, errback=self._moa_failed,
-                                             meta={"moa_kind": kind, "conditional": True, "once": True,
-                                                   "handle_httpstatus_list": [304], "tracker_role": "moa",
-                                                   "allowed_hosts": (*OFFICIAL_HOSTS, *page_host)})
-                except ValueError:
-                    request = None
-                # Scrapy normalises the URL (a backslash becomes `/`): the host checked is the one requested.
-                if request is None or not official(url, page_host) or not official(request.url, page_host):
-                    self.crawler.stats.inc_value("tracker/moa_skipped_host")
-                    self.logger.info("not following %s link outside ICE/DHS: %s", kind, url)
-                    continue
-                yield request
+        for url, kind in links:
+            if not url:
+                continue
+            try:
+                request = scrapy.Request(url, callback=self.parse_moa, errback=self._moa_failed,
+                                         meta={"moa_kind": kind, "conditional": True, "once": True,
+                                               "handle_httpstatus_list": [304], "tracker_role": "moa",
+                                               "allowed_hosts": (*OFFICIAL_HOSTS, *page_host),
+                                               "download_slot": f"moa:{host_of(url)}"})
+            except ValueError:
+                request = None
+            # Scrapy normalises the URL (a backslash becomes `/`): the host checked is the one requested.
+            if request is None or not official(url, page_host) or not official(request.url, page_host):
+                self.crawler.stats.inc_value("tracker/moa_skipped_host")
+                self.logger.info("not following %s link outside ICE/DHS: %s", kind, url)
+                continue
+            yield request
 
     def parse_moa(self, response: Response):
         headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
@@ -194,5 +211,7 @@ class Ice287gSpider(scrapy.Spider):
         self._fail(f"{request.url}: {failure.getErrorMessage() or failure.type.__name__}")
 
     def _moa_failed(self, failure) -> None:
+        if failure.check(IgnoreRequest):
+            return  # not asked (fetched lately, or its host is backing off): counted where it was decided
         self.crawler.stats.inc_value("tracker/moa_failed")
         self.logger.warning("MOA not fetched: %s (%s)", failure.request.url, failure.getErrorMessage())

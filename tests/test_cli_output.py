@@ -1,0 +1,46 @@
+"""What a person sees at the terminal: summaries in words, quiet pipes, the right usage on a bad flag."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from tests.conftest import ROOT, publish, run_cli, sheet
+
+FIRST = "20250519_024922_participating"
+SECOND = "20250519_151802_participating"
+
+
+def test_events_piped_into_head_ends_quietly(mirror, tracker_env):
+    publish(mirror, sheet(FIRST))
+    assert run_cli(tracker_env, "once", "--only", "ice").returncode == 0
+    events = subprocess.Popen([sys.executable, "scheduler.py", "events", "--format", "jsonl"], cwd=ROOT,
+                              env=tracker_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    head = subprocess.run(["head", "-n", "2"], stdin=events.stdout, capture_output=True, timeout=120)
+    events.stdout.close()  # like the shell: only `head` reads the pipe, and it has gone
+    err = events.stderr.read().decode()
+    events.wait(timeout=120)
+    assert len(head.stdout.splitlines()) == 2
+    assert events.returncode == 0 and err == "", err
+
+
+def test_a_bad_flag_shows_the_command_s_own_usage():
+    result = run_cli(dict(os.environ), "events", "--bogus")
+    assert result.returncode == 2
+    assert "usage: scheduler.py events" in result.stderr
+    assert "scheduler.py events: error: unrecognized arguments: --bogus" in result.stderr
+
+
+def test_alerts_say_queued_in_the_outbox_when_nothing_was_sent(mirror, tracker_env):
+    publish(mirror, sheet(FIRST))
+    assert run_cli(tracker_env, "once", "--only", "ice").returncode == 0
+    publish(mirror, sheet(SECOND), participating_name="participatingAgencies05192025am.xlsx")
+    assert run_cli(tracker_env, "once", "--only", "ice").returncode == 0
+    alerts = run_cli(tracker_env, "once", "--only", "alerts")
+    assert alerts.returncode == 0
+    line = next(text for text in alerts.stdout.splitlines() if text.startswith("alerts: "))
+    assert "DeliveryReport(" not in line and "new events routed" in line
+    assert "queued in the outbox (not sent)" in line and " sent;" not in line
+    digests = run_cli(tracker_env, "once", "--only", "digests")
+    assert "digests: 0 queued in the outbox (not sent), 0 with nothing new, 0 not due" in digests.stdout
