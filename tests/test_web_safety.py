@@ -33,6 +33,7 @@ from tests.workbooks import row, workbook
 
 HOSTILE = "<script>alert(1)</script> Police Department"
 COUNTY = '"><img src=x onerror=alert(2)> County'
+FORMULA = '@HYPERLINK("http://evil.example") Police Department'  # a text cell Excel would run
 PAGES = ["/", "/state/FL", "/events", "/events.csv", "/methodology", "/api/summary.json",
          "/api/agreements.json?state=FL", "/api/events.json", "/api/timeseries.json?state=FL",
          "/download/agreements.csv", "/download/agreements.xlsx?state=FL"]
@@ -41,7 +42,7 @@ PAGES = ["/", "/state/FL", "/events", "/events.csv", "/methodology", "/api/summa
 def filled(database_url: str, archive: Path) -> None:
     sessions = connect(database_url)
     data = workbook([row(agency=HOSTILE, county=COUNTY, moa_link="javascript:alert(3)", moa="MOA"),
-                     row(agency="Ocala Police Department")])
+                     row(agency="Ocala Police Department"), row(agency=FORMULA)])
     with sessions.begin() as session:
         stored = archive_document(session, archive, body=data, url="https://www.ice.gov/p.xlsx", kind="participating")
         apply_publication(session, document=stored.document, parsed=parse_workbook(data, "participating"), error=None,
@@ -60,7 +61,11 @@ def store(tmp_path) -> str:
 class Answer:
     status_code: int
     headers: Message
-    text: str
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
 
     def json(self):
         return json.loads(self.text)
@@ -75,9 +80,9 @@ class Client:
     def get(self, path: str) -> Answer:
         try:
             with urllib.request.urlopen(self.explorer.url(path)) as response:
-                return Answer(response.status, response.headers, response.read().decode("utf-8", "replace"))
+                return Answer(response.status, response.headers, response.read())
         except urllib.error.HTTPError as error:
-            return Answer(error.code, error.headers, error.read().decode("utf-8", "replace"))
+            return Answer(error.code, error.headers, error.read())
 
     def close(self) -> None:
         self.explorer.close()
@@ -119,6 +124,20 @@ def test_the_agency_page_answers_to_the_number_alerts_link(client, store):
     assert by_number.text == by_uid.text
 
 
+def test_downloads_never_carry_a_live_formula(client):
+    import csv
+    import io
+
+    import openpyxl
+
+    agreements = list(csv.DictReader(io.StringIO(client.get("/download/agreements.csv").text)))
+    assert "'" + FORMULA in [r["agency"] for r in agreements]
+    events = list(csv.DictReader(io.StringIO(client.get("/events.csv").text)))
+    assert "'" + FORMULA in [r["agency"] for r in events] and FORMULA not in [r["agency"] for r in events]
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get("/download/agreements.xlsx").body)).active
+    assert not any(cell.data_type == "f" for line in sheet.iter_rows() for cell in line)
+
+
 def test_every_response_carries_the_security_headers(client):
     for path in [*PAGES, "/state/ZZ", "/agency/0000000000", "/nowhere", "/api/summary.json?as_of=june"]:
         response = client.get(path)
@@ -150,7 +169,7 @@ def test_read_only_on_postgresql_too(postgres, tmp_path):
     url = postgres.create_database("explorer_read_only")
     filled(url, tmp_path / "archive")
     with serving(url) as client:
-        assert client.get("/api/summary.json?as_of=2025-06-01").json()["agreements"] == 2
+        assert client.get("/api/summary.json?as_of=2025-06-01").json()["agreements"] == 3
         assert client.get("/state/FL").status_code == 200
     with connect_read_only(url)() as session, pytest.raises(DBAPIError, match="read-only"):
         session.execute(text("delete from events"))
@@ -188,7 +207,7 @@ def test_serve_answers_on_its_port_and_stops_cleanly_on_sigterm(store, tmp_path)
                 break
         assert address, "serve never said where it listens"
         with urllib.request.urlopen(address + "/api/summary.json?as_of=2025-06-01") as response:
-            assert json.load(response)["agreements"] == 2
+            assert json.load(response)["agreements"] == 3
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=30) == 0
     finally:

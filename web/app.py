@@ -32,10 +32,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from storage.event_log import public
-from storage.export import COLUMNS, rows_as_of
+from storage.export import inert, render, rows_as_of
 from storage.summary import store_fingerprint, summary, timeseries
 from web import charts, data, params
-from web.downloads import xlsx_bytes
 
 HERE = Path(__file__).resolve().parent
 log = logging.getLogger("tracker.web")
@@ -189,7 +188,7 @@ def create_app(sessions: sessionmaker[Session], feeds_dir: Path | None = None) -
             writer.writeheader()
             with sessions() as session:
                 for number, event in enumerate(data.events_oldest_first(session, **filters, after=None, limit=None)):
-                    writer.writerow(data.event_row(event))
+                    writer.writerow({k: inert(v) for k, v in data.event_row(event).items()})
                     if number % 500 == 0:
                         yield buffer.getvalue()
                         buffer.seek(0)
@@ -254,14 +253,10 @@ def create_app(sessions: sessionmaker[Session], feeds_dir: Path | None = None) -
             rows = agreement_list(session, state, as_of)
         name = f"287g-agreements-{state or 'US'}-{(as_of or today()).isoformat()}.{fmt}"
         disposition = {"content-disposition": f'attachment; filename="{name}"'}
-        if fmt == "xlsx":
-            return Response(xlsx_bytes(rows), headers=disposition,
-                            media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
-        writer.writeheader()
-        writer.writerows({k: str(v).lower() if isinstance(v, bool) else v for k, v in row.items()} for row in rows)
-        return Response(buffer.getvalue(), media_type="text/csv; charset=utf-8", headers=disposition)
+        # The same file `export` writes: real dates, links, and no cell a spreadsheet would run as a formula.
+        media = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx"
+                 else "text/csv; charset=utf-8")
+        return Response(render(rows, fmt), media_type=media, headers=disposition)
 
     def feed(request: Request) -> Response:
         name = request.path_params["name"]
