@@ -9,6 +9,7 @@ failure comes back as a dict with a one-line ``error`` instead of an exception.
 
 from __future__ import annotations
 
+import gc
 import json
 import multiprocessing
 import os
@@ -52,28 +53,54 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+MEMORY_EXIT = 86  # the child ran out of memory even while reporting it
+
+
 def _child(conn: Any, data: bytes, memory_mb: int, hint: dict | None, options: dict) -> None:
+    """Parse, then report. The report is sent only after the parse's frames are gone.
+
+    Sending from inside the `except MemoryError` block kept the failed parse's frames (and
+    the memory they hold) alive through the traceback, so pickling the one-line error could
+    itself run out of memory and the child died with exit code 1: a flaky "parser crashed"
+    instead of the memory limit, depending on where the allocation failed.
+    """
     os.setsid()
     os.environ["OMP_THREAD_LIMIT"] = "1"
+    try:
+        message = _parse_in_child(data, memory_mb, hint, options)
+        try:
+            conn.send(message)
+        except MemoryError:
+            os._exit(MEMORY_EXIT)
+    finally:
+        conn.close()
+
+
+def _parse_in_child(data: bytes, memory_mb: int, hint: dict | None, options: dict) -> tuple[str, Any]:
+    reason = None
     try:
         if memory_mb:
             limit = memory_mb * 1024 * 1024
             resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         result = parse_moa(data, hint=hint, **options)
         result["error"] = None
-        conn.send(("ok", result))
+        return ("ok", result)
     except MoaError as exc:
-        conn.send(("error", str(exc)))
+        reason = str(exc)
     except (MemoryError, SystemError):
         # C extensions (zlib, pdfium) that fail to allocate under RLIMIT_AS raise SystemError.
-        conn.send(("error", f"exceeded memory limit ({memory_mb} MB)"))
+        reason = MEMORY
     except RecursionError:
-        conn.send(("error", "unreadable PDF (structure nested too deeply)"))
+        reason = "unreadable PDF (structure nested too deeply)"
     except Exception as exc:
         first = str(exc).splitlines()[0][:120] if str(exc) else ""
-        conn.send(("error", f"unreadable PDF ({type(exc).__name__}{': ' + first if first else ''})"))
-    finally:
-        conn.close()
+        reason = f"unreadable PDF ({type(exc).__name__}{': ' + first if first else ''})"
+    # Out of the handlers: the exception, its traceback and the parse's frames are released here.
+    gc.collect()
+    return ("error", reason.format(memory_mb=memory_mb) if reason is MEMORY else reason)
+
+
+MEMORY = "exceeded memory limit ({memory_mb} MB)"
 
 
 def _kill_group(pid: int) -> None:
@@ -110,6 +137,8 @@ def parse_moa_safely(
             if code is not None and code < 0:
                 name = signal.Signals(-code).name
                 return error_result(f"parser crashed ({name}); likely exceeded memory limit ({memory_mb} MB)")
+            if code == MEMORY_EXIT:
+                return error_result(MEMORY.format(memory_mb=memory_mb))
             return error_result(f"parser crashed (exit code {code})")
     finally:
         recv.close()
