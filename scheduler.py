@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import logging
 import os
 import sys
@@ -138,13 +139,22 @@ def open_store(config: tracker_settings.TrackerSettings) -> sessionmaker[Session
     """The command's one session factory; the schema is brought up to date here, once."""
     from storage.db import connect
 
-    return connect(config.database_url)
+    sessions = connect(config.database_url)
+    _started()
+    return sessions
+
+
+def _started() -> None:
+    """Start-up is over: what the imports built is frozen out of later collections, which resume."""
+    gc.freeze()
+    gc.enable()
 
 
 def dispatch(args: argparse.Namespace, config: tracker_settings.TrackerSettings) -> int:
     if args.command == "parse-moa":
         from scrapers.moa_worker import moa_command
 
+        _started()
         return moa_command(args.path, args.format)
     if args.command == "jobs":
         from sqlalchemy.exc import SQLAlchemyError
@@ -206,6 +216,15 @@ def _dispatch_with(args: argparse.Namespace, config: tracker_settings.TrackerSet
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Start-up (mostly imports) builds many long-lived objects: collecting them is wasted work.
+    gc.disable()
+    try:
+        return _main(argv)
+    finally:
+        _started()
+
+
+def _main(argv: list[str] | None) -> int:
     args = parse(argv)
     configure_logging()
     try:
