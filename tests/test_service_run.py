@@ -322,8 +322,8 @@ def test_a_crawl_stopped_by_sigterm_is_interrupted_not_failed_and_is_retried_at_
     wait_for(lambda: len(ice_runs(sessions)) == 3 and ice_runs(sessions)[-1].status == "running", timeout=60,
              what="the interrupted crawl retried at start")
     assert "ICE crawl runs now: the last ICE crawl was interrupted" in second.output()
-    wait_for(lambda: subprocess.run(["pgrep", "-P", str(second.proc.pid), "-f", "scrapy"],
-                                    capture_output=True, text=True).stdout.split(), what="the scrapy child")
+    wait_for(lambda: subprocess.run(["pgrep", "-P", str(second.proc.pid), "-f", "scrapers.crawl"],
+                                    capture_output=True, text=True).stdout.split(), what="the crawl child")
     assert second.stop(timeout=60) == 0
 
     runs = ice_runs(sessions)

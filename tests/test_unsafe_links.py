@@ -10,7 +10,7 @@ from defusedxml import ElementTree as SafeET
 from alerts.deliver import deliver_all
 from alerts.digest import send_due_digests
 from scrapers.parsers.ice_workbook import parse_workbook
-from tests.alert_servers import add_events, database, make_config, ocala
+from tests.alert_servers import add_events, database, make_config, ocala, start_watching
 from tests.workbooks import row, workbook
 
 GOOD = "https://www.ice.gov/doclib/287gMOA/ocalaPdFL.pdf"
@@ -42,6 +42,7 @@ def test_the_parser_keeps_web_links_and_drops_every_other_kind_with_a_warning():
 def test_a_stored_unsafe_link_never_becomes_a_link_in_slack_email_or_atom(tmp_path, slack_server, smtp_server):
     config = make_config(tmp_path, SUBS, slack=slack_server, smtp=smtp_server)
     db = database(config)
+    start_watching(config, db, slack_server, smtp_server)
     add_events(db, ocala(moa_url="javascript:alert(document.cookie)", addendum_url="file:///etc/passwd"),
                ocala(agency="Belleview Police Department", moa_url=GOOD))
     deliver_all(config, db)
