@@ -123,6 +123,18 @@ def test_export_as_of_any_day_is_what_ices_workbook_of_that_day_lists(backfilled
     assert {r["publication"] for r in rows} == {ices_stamp(in_force(day).name)}
 
 
+@pytest.mark.parametrize("day", ["2025-05-21", "2025-06-02", "2025-06-09"])
+def test_summary_as_of_any_day_counts_what_ices_workbook_of_that_day_lists(backfilled, day):
+    result = run_cli(backfilled, "summary", "--as-of", day, "--format", "json")
+    assert result.returncode == 0, result.stderr
+    answer = json.loads(result.stdout)
+    expected = workbook_agreements(in_force(day))
+    assert answer["as_of"] == day and answer["agreements"] == len(expected)
+    per_state = {state: counts["agreements"] for state, counts in answer["states"].items()}
+    assert per_state == dict(Counter(state for state, _, _ in expected))
+    assert sum(answer["models"].values()) == len(expected)
+
+
 def test_an_agreement_missing_once_stays_listed_until_a_second_list_confirms(backfilled):
     rows = export(backfilled, "--as-of", "2025-06-09")
     extra = keys(rows) - Counter(workbook_agreements(in_force("2025-06-09")))
