@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import logging
 import sys
 
 UNUSED_EXTENSIONS = ("scrapy.extensions.remote_control.RemoteControl", "scrapy.extensions.telnet.TelnetConsole")
@@ -20,6 +21,16 @@ def _pair(text: str) -> tuple[str, str]:
     if not equals or not name:
         raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VALUE")
     return name, value
+
+
+def _could_not_start(failure) -> None:
+    """A crawl that fails while being set up (a bad setting its pipeline refuses) says why in the log.
+
+    Twisted would report it only when the failed Deferred is garbage-collected, which the frozen
+    start-up objects and an exiting process make too late: the failure reason would be lost.
+    """
+    logging.getLogger(__name__).critical("the crawl could not start: %s: %s", failure.type.__name__,
+                                         failure.getErrorMessage())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
     base = {path: order for path, order in settings.getdict("EXTENSIONS_BASE").items() if path not in UNUSED_EXTENSIONS}
     settings.set("EXTENSIONS_BASE", base, priority="cmdline")
     process = CrawlerProcess(settings)
-    process.crawl(args.spider, **dict(args.spider_args))
+    process.crawl(args.spider, **dict(args.spider_args)).addErrback(_could_not_start)
     gc.freeze()
     gc.enable()
     process.start()
