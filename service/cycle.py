@@ -2,7 +2,7 @@
 
 Each part reports on stdout in one line a person can read, and returns an exit code:
 0 ok, 1 when a crawl failed or a publication was refused (the store is left as it was).
-SIGTERM or SIGINT (Ctrl-C) to `once` is passed on to its `scrapy crawl` child, which is
+SIGTERM or SIGINT (Ctrl-C) to `once` is passed on to its crawl child (`python -m scrapers.crawl`), which is
 waited for and recorded as `interrupted`; `once` then exits 128 + the signal's number, and
 no child outlives it.
 """

@@ -26,7 +26,7 @@ Choices that keep a months-long unattended run honest:
   retried at once (service.startup). Each job's next run time is logged at start and after
   each of its runs.
 * SIGTERM/SIGINT: no new job starts, running crawls get the stop event (they SIGTERM their
-  `scrapy crawl` subprocess and record the run as `interrupted`, which opens no problem);
+  crawl subprocess (`python -m scrapers.crawl`) and record the run as `interrupted`, which opens no problem);
   child processes still alive after STOP_GRACE/2 seconds get SIGTERM, after STOP_GRACE (or at
   a second signal) SIGKILL. Then the lease is released and the exit code is 0.
 
