@@ -32,7 +32,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from storage.event_log import public
-from storage.export import inert, render, rows_as_of
+from storage.export import in_order, inert, render, rows_as_of
 from storage.summary import store_fingerprint, summary, timeseries
 from web import charts, data, params
 
@@ -211,8 +211,7 @@ def create_app(sessions: sessionmaker[Session], feeds_dir: Path | None = None) -
     def agreement_list(session: Session, state: str | None, as_of: dt.date | None) -> list[dict]:
         if as_of is None:
             return data.current_agreements(session, state)
-        rows = rows_as_of(session, as_of, state)
-        return sorted(rows, key=lambda r: (r["state"] or "", (r["agency"] or "").lower(), r["model"] or ""))
+        return in_order(rows_as_of(session, as_of, state))
 
     def api_agreements(request: Request) -> Response:
         state = params.state(request.query_params.get("state"))

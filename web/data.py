@@ -8,10 +8,10 @@ from functools import cache
 
 import us
 from sqlalchemy import select
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy.orm import Session
 
 from storage.event_log import describe, public
-from storage.export import COLUMNS, current_rows
+from storage.export import current_rows, in_order
 from storage.identity import agency_key
 from storage.models import Agreement, AgreementVersion, Event, MoaParse, Publication, iso_z
 from storage.summary import change, load_spans, summary, timeseries
@@ -58,30 +58,9 @@ def overview(session: Session, today: dt.date) -> dict:
     }
 
 
-def _text(value: object) -> object:
-    if isinstance(value, dt.datetime):
-        return iso_z(value)
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
 def current_agreements(session: Session, state: str | None = None) -> list[dict]:
-    """The rows `export` gives for the current list, read column by column (no ORM objects: 10,000 rows add up).
-
-    When an export column is not a plain agreement column, export's own reader answers instead.
-    """
-    names = [c for c in COLUMNS if c != "id"]
-    if not all(isinstance(getattr(Agreement, c, None), InstrumentedAttribute) for c in names):
-        rows = current_rows(session, state)
-        return sorted(rows, key=lambda r: (r["state"] or "", (r["agency"] or "").lower(), r["model"] or ""))
-    query = (select(Agreement.uid, *(getattr(Agreement, c) for c in names))
-             .where(Agreement.list_kind == "participating", Agreement.status == "active"))
-    if state:
-        query = query.where(Agreement.state == state)
-    rows = [{"id": uid, **{c: _text(v) for c, v in zip(names, values, strict=True)}}
-            for uid, *values in session.execute(query)]
-    return sorted(rows, key=lambda r: (r["state"] or "", (r["agency"] or "").lower(), r["model"] or ""))
+    """The rows `export` gives for the current list, in export's order."""
+    return in_order(current_rows(session, state))
 
 
 def agreement_rows(session: Session, state: str, list_kind: str = "participating") -> list[dict]:
