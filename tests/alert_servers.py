@@ -317,6 +317,17 @@ def start_watching(config: TrackerSettings, session_factory, slack: SlackStandIn
         smtp.forget()
 
 
+# A newsroom's daily digest for Florida and Texas, as the digest tests subscribe it.
+DIGEST = """
+[[email]]
+to = ["desk@newsroom.example"]
+states = ["FL", "TX"]
+cadence = "daily"
+hour = 7
+timezone = "America/New_York"
+"""
+
+
 _ids = itertools.count(1)
 
 

@@ -16,6 +16,7 @@ from PIL import Image
 
 from alerts.digest import send_due_digests
 from tests.alert_servers import (
+    DIGEST,
     Mailbox,
     add_active_agreements,
     add_events,
@@ -26,14 +27,6 @@ from tests.alert_servers import (
 )
 from tests.chromium import screenshot, scroll_width_on_phone
 
-DIGEST = """
-[[email]]
-to = ["desk@newsroom.example"]
-states = ["FL", "TX"]
-cadence = "daily"
-hour = 7
-timezone = "America/New_York"
-"""
 MORNING = dt.datetime(2025, 6, 7, 12, 0, tzinfo=dt.UTC)  # 08:00 in New York, past the 07:00 slot
 NAVY = (0x1D, 0x35, 0x57)
 NEW_AGREEMENT_RED = (0xB2, 0x3A, 0x48)

@@ -16,6 +16,7 @@ from commands import digest_command
 from errors import UserError
 from storage.models import DigestWatermark, Problem
 from tests.alert_servers import (
+    DIGEST,
     add_active_agreements,
     add_events,
     database,
@@ -25,14 +26,6 @@ from tests.alert_servers import (
     start_watching,
 )
 
-DIGEST = """
-[[email]]
-to = ["desk@newsroom.example"]
-states = ["FL", "TX"]
-cadence = "daily"
-hour = 7
-timezone = "America/New_York"
-"""
 # 12:00 UTC is 08:00 in New York in June: past the 07:00 slot.
 MORNING = dt.datetime(2030, 6, 18, 12, 0, tzinfo=dt.UTC)
 
