@@ -284,12 +284,16 @@ def read_signer_column(lines: list[Line], *, min_conf: float = 65.0) -> dict:
                     found.append((texts[j], lines[j]))
         return found
 
+    # Every value that parses, however weakly it was read, with the words it came from: a
+    # caller can read that spot again at a finer resolution to confirm or drop it.
+    seen: dict[str, list[tuple[str, list[Word]]]] = {"date": []}
     dates = values("date") + [(text, line) for line, text in zip(lines, texts, strict=True)]
     for value, words in dates:
         iso = parse_date(tidy(value))
-        if iso and _date_conf(words) >= min_conf:
-            out["date"] = iso
-            break
+        if iso:
+            seen["date"].append((iso, words))
+            if out["date"] is None and _date_conf(words) >= min_conf:
+                out["date"] = iso
     for key in ("name", "for", "signature"):
         for value, words in values(key, near=key == "name"):
             conf = _conf(words)
@@ -321,12 +325,50 @@ def read_signer_column(lines: list[Line], *, min_conf: float = 65.0) -> dict:
         name for value, words in values("name", near=False) + [(t, ln) for ln, t in zip(lines, texts, strict=True)]
         if _conf(words) >= weak and (name := clean_person_name(value))
     ]
+    seen["name"] = [
+        (name, words) for value, words in values("name") + [(t, ln) for ln, t in zip(lines, texts, strict=True)]
+        if (name := clean_person_name(_label(value)[1]))
+    ]
+    seen["title"] = [
+        (title, words) for value, words in values("title") + [(t, ln) for ln, t in zip(lines, texts, strict=True)]
+        if _title_only(title := tidy(_label(value)[1]))
+    ]
+    out["seen"] = seen
     # Typed text (not OCR) needs no second reading: a name typed in the column is the signer's.
     out["typed"] = [
         name for line, text, (lab, _) in zip(lines, texts, labels, strict=True)
         if lab is None and _conf(line) >= 100 and (name := clean_person_name(text))
     ]
     return out
+
+
+def read_strip(kind: str, words: list[Word], min_conf: float) -> list[str]:
+    """The values of ``kind`` (name, title or date) read with confidence in a strip of a
+    signature block that was OCR'd again on its own."""
+    found = []
+    for line in group_lines(words, tolerance=5.0):
+        rest = _label(line_text(line))[1]
+        rest_words = _remainder_words(line, rest)
+        if kind == "date":
+            iso = parse_date(tidy(rest))
+            if iso and _date_conf(rest_words) >= min_conf:
+                found.append(iso)
+        elif kind == "name":
+            name = clean_person_name(rest)
+            if name and _conf(rest_words) >= min_conf:
+                found.append(name)
+        elif _title_only(title := tidy(rest)) and _conf(rest_words) >= min_conf:
+            found.append(title)
+    return found
+
+
+def _title_only(text: str) -> bool:
+    """A job title on a line of its own: not a name, and not the agency's name under it
+    ("Cecil County Sheriff's Office" has a title word in it)."""
+    return is_title(text) and not clean_person_name(text) and not AGENCY_NAME.search(text)
+
+
+AGENCY_NAME = re.compile(r"\b(?:office|department|dept|sheriff'?s|agency)\b", re.I)
 
 
 def is_title(text: str) -> bool:

@@ -24,6 +24,7 @@ from datetime import date
 import pypdfium2
 import pypdfium2.raw as pdfium_c
 import pytesseract
+from PIL import Image
 from rapidfuzz import fuzz
 
 from scrapers.parsers.moa_fields import (
@@ -45,6 +46,7 @@ from scrapers.parsers.moa_fields import (
     poc_name,
     public_affairs,
     read_signer_column,
+    read_strip,
     revised_date,
     snap_ice_name,
     unshift_labels,
@@ -289,6 +291,7 @@ class _OcrReader:
         self.pool = ThreadPoolExecutor(max_workers=max(1, threads))
         pytesseract.pytesseract.tesseract_cmd = cmd
         self.jobs: dict[tuple[int, tuple[float, float], int], Future] = {}
+        self.images: dict[tuple[int, int], Image.Image] = {}
 
     def submit(self, number: int, band: tuple[float, float] = FULL, dpi: int | None = None) -> Future:
         """Start OCR of page ``number``, or of a band of it (shares of its height): the
@@ -304,17 +307,29 @@ class _OcrReader:
             top, bottom = int(image.height * band[0]), int(image.height * band[1])
             if (top, bottom) != (0, image.height):
                 image = image.crop((0, top, image.width, bottom))
-            self.jobs[key] = self.pool.submit(self._ocr, image, scale, top / scale)
+            self.jobs[key] = self.pool.submit(self._ocr, image, scale, (0.0, top / scale))
         return self.jobs[key]
 
-    def _ocr(self, image, scale: float, offset: float) -> tuple[list[Word], str, str]:
-        data = pytesseract.image_to_data(image, config="--psm 3", output_type=pytesseract.Output.DICT)
+    def submit_crop(self, number: int, box: tuple[float, float, float, float], dpi: int) -> Future:
+        """Start OCR of one strip of a page (``box`` in points, top-down), read as a block."""
+        if (number, dpi) not in self.images:
+            self.images[(number, dpi)] = self.doc[number - 1].render(scale=dpi / 72, grayscale=True).to_pil()
+        image, scale = self.images[(number, dpi)], dpi / 72
+        x0, top, x1, bottom = (round(v * scale) for v in box)
+        strip = image.crop((x0, top, x1, bottom))
+        return self.pool.submit(self._ocr, strip, scale, (x0 / scale, top / scale), "--psm 6")
+
+    def _ocr(
+        self, image, scale: float, offset: tuple[float, float], config: str = "--psm 3"
+    ) -> tuple[list[Word], str, str]:
+        data = pytesseract.image_to_data(image, config=config, output_type=pytesseract.Output.DICT)
         words = []
+        dx, dy = offset
         for i, text in enumerate(data["text"]):
             conf = float(data["conf"][i])
             if text.strip() and conf >= 0:
                 x, y, w, h = (data[k][i] / scale for k in ("left", "top", "width", "height"))
-                words.append(Word(x, y + offset, x + w, y + h + offset, text, conf))
+                words.append(Word(x + dx, y + dy, x + w + dx, y + h + dy, text, conf))
         lines = group_lines(words, tolerance=5.0)
         text = "\n".join(line_text(line) for line in lines)
         sure = "\n".join(
@@ -444,19 +459,54 @@ def _read_signature(doc: pypdfium2.PdfDocument, page: _Page, reader: _OcrReader 
         if mine is not strict[n]:
             mine["names"] = mine["names"] + strict[n]["names"]
     _merge((lea, ice), strict, weak, layer)
-    # A second reading costs a page of OCR: spend it on typed values, not on the LEA's
-    # handwritten date and title, which a finer scan of a scrawl rarely confirms.
-    unsure = [
-        (n, key) for n, key in ((0, "name"), (1, "name"), (1, "title"), (1, "date"))
-        if (lea, ice)[n][key] is None and weak[n][key] is not None
-    ]
-    if unsure:
-        strict2, _ = _ocr_block(reader, page, band, dpi=round(reader.dpi * 4 / 3))
-        for n, key in unsure:
-            mine, other = (lea, ice)[n], layer[n][key] if layer else None
-            if _same(key, weak[n][key], strict2[n][key] or "") and (other is None or _same(key, weak[n][key], other)):
-                mine[key] = weak[n][key]
+    _look_closer((lea, ice), page, reader, [weak] + ([layer] if layer else []), layer)
     return lea, ice
+
+
+# The fields a closer look is spent on: typed names, the ICE title and ICE's (often stamped)
+# date.  The LEA's handwritten date and title rarely read the same way twice.
+CLOSER_LOOK = ((0, "name"), (0, "title"), (1, "name"), (1, "title"), (1, "date"))
+CLOSE_DPI = 300
+
+
+def _look_closer(signers: tuple[dict, dict], page: _Page, reader: _OcrReader, readings: list, layer) -> None:
+    """Fill a gap only where a second, finer reading of the same spot agrees.
+
+    Every value some reading saw there, however weakly, is a candidate; Tesseract reads
+    just the words' own strip again at ``CLOSE_DPI`` (a few hundredths of a page, so it is
+    cheap), and the candidate is taken when that confident reading says the same and the
+    scanner's layer does not say something else."""
+    jobs = []
+    for n, key in CLOSER_LOOK:
+        if signers[n][key] is not None:
+            continue
+        candidates: dict[str, list[Word]] = {}
+        for reading in readings:
+            for value, words in reading[n]["seen"].get(key, []):
+                candidates.setdefault(value, words)
+        for value, words in list(candidates.items())[:2]:
+            box = _strip(page, words)
+            jobs.append((n, key, value, reader.submit_crop(page.number, box, CLOSE_DPI)))
+    for n, key, value, job in jobs:
+        mine = signers[n]
+        other = layer[n][key] if layer else None
+        if mine[key] is not None or (other is not None and not _same(key, value, other)):
+            continue
+        if any(_same(key, value, seen) for seen in read_strip(key, job.result()[0], MIN_CONF)):
+            mine[key] = value
+
+
+def _strip(page: _Page, words: list[Word]) -> tuple[float, float, float, float]:
+    """The words' box with room around it, kept within their half of the page."""
+    x0, x1 = min(w.x0 for w in words), max(w.x1 for w in words)
+    top, bottom = min(w.top for w in words), max(w.bottom for w in words)
+    pad = max(4.0, 0.6 * (bottom - top))
+    mid = page.width / 2
+    left_edge, right_edge = (0.0, mid + 12) if (x0 + x1) / 2 < mid else (mid - 12, page.width)
+    return (
+        max(left_edge, x0 - 3 * pad), max(0.0, top - pad),
+        min(right_edge, x1 + 3 * pad), min(page.height, bottom + pad),
+    )
 
 
 def _ocr_block(reader: _OcrReader, page: _Page, band: tuple[float, float], dpi: int | None = None):
