@@ -12,11 +12,11 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet '.[test]'
 	touch $@
 
-## Debian packages some parts need: Tesseract (OCR of scanned MOAs), PostgreSQL (tests on a real server),
+## Debian packages some parts need: Tesseract's English model (OCR of scanned MOAs), PostgreSQL (tests on a real server),
 ## Chromium (the explorer's browser tests and the email digest's rendering test).
 system-deps:
 	@missing=""; \
-	command -v tesseract >/dev/null 2>&1 || missing="$$missing tesseract-ocr"; \
+	ls /usr/share/tesseract-ocr/*/tessdata/eng.traineddata >/dev/null 2>&1 || missing="$$missing tesseract-ocr"; \
 	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	if [ -n "$$missing" ]; then \

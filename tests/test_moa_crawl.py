@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 
 import pytest
 
+from scrapers.parsers.moa_pdf import tesseract_available
 from tests.conftest import FIXTURES, publish, run_cli
 from tests.workbooks import row, workbook
 
@@ -19,7 +19,7 @@ def terrell(moa_link=None, moa="link pending"):
                model="Warrant Service Officer", moa=moa, moa_link=moa_link)
 
 
-@pytest.mark.skipif(shutil.which("tesseract") is None, reason="Tesseract (Debian tesseract-ocr) is not installed")
+@pytest.mark.skipif(not tesseract_available(), reason="Tesseract's English model (Debian tesseract-ocr) is missing")
 def test_new_moa_is_fetched_read_and_its_signers_named_in_the_event(mirror, tracker_env, tmp_path):
     env = dict(tracker_env, FETCH_MOAS="true")
     others = [row(agency=f"Agency {i} Police Department") for i in range(20)]

@@ -3,20 +3,18 @@ table written by reading the sample agreements (scans included) by eye."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from scrapers.moa_worker import parse_many
 from scrapers.parsers.moa_fields import field_office, parse_date, public_affairs, unshift_labels
-from scrapers.parsers.moa_pdf import MoaError, parse_moa
+from scrapers.parsers.moa_pdf import MoaError, parse_moa, tesseract_available
 from tests.moa_accuracy import SAMPLES, expected_rows, render, score
 from tests.test_moa_builders import image_only_pdf, typed_moa
 
-HAVE_TESSERACT = shutil.which("tesseract") is not None
 needs_tesseract = pytest.mark.skipif(
-    not HAVE_TESSERACT, reason="tesseract is not on PATH (apt-get install tesseract-ocr); CI installs it"
+    not tesseract_available(), reason="Tesseract's English model is missing (apt-get install tesseract-ocr)"
 )
 
 
@@ -101,8 +99,8 @@ def test_hint_does_not_override_what_the_document_says() -> None:
 
 
 def test_scan_without_tesseract_is_flagged_not_fatal(tmp_path: Path) -> None:
-    missing = str(tmp_path / "no-such-tesseract")
-    result = parse_moa(image_only_pdf(), tesseract_cmd=missing, hint={"agency": "Example County Jail"})
+    missing = str(tmp_path / "no-such-tessdata")
+    result = parse_moa(image_only_pdf(), tessdata=missing, hint={"agency": "Example County Jail"})
     assert result["needs_ocr"] is True and result["ocr"] is False
     assert result["lea_signer"]["name"] is None
     assert result["agency"] == "Example County Jail"
@@ -111,7 +109,7 @@ def test_scan_without_tesseract_is_flagged_not_fatal(tmp_path: Path) -> None:
 
 def test_sample_scan_without_tesseract_keeps_its_text_layer_pages(tmp_path: Path) -> None:
     data = (SAMPLES / "KennethCityPoliceDeptFL_TFM_MOA_02.27.2025.pdf").read_bytes()
-    result = parse_moa(data, tesseract_cmd=str(tmp_path / "missing"))
+    result = parse_moa(data, tessdata=str(tmp_path / "missing"))
     assert result["needs_ocr"] is True and result["pages"] == 14
     assert result["model"] == "TFM"  # the PDF title is the evidence left when pages are images
     assert result["sources"]["model"] == "PDF title"

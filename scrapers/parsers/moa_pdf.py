@@ -15,15 +15,17 @@ files, no network.  Hostile PDFs are the caller's job: see ``scrapers.moa_worker
 
 from __future__ import annotations
 
+import glob
+import os
 import re
-import shutil
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 
 import pypdfium2
 import pypdfium2.raw as pdfium_c
-import pytesseract
+import tesserocr
 from PIL import Image
 from rapidfuzz import fuzz
 
@@ -62,6 +64,10 @@ FULL = (0.0, 1.0)
 PAGE_ONE_BAND = (0.0, 0.45)
 PRESS_BAND = (0.0, 0.6)
 LAYER_OCR_CONF = 50.0
+# The resolution Tesseract's command line assumes for an image that names none.  The
+# confidence floor and every reader were measured with it; telling Tesseract the true
+# resolution changes which words it doubts, and on the samples it misread a footer.
+ASSUMED_DPI = 70
 INVISIBLE = pdfium_c.FPDF_TEXTRENDERMODE_INVISIBLE
 SIGNATURE_ANCHOR = re.compile(r"fullest\s+extent|extent\s+allowed|bound\s+thereto", re.I)
 SIGNATURE_HINT = re.compile(r"by\s+signing\s+this|fully\s+authorized\s+to\s+enter|for\s+the\s+lea", re.I)
@@ -95,9 +101,28 @@ class _Page:
         return self.sure_text if self.ocr else self.text
 
 
-def tesseract_available(tesseract_cmd: str | None = None) -> bool:
-    cmd = tesseract_cmd or pytesseract.pytesseract.tesseract_cmd
-    return shutil.which(cmd) is not None
+# Where Tesseract's English model is looked for when TESSDATA_PREFIX does not say: the
+# places Debian's tesseract-ocr-eng and other packagers install it.
+TESSDATA_GLOBS = (
+    "/usr/share/tesseract-ocr/*/tessdata",
+    "/usr/share/tessdata",
+    "/usr/local/share/tessdata",
+    "/opt/homebrew/share/tessdata",
+)
+
+
+def find_tessdata(tessdata: str | None = None) -> str | None:
+    """The folder holding ``eng.traineddata``: ``tessdata`` if given, else TESSDATA_PREFIX,
+    else a packaged one; None when there is none, and scans are then marked ``needs_ocr``."""
+    if tessdata or os.environ.get("TESSDATA_PREFIX"):
+        folders = [tessdata or os.environ["TESSDATA_PREFIX"]]
+    else:
+        folders = sorted((f for pattern in TESSDATA_GLOBS for f in glob.glob(pattern)), reverse=True)
+    return next((f for f in folders if os.path.isfile(os.path.join(f, "eng.traineddata"))), None)
+
+
+def tesseract_available(tessdata: str | None = None) -> bool:
+    return find_tessdata(tessdata) is not None
 
 
 def parse_moa(
@@ -105,7 +130,7 @@ def parse_moa(
     *,
     ocr: bool = True,
     hint: dict | None = None,
-    tesseract_cmd: str | None = None,
+    tessdata: str | None = None,
     ocr_scope: str = "fields",
     dpi: int = OCR_DPI,
     ocr_threads: int = 2,
@@ -115,8 +140,9 @@ def parse_moa(
     ``hint`` is the workbook row ({"agency", "model", "state"}) used only as corroborating
     evidence.  ``ocr_scope`` "fields" OCRs only the pages that hold fields; "all" also OCRs
     the rest so ``text`` is complete for search.  ``ocr_threads`` Tesseracts run at once.
-    ``tesseract_cmd`` names the Tesseract binary; a missing one marks the document
-    ``needs_ocr``.  Raises ``MoaError`` for input that is not a readable PDF.
+    ``tessdata`` is the folder of Tesseract's English model (found by ``find_tessdata``
+    when not given); without one the document is marked ``needs_ocr``.  Raises
+    ``MoaError`` for input that is not a readable PDF.
     """
     if ocr_scope not in ("fields", "all"):
         raise ValueError("ocr_scope must be 'fields' or 'all'")
@@ -124,14 +150,14 @@ def parse_moa(
         raise MoaError("not a PDF")
     hint = hint or {}
     warnings: list[str] = []
-    cmd = tesseract_cmd or pytesseract.pytesseract.tesseract_cmd
-    can_ocr = ocr and tesseract_available(cmd)
+    model = find_tessdata(tessdata) if ocr else None
+    can_ocr = model is not None
     doc = _open(data)
     try:
         pages = _text_pages(doc)
         title = _metadata_title(doc)
         blank = [p for p in pages if not p.has_text]
-        reader = _OcrReader(doc, cmd, dpi, ocr_threads) if can_ocr else None
+        reader = _OcrReader(doc, model, dpi, ocr_threads) if model else None
         try:
             sig_page = _find_pages(pages, reader, ocr_scope)
             lea, ice = _empty_signer(), _empty_signer()
@@ -282,14 +308,18 @@ def _layer_words(doc: pypdfium2.PdfDocument, page: _Page) -> list[Word]:
 
 class _OcrReader:
     """Renders pages with pdfium (in this thread: pdfium is not thread-safe) and OCRs them
-    with Tesseract in a small pool of threads, each page at most once."""
+    with Tesseract in a small pool of threads, each page at most once.
 
-    def __init__(self, doc: pypdfium2.PdfDocument, cmd: str, dpi: int, threads: int) -> None:
+    Tesseract runs in this process through its C API, one engine per thread, so its model
+    is loaded once per thread rather than once per page as a command-line run would."""
+
+    def __init__(self, doc: pypdfium2.PdfDocument, tessdata: str, dpi: int, threads: int) -> None:
         self.doc = doc
-        self.cmd = cmd
+        self.tessdata = tessdata
         self.dpi = dpi
         self.pool = ThreadPoolExecutor(max_workers=max(1, threads))
-        pytesseract.pytesseract.tesseract_cmd = cmd
+        self.local = threading.local()
+        self.engines: list[tesserocr.PyTessBaseAPI] = []
         self.jobs: dict[tuple[int, tuple[float, float], int], Future] = {}
         self.images: dict[tuple[int, int], Image.Image] = {}
 
@@ -317,19 +347,32 @@ class _OcrReader:
         image, scale = self.images[(number, dpi)], dpi / 72
         x0, top, x1, bottom = (round(v * scale) for v in box)
         strip = image.crop((x0, top, x1, bottom))
-        return self.pool.submit(self._ocr, strip, scale, (x0 / scale, top / scale), "--psm 6")
+        return self.pool.submit(self._ocr, strip, scale, (x0 / scale, top / scale), tesserocr.PSM.SINGLE_BLOCK)
+
+    def _engine(self) -> tesserocr.PyTessBaseAPI:
+        engine = getattr(self.local, "engine", None)
+        if engine is None:
+            engine = tesserocr.PyTessBaseAPI(path=self.tessdata, lang="eng")
+            self.local.engine = engine
+            self.engines.append(engine)
+        return engine
 
     def _ocr(
-        self, image, scale: float, offset: tuple[float, float], config: str = "--psm 3"
+        self, image: Image.Image, scale: float, offset: tuple[float, float], psm: int = tesserocr.PSM.AUTO
     ) -> tuple[list[Word], str, str]:
-        data = pytesseract.image_to_data(image, config=config, output_type=pytesseract.Output.DICT)
+        engine = self._engine()
+        engine.SetPageSegMode(psm)
+        engine.SetImage(image)
+        engine.SetSourceResolution(ASSUMED_DPI)
+        engine.Recognize()
         words = []
         dx, dy = offset
-        for i, text in enumerate(data["text"]):
-            conf = float(data["conf"][i])
-            if text.strip() and conf >= 0:
-                x, y, w, h = (data[k][i] / scale for k in ("left", "top", "width", "height"))
-                words.append(Word(x + dx, y + dy, x + w + dx, y + h + dy, text, conf))
+        level = tesserocr.RIL.WORD
+        for item in tesserocr.iterate_level(engine.GetIterator(), level):
+            text, conf, box = item.GetUTF8Text(level), item.Confidence(level), item.BoundingBox(level)
+            if text and text.strip() and box and conf >= 0:
+                x0, y0, x1, y1 = (v / scale for v in box)
+                words.append(Word(x0 + dx, y0 + dy, x1 + dx, y1 + dy, text.strip(), conf))
         lines = group_lines(words, tolerance=5.0)
         text = "\n".join(line_text(line) for line in lines)
         sure = "\n".join(
@@ -351,6 +394,8 @@ class _OcrReader:
 
     def close(self) -> None:
         self.pool.shutdown(wait=True, cancel_futures=True)
+        for engine in self.engines:
+            engine.End()
 
 
 def _is_signature_page(page: _Page) -> bool:
