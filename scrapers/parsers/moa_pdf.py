@@ -321,7 +321,6 @@ class _OcrReader:
         self.local = threading.local()
         self.engines: list[tesserocr.PyTessBaseAPI] = []
         self.jobs: dict[tuple[int, tuple[float, float], int], Future] = {}
-        self.images: dict[tuple[int, int], Image.Image] = {}
 
     def submit(self, number: int, band: tuple[float, float] = FULL, dpi: int | None = None) -> Future:
         """Start OCR of page ``number``, or of a band of it (shares of its height): the
@@ -332,22 +331,27 @@ class _OcrReader:
             return self.jobs[(number, FULL, dpi)]
         key = (number, band, dpi)
         if key not in self.jobs:
-            scale = dpi / 72
-            image = self.doc[number - 1].render(scale=scale, grayscale=True).to_pil()
-            top, bottom = int(image.height * band[0]), int(image.height * band[1])
-            if (top, bottom) != (0, image.height):
-                image = image.crop((0, top, image.width, bottom))
-            self.jobs[key] = self.pool.submit(self._ocr, image, scale, (0.0, top / scale))
+            page = self.doc[number - 1]
+            width, height = page.get_size()
+            page.close()
+            box = (0.0, height * band[0], width, height * band[1])
+            self.jobs[key] = self.pool.submit(self._ocr, self._render(number, box, dpi), dpi / 72, box[:2])
         return self.jobs[key]
 
     def submit_crop(self, number: int, box: tuple[float, float, float, float], dpi: int) -> Future:
         """Start OCR of one strip of a page (``box`` in points, top-down), read as a block."""
-        if (number, dpi) not in self.images:
-            self.images[(number, dpi)] = self.doc[number - 1].render(scale=dpi / 72, grayscale=True).to_pil()
-        image, scale = self.images[(number, dpi)], dpi / 72
-        x0, top, x1, bottom = (round(v * scale) for v in box)
-        strip = image.crop((x0, top, x1, bottom))
-        return self.pool.submit(self._ocr, strip, scale, (x0 / scale, top / scale), tesserocr.PSM.SINGLE_BLOCK)
+        image = self._render(number, box, dpi)
+        return self.pool.submit(self._ocr, image, dpi / 72, box[:2], tesserocr.PSM.SINGLE_BLOCK)
+
+    def _render(self, number: int, box: tuple[float, float, float, float], dpi: int) -> Image.Image:
+        """Render only ``box`` (points, top-down, as the page is shown; pdfium's page size
+        is that too): a strip costs a strip's pixels."""
+        page = self.doc[number - 1]
+        width, height = page.get_size()
+        x0, top, x1, bottom = max(0.0, box[0]), max(0.0, box[1]), min(width, box[2]), min(height, box[3])
+        image = page.render(scale=dpi / 72, grayscale=True, crop=(x0, height - bottom, width - x1, top)).to_pil()
+        page.close()
+        return image
 
     def _engine(self) -> tesserocr.PyTessBaseAPI:
         engine = getattr(self.local, "engine", None)
@@ -369,6 +373,8 @@ class _OcrReader:
         dx, dy = offset
         level = tesserocr.RIL.WORD
         for item in tesserocr.iterate_level(engine.GetIterator(), level):
+            if item.Empty(level):  # a strip with no text at all
+                continue
             text, conf, box = item.GetUTF8Text(level), item.Confidence(level), item.BoundingBox(level)
             if text and text.strip() and box and conf >= 0:
                 x0, y0, x1, y1 = (v / scale for v in box)
