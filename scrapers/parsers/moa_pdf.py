@@ -525,8 +525,8 @@ def _look_closer(signers: tuple[dict, dict], page: _Page, reader: _OcrReader, re
 
     Every value some reading saw there, however weakly, is a candidate; Tesseract reads
     just the words' own strip again at ``CLOSE_DPI`` (a few hundredths of a page, so it is
-    cheap), and the candidate is taken when that confident reading says the same and the
-    scanner's layer does not say something else."""
+    cheap), and when that confident reading says the same, letter for letter, and the
+    scanner's layer does not say something else, it is taken."""
     jobs = []
     for n, key in CLOSER_LOOK:
         if signers[n][key] is not None:
@@ -535,16 +535,25 @@ def _look_closer(signers: tuple[dict, dict], page: _Page, reader: _OcrReader, re
         for reading in readings:
             for value, words in reading[n]["seen"].get(key, []):
                 candidates.setdefault(value, words)
-        for value, words in list(candidates.items())[:2]:
+        ranked = list(candidates.items())
+        if key == "name":
+            # The stamp over a signature often spells part of a name ("M CRONEN"); the
+            # fuller one typed under it goes first.
+            ranked.sort(key=lambda item: -len(item[0].split()))
+        for value, words in ranked[:2]:
             box = _strip(page, words)
             jobs.append((n, key, value, reader.submit_crop(page.number, box, CLOSE_DPI)))
     for n, key, value, job in jobs:
         mine = signers[n]
         other = layer[n][key] if layer else None
-        if mine[key] is not None or (other is not None and not _same(key, value, other)):
+        if mine[key] is not None or (other is not None and not _agree(key, value, other)):
             continue
-        if any(_same(key, value, seen) for seen in read_strip(key, job.result()[0], MIN_CONF)):
-            mine[key] = value
+        # Two readings agree only letter for letter ("Burnet" and a confident "Bumet" do not):
+        # close is not enough when neither reading is sure on its own.
+        readings = read_strip(key, job.result()[0], MIN_CONF)
+        closer = next((seen for seen in readings if _letters(seen) == _letters(value)), None)
+        if closer is not None:
+            mine[key] = closer
 
 
 def _strip(page: _Page, words: list[Word]) -> tuple[float, float, float, float]:
@@ -573,10 +582,17 @@ def _merge(signers: tuple[dict, dict], strict, weak, layer) -> None:
                 continue
             sure, maybe = strict[n][key], weak[n][key]
             other = layer[n][key] if layer else None
-            if sure is not None and (other is None or _same(key, sure, other)):
+            if sure is not None and (other is None or _agree(key, sure, other)):
                 mine[key] = sure
-            elif maybe is not None and other is not None and _same(key, maybe, other):
+            elif maybe is not None and other is not None and _agree(key, maybe, other):
                 mine[key] = maybe
+
+
+def _agree(key: str, reading: str, layer: str) -> bool:
+    """Whether the scanner's layer backs a reading.  For a name, letter for letter: where a
+    signature crosses the end of a typed name, both readers can stop short of it, each in
+    its own place ("Hofberg", "Hofber"), and a name cut short is a wrong name."""
+    return _letters(reading) == _letters(layer) if key == "name" else _same(key, reading, layer)
 
 
 def _block_band(page: _Page) -> tuple[float, float]:
@@ -586,10 +602,15 @@ def _block_band(page: _Page) -> tuple[float, float]:
     return (top, 1.0)
 
 
+def _letters(text: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split())
+
+
 def _same(key: str, a: str, b: str) -> bool:
     if key == "date":
         return a == b
-    return fuzz.token_sort_ratio(re.sub(r"[^a-z ]", "", a.lower()), re.sub(r"[^a-z ]", "", b.lower())) >= 85
+    # Punctuation parts words: "C.M. Cronen" and "C. M. Cronen" are the same name.
+    return fuzz.token_sort_ratio(re.sub(r"[^a-z]+", " ", a.lower()), re.sub(r"[^a-z]+", " ", b.lower())) >= 85
 
 
 def _read_signature_block(page: _Page, min_conf: float = MIN_CONF) -> tuple[dict, dict]:
