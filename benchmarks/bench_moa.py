@@ -69,9 +69,15 @@ def run_baseline(rev: str, files: list[Path], workers: int, scope: str) -> tuple
         export_baseline(rev, Path(tmp))
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_baseline_init, initargs=(tmp,)) as pool:
+            # In the order the current worker takes them (largest first), so both are scheduled alike.
+            order = sorted(range(len(files)), key=lambda i: -files[i].stat().st_size)
             started = time.perf_counter()
-            results = list(pool.map(_baseline_one, [str(f) for f in files], [scope] * len(files)))
-            return time.perf_counter() - started, results
+            done = list(pool.map(_baseline_one, [str(files[i]) for i in order], [scope] * len(files)))
+            elapsed = time.perf_counter() - started
+    results: list[dict] = [{} for _ in files]
+    for i, result in zip(order, done, strict=True):
+        results[i] = result
+    return elapsed, results
 
 
 def burst(files: list[Path], workers: int, size: int = 60) -> None:
