@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 sys.path.insert(0, str(ROOT))
 
-from scrapers.moa_worker import parse_many, parse_stream  # noqa: E402
+from scrapers.moa_worker import largest_first, parse_many, parse_stream  # noqa: E402
 from service.cycle import MOA_BUDGET  # noqa: E402
 from tests.moa_accuracy import SAMPLES, expected_rows, render, score  # noqa: E402
 
@@ -69,8 +69,8 @@ def run_baseline(rev: str, files: list[Path], workers: int, scope: str) -> tuple
         export_baseline(rev, Path(tmp))
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_baseline_init, initargs=(tmp,)) as pool:
-            # In the order the current worker takes them (largest first), so both are scheduled alike.
-            order = sorted(range(len(files)), key=lambda i: -files[i].stat().st_size)
+            # In the order the current worker takes them, so both are scheduled alike.
+            order = largest_first(files)
             started = time.perf_counter()
             done = list(pool.map(_baseline_one, [str(files[i]) for i in order], [scope] * len(files)))
             elapsed = time.perf_counter() - started

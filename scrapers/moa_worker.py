@@ -179,20 +179,24 @@ def parse_many(items: Iterable[Item], workers: int = 2, **kwargs: Any) -> list[d
     the others keep going.  Results come back in input order, each with its ``file``.
     """
     jobs = _jobs(items)
-    # Largest first (scans are the large files and the slow ones), so that no worker is
-    # left alone with a long scan at the end while the other core idles.
-    order = sorted(range(len(jobs)), key=lambda i: -_size(jobs[i][0]))
+    order = largest_first([path for path, _ in jobs])
     results: list[dict] = [{} for _ in jobs]
     for index, result in parse_stream([jobs[i] for i in order], workers=workers, **kwargs):
         results[order[index]] = result
     return results
 
 
-def _size(path: str | os.PathLike[str]) -> int:
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return 0
+def largest_first(paths: list[str | os.PathLike[str]]) -> list[int]:
+    """Indexes of ``paths``, largest file first: scans are the large files and the slow ones,
+    so read first no worker is left alone with a long scan at the end while a core idles."""
+
+    def size(index: int) -> int:
+        try:
+            return os.path.getsize(paths[index])
+        except OSError:
+            return 0
+
+    return sorted(range(len(paths)), key=lambda index: -size(index))
 
 
 def parse_stream(

@@ -286,9 +286,9 @@ def read_signer_column(lines: list[Line], *, min_conf: float = 65.0) -> dict:
 
     # Every value that parses, however weakly it was read, with the words it came from: a
     # caller can read that spot again at a finer resolution to confirm or drop it.
+    every_line = [(text, line) for line, text in zip(lines, texts, strict=True)]
     seen: dict[str, list[tuple[str, list[Word]]]] = {"date": []}
-    dates = values("date") + [(text, line) for line, text in zip(lines, texts, strict=True)]
-    for value, words in dates:
+    for value, words in values("date") + every_line:
         iso = parse_date(tidy(value))
         if iso:
             seen["date"].append((iso, words))
@@ -322,15 +322,15 @@ def read_signer_column(lines: list[Line], *, min_conf: float = 65.0) -> dict:
     # ICE's list of its signing officials, names the same person.
     weak = min(min_conf, WEAK_CONF)
     out["names"] = [
-        name for value, words in values("name", near=False) + [(t, ln) for ln, t in zip(lines, texts, strict=True)]
+        name for value, words in values("name", near=False) + every_line
         if _conf(words) >= weak and (name := clean_person_name(value))
     ]
     seen["name"] = [
-        (name, words) for value, words in values("name") + [(t, ln) for ln, t in zip(lines, texts, strict=True)]
+        (name, words) for value, words in values("name") + every_line
         if (name := clean_person_name(_label(value)[1]))
     ]
     seen["title"] = [
-        (title, words) for value, words in values("title") + [(t, ln) for ln, t in zip(lines, texts, strict=True)]
+        (title, words) for value, words in values("title") + every_line
         if _title_only(title := tidy(_label(value)[1]))
     ]
     out["seen"] = seen

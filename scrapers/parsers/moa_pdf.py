@@ -150,14 +150,14 @@ def parse_moa(
         raise MoaError("not a PDF")
     hint = hint or {}
     warnings: list[str] = []
-    model = find_tessdata(tessdata) if ocr else None
-    can_ocr = model is not None
+    tessdata_dir = find_tessdata(tessdata) if ocr else None
+    can_ocr = tessdata_dir is not None
     doc = _open(data)
     try:
         pages = _text_pages(doc)
         title = _metadata_title(doc)
         blank = [p for p in pages if not p.has_text]
-        reader = _OcrReader(doc, model, dpi, ocr_threads) if model else None
+        reader = _OcrReader(doc, pages, tessdata_dir, dpi, ocr_threads) if tessdata_dir else None
         try:
             sig_page = _find_pages(pages, reader, ocr_scope)
             lea, ice = _empty_signer(), _empty_signer()
@@ -313,29 +313,30 @@ class _OcrReader:
     Tesseract runs in this process through its C API, one engine per thread, so its model
     is loaded once per thread rather than once per page as a command-line run would."""
 
-    def __init__(self, doc: pypdfium2.PdfDocument, tessdata: str, dpi: int, threads: int) -> None:
+    def __init__(
+        self, doc: pypdfium2.PdfDocument, pages: list[_Page], tessdata: str, dpi: int, threads: int
+    ) -> None:
         self.doc = doc
+        # Page sizes as pdfium gives them (as the page is shown), read once with the text.
+        self.sizes = [(p.width, p.height) for p in pages]
         self.tessdata = tessdata
         self.dpi = dpi
         self.pool = ThreadPoolExecutor(max_workers=max(1, threads))
         self.local = threading.local()
         self.engines: list[tesserocr.PyTessBaseAPI] = []
-        self.jobs: dict[tuple[int, tuple[float, float], int], Future] = {}
+        self.jobs: dict[tuple[int, tuple[float, float]], Future] = {}
 
-    def submit(self, number: int, band: tuple[float, float] = FULL, dpi: int | None = None) -> Future:
+    def submit(self, number: int, band: tuple[float, float] = FULL) -> Future:
         """Start OCR of page ``number``, or of a band of it (shares of its height): the
         first page's heading and parties clause sit in its top part, a press-contact
         appendix in its upper half, a signature block below the closing clause."""
-        dpi = dpi or self.dpi
-        if (number, FULL, dpi) in self.jobs:
-            return self.jobs[(number, FULL, dpi)]
-        key = (number, band, dpi)
+        if (number, FULL) in self.jobs:
+            return self.jobs[(number, FULL)]
+        key = (number, band)
         if key not in self.jobs:
-            page = self.doc[number - 1]
-            width, height = page.get_size()
-            page.close()
+            width, height = self.sizes[number - 1]
             box = (0.0, height * band[0], width, height * band[1])
-            self.jobs[key] = self.pool.submit(self._ocr, self._render(number, box, dpi), dpi / 72, box[:2])
+            self.jobs[key] = self.pool.submit(self._ocr, self._render(number, box, self.dpi), self.dpi / 72, box[:2])
         return self.jobs[key]
 
     def submit_crop(self, number: int, box: tuple[float, float, float, float], dpi: int) -> Future:
@@ -344,10 +345,10 @@ class _OcrReader:
         return self.pool.submit(self._ocr, image, dpi / 72, box[:2], tesserocr.PSM.SINGLE_BLOCK)
 
     def _render(self, number: int, box: tuple[float, float, float, float], dpi: int) -> Image.Image:
-        """Render only ``box`` (points, top-down, as the page is shown; pdfium's page size
-        is that too): a strip costs a strip's pixels."""
+        """Render only ``box`` (points, top-down, as the page is shown): a strip costs a
+        strip's pixels."""
+        width, height = self.sizes[number - 1]
         page = self.doc[number - 1]
-        width, height = page.get_size()
         x0, top, x1, bottom = max(0.0, box[0]), max(0.0, box[1]), min(width, box[2]), min(height, box[3])
         image = page.render(scale=dpi / 72, grayscale=True, crop=(x0, height - bottom, width - x1, top)).to_pil()
         page.close()
@@ -492,20 +493,17 @@ def _read_signature(doc: pypdfium2.PdfDocument, page: _Page, reader: _OcrReader 
     lea, ice = _read_signature_block(page)
     if reader is None:
         return lea, ice
-    readings: list[tuple[tuple[dict, dict], tuple[dict, dict]]] = []
     layer = None
-    band = _block_band(page)
     if page.ocr:
-        readings.append(((lea, ice), _read_signature_block(page, min_conf=WEAK_CONF)))
+        strict, weak = (lea, ice), _read_signature_block(page, min_conf=WEAK_CONF)
     elif not (lea["name"] and ice["name"] and ice["date"]):
         # A handwritten LEA date alone is not worth OCR: Tesseract rarely reads one.
-        readings.append(_ocr_block(reader, page, band))
+        strict, weak = _ocr_block(reader, page, _block_band(page))
         page.ocr_read = True
         if any(w.conf < 100 for w in page.words):
             layer = _read_signature_block(page, min_conf=0)
-    if not readings:
+    else:
         return lea, ice
-    (strict, weak) = readings[0]
     for n, mine in enumerate((lea, ice)):
         if mine is not strict[n]:
             mine["names"] = mine["names"] + strict[n]["names"]
@@ -550,8 +548,8 @@ def _look_closer(signers: tuple[dict, dict], page: _Page, reader: _OcrReader, re
             continue
         # Two readings agree only letter for letter ("Burnet" and a confident "Bumet" do not):
         # close is not enough when neither reading is sure on its own.
-        readings = read_strip(key, job.result()[0], MIN_CONF)
-        closer = next((seen for seen in readings if _letters(seen) == _letters(value)), None)
+        closer_values = read_strip(key, job.result()[0], MIN_CONF)
+        closer = next((seen for seen in closer_values if _letters(seen) == _letters(value)), None)
         if closer is not None:
             mine[key] = closer
 
@@ -569,8 +567,8 @@ def _strip(page: _Page, words: list[Word]) -> tuple[float, float, float, float]:
     )
 
 
-def _ocr_block(reader: _OcrReader, page: _Page, band: tuple[float, float], dpi: int | None = None):
-    words, text, _ = reader.submit(page.number, band, dpi).result()
+def _ocr_block(reader: _OcrReader, page: _Page, band: tuple[float, float]):
+    words, text, _ = reader.submit(page.number, band).result()
     scanned = _Page(page.number, page.width, page.height, text, words, ocr=True)
     return _read_signature_block(scanned), _read_signature_block(scanned, min_conf=WEAK_CONF)
 
