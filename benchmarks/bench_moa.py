@@ -30,8 +30,10 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 sys.path.insert(0, str(ROOT))
 
 from scrapers.moa_worker import largest_first, parse_many, parse_stream  # noqa: E402
-from service.cycle import MOA_BUDGET  # noqa: E402
-from tests.moa_accuracy import SAMPLES, expected_rows, render, score  # noqa: E402
+
+# The worker starts a child per document, and each child imports this script again as its
+# main module; so what only the report needs (the store's schema through the cycle's
+# budget, the scorer) is imported where it is used, not charged to every document read.
 
 # The last commit whose parser read every page with pdfplumber and OCR'd at 300 dpi.
 BASELINE = "94b71a9"
@@ -82,6 +84,8 @@ def run_baseline(rev: str, files: list[Path], workers: int, scope: str) -> tuple
 
 def burst(files: list[Path], workers: int, size: int = 60) -> None:
     """A day's burst of new MOAs read as the cycle reads them, against its budget."""
+    from service.cycle import MOA_BUDGET
+
     items = [files[i % len(files)] for i in range(size)]
     started = time.perf_counter()
     read = sum(1 for _ in parse_stream(items, workers=workers, budget_seconds=MOA_BUDGET, ocr_scope="fields"))
@@ -97,6 +101,8 @@ def run_current(files: list[Path], workers: int, **options: int) -> tuple[float,
 
 def sample_files(extra: list[Path]) -> list[Path]:
     """The fixtures plus any other folders of MOAs, each file name once."""
+    from tests.moa_accuracy import SAMPLES
+
     seen: dict[str, Path] = {}
     for folder in [SAMPLES, *extra]:
         for path in sorted(folder.glob("*.pdf")):
@@ -105,6 +111,8 @@ def sample_files(extra: list[Path]) -> list[Path]:
 
 
 def report(name: str, elapsed: float, files: list[Path], results: list[dict]) -> float:
+    from tests.moa_accuracy import expected_rows, render, score
+
     rate = 60 * len(files) / elapsed
     failed = sum(1 for r in results if r.get("error"))
     print(f"{name}: {len(files)} PDFs in {elapsed:.1f} s = {rate:.1f} PDFs/min ({failed} unreadable)")
