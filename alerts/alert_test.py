@@ -17,12 +17,11 @@ from typing import TextIO
 
 from alerts import subscriptions as subscriptions_file
 from alerts.deliver import SlackSenders, as_utc
-from alerts.email import MailTransport, MailUnavailable, build_message, render, sender_address
-from alerts.email_content import FOOTER
+from alerts.email import MailTransport, MailUnavailable
 from alerts.outbox import FileSender
 from alerts.slack import SlackRefused, SlackUnavailable
 from alerts.subscriptions import SlackSubscription, Subscriptions
-from alerts.welcome import EVENT_WORDS, Welcome, slack_part, watched_states
+from alerts.welcome import EVENT_WORDS, Welcome, slack_part, watched_states, welcome_email
 from errors import UserError
 from settings import TrackerSettings
 
@@ -92,11 +91,8 @@ def targets(config: TrackerSettings, subs: Subscriptions, quiet: TextIO) -> list
 
     def email(address: str, what: str) -> Target:
         def send(message: Welcome) -> str:
-            context = {"welcome": message, "footer": FOOTER, "title": message.title,
-                       "unsubscribe": sender_address(config)}
-            text, html = render("welcome", context)
-            mail = build_message(config, address, message.title, text, html,
-                                 key=f"test:{address}:{uuid.uuid4().hex}", now=dt.datetime.now(dt.UTC))
+            key = f"test:{address}:{uuid.uuid4().hex}"
+            mail = welcome_email(config, address, message, key, dt.datetime.now(dt.UTC))
             with MailTransport(config, quiet) as transport:
                 transport.send(mail)
             if transport.to_outbox:

@@ -11,6 +11,7 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy import distinct, func, select
@@ -177,6 +178,13 @@ def slack_part(message: Welcome) -> SlackPart:
     return SlackPart(blocks=blocks, lines=[escape(message.text)])
 
 
+def welcome_email(config: TrackerSettings, address: str, message: Welcome, key: str, now: dt.datetime) -> EmailMessage:
+    """The welcome as one email; `alert-test` sends its test message through the same template."""
+    text, html = render("welcome", {"welcome": message, "footer": FOOTER, "title": message.title,
+                                    "unsubscribe": sender_address(config)})
+    return build_message(config, address, message.title, text, html, key=key, now=now)
+
+
 def _now(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
 
@@ -225,10 +233,7 @@ def send_welcomes(
                         sender.post(channel, slack_part(message), destination.welcome_batch, None)
                 else:
                     address = str(watcher.address)
-                    text, html = render("welcome", {"welcome": message, "footer": FOOTER, "title": message.title,
-                                                    "unsubscribe": sender_address(config)})
-                    mail.send(build_message(config, address, message.title, text, html,
-                                            key=f"welcome:{address}", now=now))
+                    mail.send(welcome_email(config, address, message, f"welcome:{address}", now))
             except (SlackUnavailable, SlackRefused, MailUnavailable) as exc:
                 errors.append(f"welcome to {watcher.label}: {exc}")
                 continue
