@@ -21,7 +21,7 @@ from alerts.email import MailTransport, MailUnavailable
 from alerts.outbox import FileSender
 from alerts.slack import SlackRefused, SlackUnavailable
 from alerts.subscriptions import SlackSubscription, Subscriptions
-from alerts.welcome import EVENT_WORDS, Welcome, slack_part, watched_states, welcome_email
+from alerts.welcome import Welcome, slack_part, watched_kinds, watched_states, welcome_email
 from errors import UserError
 from settings import TrackerSettings
 
@@ -61,9 +61,7 @@ def _message(what: str, now: dt.datetime) -> Welcome:
 
 
 def _interest(sub) -> str:
-    kinds = [EVENT_WORDS[e] for e in EVENT_WORDS if e in sub.events]
-    joined = kinds[0] if len(kinds) == 1 else f"{', '.join(kinds[:-1])} and {kinds[-1]}"
-    return f"{joined} in {watched_states(sub.states)}"
+    return f"{watched_kinds(sub)} in {watched_states(sub.states)}"
 
 
 def targets(config: TrackerSettings, subs: Subscriptions, quiet: TextIO) -> list[Target]:

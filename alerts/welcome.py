@@ -139,18 +139,22 @@ def watched_states(states: frozenset[str]) -> str:
     return _and(sorted(state_name(code) for code in states))
 
 
+def watched_kinds(sub: SlackSubscription | EmailSubscription) -> str:
+    return _and([EVENT_WORDS[e] for e in EVENT_WORDS if e in sub.events])
+
+
 def welcome(session: Session, sub: SlackSubscription | EmailSubscription) -> Welcome:
     """What a destination is told when it is first seen, with today's counts for its states."""
     where = watched_states(sub.states)
-    kinds = [EVENT_WORDS[e] for e in EVENT_WORDS if e in sub.events]
+    kinds = watched_kinds(sub)
     if isinstance(sub, EmailSubscription):
         if sub.cadence == "instant":
             how = "an email after each check that finds"
         else:
             how = f"a {sub.cadence} digest at {sub.hour}:00 ({sub.timezone}) when there are"
-        lines = [f"You will get {how} changes in {where}: {_and(kinds)}."]
+        lines = [f"You will get {how} changes in {where}: {kinds}."]
     else:
-        lines = [f"This channel will hear about {_and(kinds)} in {where}, as ICE publishes them."]
+        lines = [f"This channel will hear about {kinds} in {where}, as ICE publishes them."]
     if sub.since:
         lines.append(f"It starts with the changes since {human_date(sub.since.isoformat())}.")
     else:
