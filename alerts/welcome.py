@@ -19,8 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.destinations import watchers
 from alerts.email import MailTransport, MailUnavailable, build_message, render, sender_address
-from alerts.email_content import FOOTER
-from alerts.event_text import MODELS, human_date, publication_date, state_name
+from alerts.email_content import FOOTER, models_text
+from alerts.event_text import human_date, publication_date, state_name
 from alerts.outbox import SlackSender
 from alerts.slack import SlackRefused, SlackUnavailable
 from alerts.slack_blocks import SlackPart, escape
@@ -56,7 +56,7 @@ class AreaCount:
             return f"{self.name}: no agreements or pending requests on ICE's lists"
         agreements = f"{self.agreements:,} agreement{'s' if self.agreements != 1 else ''}"
         agencies = f"{self.agencies:,} agenc{'ies' if self.agencies != 1 else 'y'}"
-        models = " · ".join(f"{m} {self.models[m]:,}" for m in MODELS if self.models.get(m))
+        models = models_text(self.models)
         pending = f"{self.pending:,} pending request{'s' if self.pending != 1 else ''}"
         models_part = f" — {models}" if models else ""
         return f"{self.name}: {agreements} with {agencies}{models_part}; {pending}"
