@@ -64,7 +64,7 @@ def _interest(sub) -> str:
     return f"{watched_kinds(sub)} in {watched_states(sub.states)}"
 
 
-def targets(config: TrackerSettings, subs: Subscriptions, quiet: TextIO) -> list[Target]:
+def targets(config: TrackerSettings, subs: Subscriptions, quiet: TextIO, mail: MailTransport) -> list[Target]:
     """Every destination of the subscriptions file, maintainers included, in file order."""
     senders = SlackSenders(config, quiet)
     found: list[Target] = []
@@ -90,10 +90,8 @@ def targets(config: TrackerSettings, subs: Subscriptions, quiet: TextIO) -> list
     def email(address: str, what: str) -> Target:
         def send(message: Welcome) -> str:
             key = f"test:{address}:{uuid.uuid4().hex}"
-            mail = welcome_email(config, address, message, key, dt.datetime.now(dt.UTC))
-            with MailTransport(config, quiet) as transport:
-                transport.send(mail)
-            if transport.to_outbox:
+            mail.send(welcome_email(config, address, message, key, dt.datetime.now(dt.UTC)))
+            if mail.to_outbox:
                 return "written to the outbox folder as .eml (SMTP_HOST is not set)"
             return f"accepted by {config.smtp_host}"
 
@@ -120,22 +118,22 @@ def alert_test(
     """Send the test message; one outcome per destination. Raises UserError when nothing matches."""
     moment = as_utc(now)
     quiet = io.StringIO()
-    chosen = targets(config, subs, quiet)
-    if not chosen:
-        raise UserError(f"{config.subscriptions_file} names no Slack destination or email subscriber to test")
-    if to is not None:
-        chosen = [t for t in chosen if _matches(t, to)]
+    with MailTransport(config, quiet) as mail:
+        every = targets(config, subs, quiet, mail)
+        if not every:
+            raise UserError(f"{config.subscriptions_file} names no Slack destination or email subscriber to test")
+        chosen = every if to is None else [t for t in every if _matches(t, to)]
         if not chosen:
-            names = ", ".join(t.label.split(" (")[0] for t in targets(config, subs, quiet))
+            names = ", ".join(t.label.split(" (")[0] for t in every)
             raise UserError(f"{to} is not in {config.subscriptions_file.name} (destinations: {names})")
-    outcomes = []
-    for target in chosen:
-        try:
-            detail = target.send(_message(target.what, moment))
-        except (SlackUnavailable, SlackRefused, MailUnavailable) as exc:
-            outcomes.append(Outcome(target, False, str(exc)))
-            continue
-        outcomes.append(Outcome(target, True, detail))
+        outcomes = []
+        for target in chosen:
+            try:
+                detail = target.send(_message(target.what, moment))
+            except (SlackUnavailable, SlackRefused, MailUnavailable) as exc:
+                outcomes.append(Outcome(target, False, str(exc)))
+                continue
+            outcomes.append(Outcome(target, True, detail))
     return outcomes
 
 
