@@ -17,12 +17,11 @@ from typing import TextIO
 
 from alerts import subscriptions as subscriptions_file
 from alerts.deliver import SlackSenders, as_utc
-from alerts.email import MailTransport, MailUnavailable, build_message, render, sender_address
-from alerts.email_content import FOOTER
+from alerts.email import MailTransport, MailUnavailable
 from alerts.outbox import FileSender
 from alerts.slack import SlackRefused, SlackUnavailable
 from alerts.subscriptions import SlackSubscription, Subscriptions
-from alerts.welcome import EVENT_WORDS, Welcome, slack_part, watched_states
+from alerts.welcome import Welcome, slack_part, watched_kinds, watched_states, welcome_email
 from errors import UserError
 from settings import TrackerSettings
 
@@ -62,12 +61,10 @@ def _message(what: str, now: dt.datetime) -> Welcome:
 
 
 def _interest(sub) -> str:
-    kinds = [EVENT_WORDS[e] for e in EVENT_WORDS if e in sub.events]
-    joined = kinds[0] if len(kinds) == 1 else f"{', '.join(kinds[:-1])} and {kinds[-1]}"
-    return f"{joined} in {watched_states(sub.states)}"
+    return f"{watched_kinds(sub)} in {watched_states(sub.states)}"
 
 
-def targets(config: TrackerSettings, subs: Subscriptions, quiet: TextIO) -> list[Target]:
+def targets(config: TrackerSettings, subs: Subscriptions, quiet: TextIO, mail: MailTransport) -> list[Target]:
     """Every destination of the subscriptions file, maintainers included, in file order."""
     senders = SlackSenders(config, quiet)
     found: list[Target] = []
@@ -92,14 +89,9 @@ def targets(config: TrackerSettings, subs: Subscriptions, quiet: TextIO) -> list
 
     def email(address: str, what: str) -> Target:
         def send(message: Welcome) -> str:
-            context = {"welcome": message, "footer": FOOTER, "title": message.title,
-                       "unsubscribe": sender_address(config)}
-            text, html = render("welcome", context)
-            mail = build_message(config, address, message.title, text, html,
-                                 key=f"test:{address}:{uuid.uuid4().hex}", now=dt.datetime.now(dt.UTC))
-            with MailTransport(config, quiet) as transport:
-                transport.send(mail)
-            if transport.to_outbox:
+            key = f"test:{address}:{uuid.uuid4().hex}"
+            mail.send(welcome_email(config, address, message, key, dt.datetime.now(dt.UTC)))
+            if mail.to_outbox:
                 return "written to the outbox folder as .eml (SMTP_HOST is not set)"
             return f"accepted by {config.smtp_host}"
 
@@ -126,22 +118,22 @@ def alert_test(
     """Send the test message; one outcome per destination. Raises UserError when nothing matches."""
     moment = as_utc(now)
     quiet = io.StringIO()
-    chosen = targets(config, subs, quiet)
-    if not chosen:
-        raise UserError(f"{config.subscriptions_file} names no Slack destination or email subscriber to test")
-    if to is not None:
-        chosen = [t for t in chosen if _matches(t, to)]
+    with MailTransport(config, quiet) as mail:
+        every = targets(config, subs, quiet, mail)
+        if not every:
+            raise UserError(f"{config.subscriptions_file} names no Slack destination or email subscriber to test")
+        chosen = every if to is None else [t for t in every if _matches(t, to)]
         if not chosen:
-            names = ", ".join(t.label.split(" (")[0] for t in targets(config, subs, quiet))
+            names = ", ".join(t.label.split(" (")[0] for t in every)
             raise UserError(f"{to} is not in {config.subscriptions_file.name} (destinations: {names})")
-    outcomes = []
-    for target in chosen:
-        try:
-            detail = target.send(_message(target.what, moment))
-        except (SlackUnavailable, SlackRefused, MailUnavailable) as exc:
-            outcomes.append(Outcome(target, False, str(exc)))
-            continue
-        outcomes.append(Outcome(target, True, detail))
+        outcomes = []
+        for target in chosen:
+            try:
+                detail = target.send(_message(target.what, moment))
+            except (SlackUnavailable, SlackRefused, MailUnavailable) as exc:
+                outcomes.append(Outcome(target, False, str(exc)))
+                continue
+            outcomes.append(Outcome(target, True, detail))
     return outcomes
 
 

@@ -11,6 +11,7 @@ import datetime as dt
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from email.message import EmailMessage
 from typing import Any
 
 from sqlalchemy import distinct, func, select
@@ -18,8 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.destinations import watchers
 from alerts.email import MailTransport, MailUnavailable, build_message, render, sender_address
-from alerts.email_content import FOOTER
-from alerts.event_text import MODELS, human_date, publication_date, state_name
+from alerts.email_content import FOOTER, models_text
+from alerts.event_text import human_date, publication_date, state_name
 from alerts.outbox import SlackSender
 from alerts.slack import SlackRefused, SlackUnavailable
 from alerts.slack_blocks import SlackPart, escape
@@ -55,7 +56,7 @@ class AreaCount:
             return f"{self.name}: no agreements or pending requests on ICE's lists"
         agreements = f"{self.agreements:,} agreement{'s' if self.agreements != 1 else ''}"
         agencies = f"{self.agencies:,} agenc{'ies' if self.agencies != 1 else 'y'}"
-        models = " · ".join(f"{m} {self.models[m]:,}" for m in MODELS if self.models.get(m))
+        models = models_text(self.models)
         pending = f"{self.pending:,} pending request{'s' if self.pending != 1 else ''}"
         models_part = f" — {models}" if models else ""
         return f"{self.name}: {agreements} with {agencies}{models_part}; {pending}"
@@ -138,18 +139,22 @@ def watched_states(states: frozenset[str]) -> str:
     return _and(sorted(state_name(code) for code in states))
 
 
+def watched_kinds(sub: SlackSubscription | EmailSubscription) -> str:
+    return _and([EVENT_WORDS[e] for e in EVENT_WORDS if e in sub.events])
+
+
 def welcome(session: Session, sub: SlackSubscription | EmailSubscription) -> Welcome:
     """What a destination is told when it is first seen, with today's counts for its states."""
     where = watched_states(sub.states)
-    kinds = [EVENT_WORDS[e] for e in EVENT_WORDS if e in sub.events]
+    kinds = watched_kinds(sub)
     if isinstance(sub, EmailSubscription):
         if sub.cadence == "instant":
             how = "an email after each check that finds"
         else:
             how = f"a {sub.cadence} digest at {sub.hour}:00 ({sub.timezone}) when there are"
-        lines = [f"You will get {how} changes in {where}: {_and(kinds)}."]
+        lines = [f"You will get {how} changes in {where}: {kinds}."]
     else:
-        lines = [f"This channel will hear about {_and(kinds)} in {where}, as ICE publishes them."]
+        lines = [f"This channel will hear about {kinds} in {where}, as ICE publishes them."]
     if sub.since:
         lines.append(f"It starts with the changes since {human_date(sub.since.isoformat())}.")
     else:
@@ -175,6 +180,13 @@ def slack_part(message: Welcome) -> SlackPart:
         counts = "\n".join([f"*{escape(message.counts_heading)}*", *(f"• {escape(c)}" for c in message.counts)])
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": counts[:3000]}})
     return SlackPart(blocks=blocks, lines=[escape(message.text)])
+
+
+def welcome_email(config: TrackerSettings, address: str, message: Welcome, key: str, now: dt.datetime) -> EmailMessage:
+    """The welcome as one email; `alert-test` sends its test message through the same template."""
+    text, html = render("welcome", {"welcome": message, "footer": FOOTER, "title": message.title,
+                                    "unsubscribe": sender_address(config)})
+    return build_message(config, address, message.title, text, html, key=key, now=now)
 
 
 def _now(moment: dt.datetime) -> dt.datetime:
@@ -225,10 +237,7 @@ def send_welcomes(
                         sender.post(channel, slack_part(message), destination.welcome_batch, None)
                 else:
                     address = str(watcher.address)
-                    text, html = render("welcome", {"welcome": message, "footer": FOOTER, "title": message.title,
-                                                    "unsubscribe": sender_address(config)})
-                    mail.send(build_message(config, address, message.title, text, html,
-                                            key=f"welcome:{address}", now=now))
+                    mail.send(welcome_email(config, address, message, f"welcome:{address}", now))
             except (SlackUnavailable, SlackRefused, MailUnavailable) as exc:
                 errors.append(f"welcome to {watcher.label}: {exc}")
                 continue

@@ -305,9 +305,10 @@ def make_config(
 
 
 def start_watching(config: TrackerSettings, session_factory, slack: SlackStandIn | None = None,
-                   smtp: Mailbox | None = None) -> None:
+                   smtp: Mailbox | None = None) -> list[str]:
     """The tracker's first alerts run over this subscriptions file: destinations are seen (and
-    greeted); the greetings are then forgotten so a test sees only what follows."""
+    greeted); the greetings are then forgotten, by the stand-ins and the outbox folder alike, so a
+    test sees only what follows. Returns the texts of the greetings taken out of the outbox."""
     from alerts.deliver import deliver_all
 
     deliver_all(config, session_factory)
@@ -315,6 +316,11 @@ def start_watching(config: TrackerSettings, session_factory, slack: SlackStandIn
         slack.forget()
     if smtp is not None:
         smtp.forget()
+    greetings = []
+    for greeting in [*(config.outbox_dir / "email").glob("*.eml"), *(config.outbox_dir / "slack").glob("*.json")]:
+        greetings.append(greeting.read_text(encoding="utf-8"))
+        greeting.unlink()
+    return greetings
 
 
 # A newsroom's daily digest for Florida and Texas, as the digest tests subscribe it.

@@ -34,8 +34,6 @@ def _setup(tmp_path, smtp=None, subscriptions=DIGEST, **kw):
     config = make_config(tmp_path, subscriptions, smtp=smtp, **kw)
     db = database(config)
     start_watching(config, db, smtp=smtp)
-    for greeting in (config.outbox_dir / "email").glob("*.eml"):
-        greeting.unlink()
     return config, db
 
 
