@@ -29,7 +29,7 @@ from scrapers.workbooks import archived_reader
 from settings import TrackerSettings
 from storage.archive import archive_document, sha256
 from storage.models import CrawlRun, Document, Fetch, Publication, utcnow
-from storage.publications import Outcome, WorkbookReader, apply_document
+from storage.publications import Outcome, WorkbookReader, apply_document, run_status
 from vocabulary import GOOD_PUBLICATIONS, PARTICIPATING, PENDING, PublicationStatus, RunStatus
 
 SOURCE = "backfill"
@@ -249,15 +249,10 @@ def _apply_snapshot(session: Session, config: TrackerSettings, snapshot: Snapsho
             removal_confirmations=config.removal_confirmations, max_drop=config.max_drop_share, backfilled=True,
         )
         outcomes.append((archived, outcome))
-    statuses = [o.status for _, o in outcomes]
-    run.status = (RunStatus.REFUSED if PublicationStatus.REFUSED in statuses
-                  else RunStatus.OK if any(s in GOOD_PUBLICATIONS for s in statuses) else RunStatus.UNCHANGED)
+    run.status = run_status([o for _, o in outcomes])
     run.error = "\n".join(f"{a.name} refused: {o.reason}" for a, o in outcomes if o.reason) or None
     run.finished_at = utcnow()
-    run.stats = {**run.stats, "publications": [
-        {"kind": o.kind, "status": o.status, "rows": o.rows, "events": o.events, "reason": o.reason, "file": a.name}
-        for a, o in outcomes
-    ]}
+    run.stats = {**run.stats, "publications": [{**o.stats(), "file": a.name} for a, o in outcomes]}
     return outcomes
 
 

@@ -24,8 +24,8 @@ from settings import SettingsError
 from storage.archive import REJECTED, archive_document, last_good_fetch, record_fetch
 from storage.events import PublicationRef, add_event, exists, local_signal_event, moa_changed_event
 from storage.models import ISO_Z, Agreement, CrawlRun, Document, iso_z, utcnow
-from storage.publications import Outcome, agreement_fields, apply_document
-from vocabulary import GOOD_PUBLICATIONS, PARTICIPATING, AgreementStatus, PublicationStatus, RunStatus
+from storage.publications import Outcome, agreement_fields, apply_document, run_status
+from vocabulary import PARTICIPATING, AgreementStatus, PublicationStatus, RunStatus
 
 log = logging.getLogger(__name__)
 
@@ -164,12 +164,8 @@ class StorePipeline:
             status = RunStatus.INTERRUPTED  # a signal stopped it (the tracker shutting down): retried next start
         elif failures:
             status = RunStatus.FAILED
-        elif refused:
-            status = RunStatus.REFUSED
-        elif any(o.status in GOOD_PUBLICATIONS for o in self.outcomes) or self.signals:
-            status = RunStatus.OK
         else:
-            status = RunStatus.UNCHANGED if self.outcomes else RunStatus.OK
+            status = run_status(self.outcomes, self.signals)
         errors = failures + [f"{o.kind} refused: {o.reason}" for o in refused]
         with self.sessions.begin() as session:
             run = session.get(CrawlRun, self.run_id)
@@ -179,10 +175,7 @@ class StorePipeline:
             run.requests = int(self.stats.get_value("downloader/request_count") or 0)
             run.bytes_downloaded = int(self.stats.get_value("downloader/response_bytes") or 0)
             run.stats = {
-                "publications": [
-                    {"kind": o.kind, "status": o.status, "rows": o.rows, "events": o.events, "reason": o.reason}
-                    for o in self.outcomes
-                ],
+                "publications": [o.stats() for o in self.outcomes],
                 "local_signals": self.signals,
                 "local": {k: v for k, v in self.stats.get_stats().items() if k.startswith("local/")},
                 "items": int(self.stats.get_value("item_scraped_count") or 0),

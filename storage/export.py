@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from scrapers.parsers.county_names import county_from_name
 from storage.models import Agreement, AgreementVersion, Publication, iso_z
+from storage.summary import end_of, in_force
 from vocabulary import GOOD_PUBLICATIONS, PARTICIPATING, AgreementStatus
 
 # A spreadsheet runs a cell that starts with one of these as a formula (OWASP's CSV injection).
@@ -78,7 +79,7 @@ def current_rows(session: Session, state: str | None = None, include_removed: bo
 def rows_as_of(session: Session, day: dt.date, state: str | None = None, include_removed: bool = False,
                list_kind: str = PARTICIPATING) -> list[dict]:
     """Each agreement's version in force at the end of `day` (UTC), on ICE's clock: what its list said then."""
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
+    end = end_of(day)
     query = (
         select(AgreementVersion, Agreement)
         .join(Agreement, Agreement.id == AgreementVersion.agreement_id)
@@ -96,12 +97,12 @@ def rows_as_of(session: Session, day: dt.date, state: str | None = None, include
         fields = dict(version.fields)
         if state and fields.get("state") != state:
             continue
-        in_force = version.valid_to is None or version.valid_to >= end
-        listing = lists.listing(agreement, end if in_force else version.valid_to)
-        fields.update(status=AgreementStatus.ACTIVE if in_force else AgreementStatus.REMOVED,
+        listed = in_force(version, end)
+        listing = lists.listing(agreement, end if listed else version.valid_to)
+        fields.update(status=AgreementStatus.ACTIVE if listed else AgreementStatus.REMOVED,
                       was_pending=agreement.was_pending, first_seen=agreement.first_seen,
                       last_seen=listing.published_at if listing else min(agreement.last_seen, end),
-                      removed_at=None if in_force else version.valid_to)
+                      removed_at=None if listed else version.valid_to)
         rows.append(_row(agreement, fields, listing))
     return rows
 

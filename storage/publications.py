@@ -27,6 +27,7 @@ from vocabulary import (
     AgreementStatus,
     EventType,
     PublicationStatus,
+    RunStatus,
 )
 
 if TYPE_CHECKING:
@@ -51,6 +52,24 @@ class Outcome:
     events: int = 0
     publication_id: int | None = None
     warnings: list[str] = field(default_factory=list)
+
+    def stats(self) -> dict:
+        """This publication as its crawl run records it, for the line the cycle logs."""
+        return {"kind": self.kind, "status": self.status, "rows": self.rows, "events": self.events,
+                "reason": self.reason}
+
+
+def run_status(outcomes: list[Outcome], signals: int = 0) -> RunStatus:
+    """A finished run's status from what became of its publications and local signals.
+
+    A refusal outranks everything, so a maintainer hears of it; a run that read nothing at all
+    is ok, not unchanged.
+    """
+    if any(o.status == PublicationStatus.REFUSED for o in outcomes):
+        return RunStatus.REFUSED
+    if signals or not outcomes or any(o.status in GOOD_PUBLICATIONS for o in outcomes):
+        return RunStatus.OK
+    return RunStatus.UNCHANGED
 
 
 def last_good(session: Session, kind: str) -> Publication | None:

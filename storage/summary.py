@@ -40,7 +40,7 @@ def end_of(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day + dt.timedelta(days=1), dt.time())
 
 
-def in_force(span: Span, at: dt.datetime) -> bool:
+def in_force(span: Span | AgreementVersion, at: dt.datetime) -> bool:
     return span.valid_from < at and (span.valid_to is None or span.valid_to >= at)
 
 
