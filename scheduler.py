@@ -9,11 +9,14 @@ failing sources (`status`) or a usage error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import functools
 import gc
 import logging
 import os
 import sys
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import settings as tracker_settings
@@ -139,9 +142,7 @@ def open_store(config: tracker_settings.TrackerSettings) -> sessionmaker[Session
     """The command's one session factory; the schema is brought up to date here, once."""
     from storage.db import connect
 
-    sessions = connect(config.database_url)
-    _started()
-    return sessions
+    return connect(config.database_url)
 
 
 def _started() -> None:
@@ -151,11 +152,23 @@ def _started() -> None:
 
 
 def dispatch(args: argparse.Namespace, config: tracker_settings.TrackerSettings) -> int:
+    """Start-up (the command's imports, the store opened), then the command itself with the collector back on.
+
+    Every command passes here, so none (the explorer, the service) runs its whole life without it.
+    """
+    with contextlib.ExitStack() as cleanup:
+        command = _prepare(args, config, cleanup)
+        _started()
+        return command()
+
+
+def _prepare(args: argparse.Namespace, config: tracker_settings.TrackerSettings,
+             cleanup: contextlib.ExitStack) -> Callable[[], int]:
+    """The command, imported and ready to call; what it opened is closed by `cleanup` once it returns."""
     if args.command == "parse-moa":
         from scrapers.moa_worker import moa_command
 
-        _started()
-        return moa_command(args.path, args.format)
+        return functools.partial(moa_command, args.path, args.format)
     if args.command == "jobs":
         from sqlalchemy.exc import SQLAlchemyError
 
@@ -166,52 +179,52 @@ def dispatch(args: argparse.Namespace, config: tracker_settings.TrackerSettings)
         try:
             sessions = open_store(config)
         except SQLAlchemyError as exc:  # the timetable is still worth showing
-            return commands.jobs_command(config, None, unreadable=type(exc).__name__)
-        return commands.jobs_command(config, sessions)
+            return functools.partial(commands.jobs_command, config, None, unreadable=type(exc).__name__)
+        return functools.partial(commands.jobs_command, config, sessions)
     if args.command == "serve":
         from web.server import serve
 
-        return serve(config, args.host, args.port)
+        return functools.partial(serve, config, args.host, args.port)
     if args.command == "run":
         from service.runner import check_schedule, run_service
 
         check_schedule(config)
-        return run_service(config, open_store(config))
+        return functools.partial(run_service, config, open_store(config))
     sessions = open_store(config)
-    try:
-        return _dispatch_with(args, config, sessions)
-    finally:
-        sessions.kw["bind"].dispose()
+    cleanup.callback(sessions.kw["bind"].dispose)
+    return _prepare_with(args, config, sessions)
 
 
-def _dispatch_with(args: argparse.Namespace, config: tracker_settings.TrackerSettings,
-                   sessions: sessionmaker[Session]) -> int:
+def _prepare_with(args: argparse.Namespace, config: tracker_settings.TrackerSettings,
+                  sessions: sessionmaker[Session]) -> Callable[[], int]:
     import commands
 
     if args.command == "once":
         from service.cycle import run_once
 
-        return run_once(config, sessions, only=args.only, local_args=_spider_args(args.spider_args, args.only))
+        return functools.partial(run_once, config, sessions, only=args.only,
+                                 local_args=_spider_args(args.spider_args, args.only))
     if args.command == "status":
-        return commands.status_command(config, sessions)
+        return functools.partial(commands.status_command, config, sessions)
     if args.command == "export":
-        return commands.export_command(config, sessions, args)
+        return functools.partial(commands.export_command, config, sessions, args)
     if args.command == "events":
-        return commands.events_command(config, sessions, args)
+        return functools.partial(commands.events_command, config, sessions, args)
     if args.command == "digest":
-        return commands.digest_command(config, sessions, send_now=args.send_now, preview=args.preview)
+        return functools.partial(commands.digest_command, config, sessions, send_now=args.send_now,
+                                 preview=args.preview)
     if args.command == "summary":
-        return commands.summary_command(sessions, args)
+        return functools.partial(commands.summary_command, sessions, args)
     if args.command == "alert-test":
         from alerts.alert_test import alert_test_command
 
-        return alert_test_command(config, to=args.to)
+        return functools.partial(alert_test_command, config, to=args.to)
     if args.command == "backfill":
-        return commands.backfill_command(config, sessions, args.path)
+        return functools.partial(commands.backfill_command, config, sessions, args.path)
     if args.command == "reparse":
         from service.cycle import reparse_archive
 
-        return reparse_archive(config, sessions)
+        return functools.partial(reparse_archive, config, sessions)
     raise AssertionError(args.command)
 
 
