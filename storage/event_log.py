@@ -6,7 +6,7 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from scrapers.parsers.county_names import county_from_name
@@ -23,11 +23,10 @@ CSV_COLUMNS = (
 )
 
 
-def query_events(session: Session, since: dt.datetime | None = None, kind: str | None = None,
-                 state: str | None = None, after_seq: int | None = None,
-                 until: dt.datetime | None = None) -> Iterator[Event]:
-    """Events in the order they were recorded; `since` (inclusive) and `until` (exclusive) on ICE's clock."""
-    query = select(Event).order_by(Event.seq)
+def selected_events(since: dt.datetime | None = None, kind: str | None = None, state: str | None = None,
+                    until: dt.datetime | None = None) -> Select:
+    """The events the filters pick, in no order; `since` (inclusive) and `until` (exclusive) on ICE's clock."""
+    query = select(Event)
     if since is not None:
         query = query.where(Event.published_at >= since)
     if until is not None:
@@ -36,8 +35,18 @@ def query_events(session: Session, since: dt.datetime | None = None, kind: str |
         query = query.where(Event.type == kind)
     if state:
         query = query.where(Event.state == state)
+    return query
+
+
+def query_events(session: Session, since: dt.datetime | None = None, kind: str | None = None,
+                 state: str | None = None, after_seq: int | None = None,
+                 until: dt.datetime | None = None, limit: int | None = None) -> Iterator[Event]:
+    """The events `selected_events` picks, in the order they were recorded, after `after_seq`, at most `limit`."""
+    query = selected_events(since, kind, state, until).order_by(Event.seq)
     if after_seq is not None:
         query = query.where(Event.seq > after_seq)
+    if limit is not None:
+        query = query.limit(limit)
     yield from session.scalars(query.execution_options(yield_per=1000))
 
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Iterator
 from functools import cache
 
 import us
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.event_log import describe, public
+from storage.event_log import describe, public, query_events, selected_events
 from storage.export import current_rows, in_order
 from storage.identity import agency_key
 from storage.models import Agreement, AgreementVersion, Event, MoaParse, Publication, iso_z
@@ -156,23 +157,10 @@ def agency_view(session: Session, uid: str) -> dict | None:
     }
 
 
-def events_query(state: str | None, kind: str | None, since: dt.datetime | None, until: dt.datetime | None):
-    query = select(Event)
-    if state:
-        query = query.where(Event.state == state)
-    if kind:
-        query = query.where(Event.type == kind)
-    if since is not None:
-        query = query.where(Event.published_at >= since)
-    if until is not None:
-        query = query.where(Event.published_at < until)
-    return query
-
-
 def events_page(session: Session, state: str | None, kind: str | None, since: dt.datetime | None,
                 until: dt.datetime | None, before: int | None, limit: int) -> tuple[list[dict], int | None]:
     """Newest first, `limit` at a time; the second value is the `before` of the next (older) page."""
-    query = events_query(state, kind, since, until).order_by(Event.seq.desc()).limit(limit + 1)
+    query = selected_events(since, kind, state, until).order_by(Event.seq.desc()).limit(limit + 1)
     if before is not None:
         query = query.where(Event.seq < before)
     rows = [event_row(e) for e in session.scalars(query)]
@@ -182,10 +170,5 @@ def events_page(session: Session, state: str | None, kind: str | None, since: dt
 
 
 def events_oldest_first(session: Session, state: str | None, kind: str | None, since: dt.datetime | None,
-                        until: dt.datetime | None, after: int | None, limit: int | None):
-    query = events_query(state, kind, since, until).order_by(Event.seq)
-    if after is not None:
-        query = query.where(Event.seq > after)
-    if limit is not None:
-        query = query.limit(limit)
-    yield from session.scalars(query.execution_options(yield_per=1000))
+                        until: dt.datetime | None, after: int | None, limit: int | None) -> Iterator[Event]:
+    return query_events(session, since, kind, state, after_seq=after, until=until, limit=limit)
