@@ -10,6 +10,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from scrapers.parsers.county_names import county_from_name
+from storage.export import csv_cell
 from storage.models import Event
 from vocabulary import EventType
 
@@ -55,7 +56,10 @@ def public(event: Event) -> dict:
 
 
 def csv_row(event: Event) -> dict:
-    """One event as a spreadsheet row: before/after as JSON text, the county filled in where the name is sure."""
+    """One event as a spreadsheet row: before/after as JSON text, the county filled in where the name is sure.
+
+    Cells are written as exports write them: nothing from ICE's sheet or a local page runs as a formula.
+    """
     payload = event.payload
     row = {column: payload.get(column) for column in CSV_COLUMNS}
     stamp = payload.get("publication")
@@ -64,7 +68,7 @@ def csv_row(event: Event) -> dict:
     row["what"] = describe(payload)
     for name in ("before", "after"):
         row[name] = json.dumps(row[name], ensure_ascii=False) if row[name] else None
-    return {k: str(v).lower() if isinstance(v, bool) else v for k, v in row.items()}
+    return {k: csv_cell(v) for k, v in row.items()}
 
 
 def describe(payload: dict) -> str:

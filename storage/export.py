@@ -132,6 +132,11 @@ def inert(value: object) -> object:
     return value
 
 
+def csv_cell(value: object) -> object:
+    """A value as a CSV cell: flags as `true`/`false` like JSON, text never a live formula (see `inert`)."""
+    return str(value).lower() if isinstance(value, bool) else inert(value)
+
+
 def render(rows: list[dict], fmt: str) -> bytes:
     """The rows as a file in `fmt` (csv, jsonl or xlsx)."""
     if fmt == "xlsx":
@@ -140,8 +145,7 @@ def render(rows: list[dict], fmt: str) -> bytes:
     if fmt == "csv":
         writer = csv.DictWriter(buffer, fieldnames=COLUMNS, lineterminator="\n")
         writer.writeheader()
-        writer.writerows({k: str(v).lower() if isinstance(v, bool) else inert(v) for k, v in row.items()}
-                         for row in rows)
+        writer.writerows({k: csv_cell(v) for k, v in row.items()} for row in rows)
     else:
         for row in rows:
             buffer.write(json.dumps(row, ensure_ascii=False) + "\n")

@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import os
 
 import openpyxl
 
 from storage.export import COLUMNS, current_rows, render
+from tests.conftest import run_cli
 from tests.test_store import apply
 from tests.workbooks import HEADER
 
@@ -56,3 +58,21 @@ def test_csv_and_xlsx_exports_quote_formula_text_and_keep_dates_and_flags(tmp_pa
     assert cells["county"].value == "'+1-2 County"
     assert cells["signed"].is_date and cells["signed"].value.date().isoformat() == "2025-04-24"
     assert not any(cell.data_type == "f" for line in sheet.iter_rows() for cell in line)
+
+
+def test_the_events_csv_quotes_formula_text_like_the_exports(tmp_path):
+    from storage.db import connect
+
+    database_url = f"sqlite:///{tmp_path / 'store.db'}"
+    sessions = connect(database_url)
+    apply(sessions, tmp_path, text_workbook(), 0)
+    sessions.kw["bind"].dispose()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
+    result = run_cli({**env, "DATABASE_URL": database_url, "DATA_DIR": str(tmp_path / "data")},
+                     "events", "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    events = sorted(csv.DictReader(io.StringIO(result.stdout)), key=lambda r: r["agency"])
+    assert events[0]["agency"] == "'" + HOSTILE["LAW ENFORCEMENT AGENCY"]
+    assert events[0]["agency_type"] == "'@SUM(1+1)" and events[0]["county"] == "'+1-2 County"
+    assert events[0]["signed"] == "2025-04-24" and events[0]["was_pending"] == "false"
+    assert events[1]["agency"] == "Marion County Sheriff's Office"
