@@ -10,34 +10,27 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from service.status import ICE_SOURCE, last_good, last_run, latest_run
 from storage.models import CrawlRun
-from vocabulary import GOOD_RUNS, RunStatus
+from vocabulary import RunStatus
 
-ICE_SOURCE = "ice"
 LOCAL_PREFIX = "local:"
-
-
-def _last(session: Session, *conditions) -> CrawlRun | None:
-    return session.scalars(
-        select(CrawlRun).where(*conditions).order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc()).limit(1)
-    ).first()
 
 
 def crawls_due_at_start(session: Session, ice_interval: dt.timedelta, now: dt.datetime) -> dict[str, str]:
     """Job id → why it runs now (`ice_crawl`, `local_crawl`); `now` is naive UTC like the store."""
     due: dict[str, str] = {}
-    good = _last(session, CrawlRun.source == ICE_SOURCE, CrawlRun.status.in_(GOOD_RUNS))
-    last = _last(session, CrawlRun.source == ICE_SOURCE)
+    good = last_good(session, ICE_SOURCE)
+    last = last_run(session, ICE_SOURCE)
     if good is None:
         due["ice_crawl"] = "no good ICE crawl yet"
     elif now - (good.finished_at or good.started_at) > ice_interval:
         due["ice_crawl"] = f"the last good ICE crawl is older than the {ice_interval} between scheduled crawls"
     elif last is not None and last.status == RunStatus.INTERRUPTED:
         due["ice_crawl"] = "the last ICE crawl was interrupted by a stop"
-    local = _last(session, CrawlRun.source.startswith(LOCAL_PREFIX))
+    local = latest_run(session, CrawlRun.source.startswith(LOCAL_PREFIX))
     if local is not None and local.status == RunStatus.INTERRUPTED:
         due["local_crawl"] = "the last local crawl was interrupted by a stop"
     return due

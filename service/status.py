@@ -72,17 +72,19 @@ def _sources(session: Session) -> list[str]:
     return sorted(names, key=lambda name: (name != ICE_SOURCE, name))
 
 
-def _last_run(session: Session, source: str) -> CrawlRun | None:
+def latest_run(session: Session, *conditions) -> CrawlRun | None:
+    """The most recently started crawl run that meets `conditions`."""
     return session.scalars(
-        select(CrawlRun).where(CrawlRun.source == source).order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
+        select(CrawlRun).where(*conditions).order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc()).limit(1)
     ).first()
 
 
-def _last_good(session: Session, source: str) -> CrawlRun | None:
-    return session.scalars(
-        select(CrawlRun).where(CrawlRun.source == source, CrawlRun.status.in_(GOOD_RUNS))
-        .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
-    ).first()
+def last_run(session: Session, source: str) -> CrawlRun | None:
+    return latest_run(session, CrawlRun.source == source)
+
+
+def last_good(session: Session, source: str) -> CrawlRun | None:
+    return latest_run(session, CrawlRun.source == source, CrawlRun.status.in_(GOOD_RUNS))
 
 
 def _run_status(run: CrawlRun, config: TrackerSettings, now: dt.datetime) -> str:
@@ -99,8 +101,8 @@ def status_report(session: Session, config: TrackerSettings) -> tuple[list[str],
     lines = [f"{'SOURCE':<28} {'LAST GOOD CRAWL':<21} {'AGE':<8} LAST RUN"]
     reasons: list[str] = []
     for source in _sources(session):
-        last = _last_run(session, source)
-        good = _last_good(session, source)
+        last = last_run(session, source)
+        good = last_good(session, source)
         if last is None:
             lines.append(f"{source:<28} {'never':<21} {'-':<8} never crawled")
             reasons.append(f"{source}: never crawled; start the service or run `scheduler.py once --only ice`")
