@@ -6,6 +6,8 @@ import itertools
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -55,6 +57,17 @@ def run_cli(env: dict[str, str], *args: str, timeout: float = 180) -> subprocess
     return subprocess.run([sys.executable, "scheduler.py", *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=timeout)
 
+
+
+def wait_for(check: Callable[[], object], timeout: float = 20, what: str = "condition", poll: float = 0.2) -> object:
+    """`check()`'s first true answer, asked every `poll` seconds; fails the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = check()
+        if value:
+            return value
+        time.sleep(poll)
+    raise AssertionError(f"timed out waiting for {what}")
 
 def publish(mirror: Mirror, participating: bytes | None, pending: bytes | None = None,
             participating_name: str = "participatingAgencies06062025am.xlsx") -> None:

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage.db import connect
 from storage.models import CrawlRun, Lease, Problem, Publication, utcnow
-from tests.conftest import PAGE_PATH, publish, sheet
+from tests.conftest import PAGE_PATH, publish, sheet, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST = "20250519_024922_participating"
@@ -137,16 +137,6 @@ def start(tmp_path: Path) -> Iterator[Callable[..., ServiceProcess]]:
     yield _start
     for process in started:
         process.close()
-
-
-def wait_for(check: Callable[[], object], timeout: float = 20, what: str = "condition") -> object:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def ice_runs(sessions: sessionmaker[Session]) -> list[CrawlRun]:

@@ -10,28 +10,30 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import PAGE_PATH, ROOT, publish, run_cli, sheet
+from tests.conftest import PAGE_PATH, ROOT, publish, run_cli, sheet, wait_for
 
 FIRST = "20250519_024922_participating"
 PENDING_FIRST = "20250519_024922_pending"
 
 
-def _children(pid: int) -> list[int]:
-    """Processes whose parent is `pid`, from /proc."""
-    found = []
+def _processes() -> Iterator[tuple[int, list[str]]]:
+    """Every process's id and the fields of its /proc stat line that follow the command name."""
     for entry in Path("/proc").glob("[0-9]*"):
         try:
             fields = (entry / "stat").read_text().rsplit(")", 1)[-1].split()
         except OSError:
             continue
-        if len(fields) > 1 and fields[1] == str(pid):
-            found.append(int(entry.name))
-    return found
+        yield int(entry.name), fields
+
+
+def _children(pid: int) -> list[int]:
+    """Processes whose parent is `pid`."""
+    return [child for child, fields in _processes() if len(fields) > 1 and fields[1] == str(pid)]
 
 
 def _alive(pid: int) -> bool:
@@ -44,25 +46,9 @@ def _alive(pid: int) -> bool:
 
 
 def _in_group(pgid: int) -> list[int]:
-    members = []
-    for entry in Path("/proc").glob("[0-9]*"):
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[-1].split()
-        except OSError:
-            continue
-        if len(fields) > 2 and fields[2] == str(pgid) and fields[0] != "Z":
-            members.append(int(entry.name))
-    return members
-
-
-def _wait(check, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
+    """Processes of the group `pgid` that are not zombies."""
+    return [member for member, fields in _processes()
+            if len(fields) > 2 and fields[2] == str(pgid) and fields[0] != "Z"]
 
 
 def _runs(db: Path) -> list[tuple[str, str | None]]:
@@ -86,8 +72,9 @@ def test_a_signal_to_once_stops_its_crawl_records_it_interrupted_and_leaves_no_c
     once = subprocess.Popen([sys.executable, "scheduler.py", "once"], cwd=ROOT, env=tracker_env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        crawl = _wait(lambda: _children(once.pid), 60, "the scrapy crawl child")[0]
-        _wait(lambda: len(mirror.requests_for("/robots.txt")) > asked, 60, "the crawl to start asking the site")
+        crawl = wait_for(lambda: _children(once.pid), 60, "the scrapy crawl child", poll=0.1)[0]
+        wait_for(lambda: len(mirror.requests_for("/robots.txt")) > asked, 60, "the crawl to start asking the site",
+                 poll=0.1)
         once.send_signal(signum)
         out, err = once.communicate(timeout=60)
     finally:
