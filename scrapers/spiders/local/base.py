@@ -190,10 +190,6 @@ class LocalSpider(scrapy.Spider):
         for item in items:
             yield from self._signals_in_item(item, target, url=item.link or response.url, source="page")
 
-    def _signals_in_blocks(self, response: Response, target: Target, selector: str) -> Iterator[LocalSignal]:
-        """Each element the selector (CSS, or XPath when it starts with "/" or "(") picks is one item."""
-        yield from self._signals_in_page(response, target, selector, self.date_selector)
-
     def _signals_in_item(
         self, item: PageItem, target: Target, *, url: str, source: str, document_url: str | None = None
     ) -> Iterator[LocalSignal]:
