@@ -14,7 +14,7 @@ item by item, and link back to this page; other sites are not.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,8 +77,4 @@ class LocalPageSpider(LocalSpider):
             source = self.sources[0]
         if source is None or is_pdf(response):
             return super().parse(response, target, **kwargs)
-        return self._read_source(response, target or source.target, source)
-
-    def _read_source(self, response: Response, target: Target, source: Source) -> Iterator[Any]:
-        yield from self._signals_in_page(response, target, source.selector, source.date_selector)
-        yield from self._follow_documents(response, target)
+        return self._read_page(response, target or source.target, source.selector, source.date_selector)
