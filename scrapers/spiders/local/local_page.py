@@ -46,8 +46,8 @@ class LocalPageSpider(LocalSpider):
     ) -> None:
         super().__init__(*args, **kwargs)
         for value, column in ((selector, "selector"), (date_selector, "date_selector")):
-            if value and (why := jurisdictions.selector_problem(value)) is not None:
-                raise ValueError(f"{column} {value!r} is not valid CSS or XPath: {why}")
+            if value and (problem := jurisdictions.selector_problem(column, value)) is not None:
+                raise ValueError(problem)
         if url:
             if not jurisdiction:
                 raise ValueError('local_page needs -a jurisdiction="Name, ST" with -a url')
