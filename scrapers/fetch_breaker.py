@@ -43,7 +43,6 @@ class FetchBreakerMiddleware:
         self.stats = stats
         self.in_a_row: dict[str, int] = defaultdict(int)
         self.gave_up: dict[str, str] = {}
-        self.reached: set[str] = set()
         self.asked: dict[str, set[str]] = defaultdict(set)
         self.got: dict[str, set[str]] = defaultdict(set)
         self.resting: dict[str, str] = {}
@@ -111,7 +110,6 @@ class FetchBreakerMiddleware:
         elif response.status < 500:
             self.in_a_row[host] = 0
             if request.meta.get("tracker_role") == DOCUMENT_ROLE:
-                self.reached.add(host)
                 self.got[host].add(request.url)
         self._release(host, request)
         return response
@@ -145,7 +143,8 @@ class FetchBreakerMiddleware:
         waiting = {host: len(urls - self.got[host]) for host, urls in self.asked.items()}
         # Only document hosts are remembered: a local government site that fails has its own health check.
         gave_up = {host: why for host, why in self.gave_up.items() if host in self.asked}
-        fetches = CrawlFetches(gave_up=gave_up, reached=frozenset(self.reached - set(gave_up)), waiting=waiting)
+        reached = frozenset(host for host, urls in self.got.items() if urls) - set(gave_up)
+        fetches = CrawlFetches(gave_up=gave_up, reached=reached, waiting=waiting)
         if not (fetches.gave_up or fetches.reached or self.resting):
             return
         with self.sessions.begin() as session:

@@ -22,6 +22,8 @@ from cssselect import SelectorError
 from lxml.etree import XPathError
 from parsel import Selector
 
+from scrapers.parsers.agenda import is_xpath
+
 REGISTRY = Path(__file__).with_name("jurisdictions.csv")
 REQUIRED = ("name", "state", "county_fips", "kind", "platform", "url_or_client", "maintainer", "checked")
 COLUMNS = (*REQUIRED, "selector", "date_selector")
@@ -81,13 +83,14 @@ def counties() -> dict[str, str]:
         return {row["statefp"] + row["countyfp"]: row["name"] for row in csv.DictReader(handle)}
 
 
-def selector_problem(selector: str) -> str | None:
-    """Why a CSS or XPath selector cannot be used, or None; checked before any page is fetched."""
+def selector_problem(name: str, selector: str) -> str | None:
+    """Why the CSS or XPath selector given as `name` cannot be used, or None; checked before any
+    page is fetched, so the registry, the spider and newspider all say it the same way."""
     try:
         probe = Selector(text="<html><body></body></html>")
-        probe.xpath(selector) if selector.startswith(("/", "(", "./")) else probe.css(selector)
+        probe.xpath(selector) if is_xpath(selector) else probe.css(selector)
     except (SelectorError, XPathError, ValueError) as exc:
-        return str(exc).splitlines()[0] or type(exc).__name__
+        return f"{name} {selector!r} is not valid CSS or XPath: {str(exc).splitlines()[0] or type(exc).__name__}"
     return None
 
 
@@ -129,8 +132,8 @@ def problems(row: dict[str, str]) -> list[str]:
             continue
         if platform not in SELECTOR_PLATFORMS:
             found.append(f"{column} only applies to platforms {sorted(SELECTOR_PLATFORMS)}")
-        elif (why := selector_problem(value)) is not None:
-            found.append(f"{column} {value!r} is not valid CSS or XPath: {why}")
+        elif (problem := selector_problem(column, value)) is not None:
+            found.append(problem)
     if (row.get("date_selector") or "").strip() and not (row.get("selector") or "").strip():
         found.append("date_selector needs a selector: it is looked up inside each selected item")
     return found

@@ -138,8 +138,8 @@ def create(
     if not state:
         raise ValueError(f'jurisdiction {jurisdiction!r}: end it with the state, e.g. "Marion County, FL"')
     for value, flag in ((selector, "--selector"), (date_selector, "--date-selector")):
-        if value and (why := selector_problem(value)) is not None:
-            raise ValueError(f"{flag} {value!r} is not valid CSS or XPath: {why}")
+        if value and (problem := selector_problem(flag, value)) is not None:
+            raise ValueError(problem)
     county = county_of(place)
     paths = NewSpider(
         spider=root / "scrapers" / "spiders" / "local" / f"{name}.py",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,18 @@ LOOK_ALIKES = (
 
 def _crawl(out: Path, page: str, jurisdiction: str, *extra: str) -> list[str]:
     return crawl_command("local_page", out, "-a", f"url={page}", "-a", f"jurisdiction={jurisdiction}", *extra)
+
+
+def _logged_crawl(tmp_path: Path, page: str) -> tuple[str, str, Path]:
+    """Crawl one page of the loopback site for Lake County, logging at INFO; the crawl itself must succeed.
+
+    Returns the site's base URL, the crawl's log and its output file."""
+    out = tmp_path / "out.jsonl"
+    with serve(FIXTURES / "site") as base:
+        command = _crawl(out, f"{base}/{page}", "Lake County, FL", "-s", "LOG_LEVEL=INFO")
+        done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return base, done.stderr, out
 
 
 @pytest.fixture(scope="module")
@@ -109,14 +120,10 @@ def test_packet_pdf_item_is_found_and_linked_from_its_agenda_page(crawled: dict[
 
 
 def test_a_broken_packet_link_is_a_warning_naming_it_not_a_failing_source(tmp_path: Path) -> None:
-    out = tmp_path / "out.jsonl"
-    with serve(FIXTURES / "site") as base:
-        command = _crawl(out, f"{base}/meetings.html", "Lake County, FL", "-s", "LOG_LEVEL=INFO")
-        done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert f"{base}/packets/2025-06-03-item-5-2.pdf" in done.stderr
-    assert "'local/document_errors/Lake County': 1" in done.stderr
-    assert "'local/errors/Lake County'" not in done.stderr
+    base, log, out = _logged_crawl(tmp_path, "meetings.html")
+    assert f"{base}/packets/2025-06-03-item-5-2.pdf" in log
+    assert "'local/document_errors/Lake County': 1" in log
+    assert "'local/errors/Lake County'" not in log
     assert len(read_jsonl(out)) == 2
 
 
@@ -153,20 +160,13 @@ def test_a_bad_selector_is_refused_before_any_request() -> None:
         LocalPageSpider(url="https://x.example.org/a", jurisdiction="Marion County, FL", selector="div[")
 
 
-def test_scrapy_prints_the_bad_selector_not_a_mystery() -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "local_page", "-a", "url=https://x.example.org/a",
-         "-a", "jurisdiction=Marion County, FL", "-a", "selector=div["],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
-    )
+def test_scrapy_prints_the_bad_selector_not_a_mystery(tmp_path: Path) -> None:
+    command = _crawl(tmp_path / "out.jsonl", "https://x.example.org/a", "Marion County, FL", "-a", "selector=div[")
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode != 0 and "is not valid CSS or XPath" in done.stderr
 
 
 def test_a_source_page_that_fails_is_an_error_naming_its_url(tmp_path: Path) -> None:
-    out = tmp_path / "out.jsonl"
-    with serve(FIXTURES / "site") as base:
-        command = _crawl(out, f"{base}/moved-agenda.html", "Lake County, FL", "-s", "LOG_LEVEL=INFO")
-        done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert f"Request failed: {base}/moved-agenda.html" in done.stderr
-    assert "'local/errors/Lake County': 1" in done.stderr
+    base, log, _ = _logged_crawl(tmp_path, "moved-agenda.html")
+    assert f"Request failed: {base}/moved-agenda.html" in log
+    assert "'local/errors/Lake County': 1" in log

@@ -175,24 +175,27 @@ class LocalSpider(scrapy.Spider):
 
     def _parse_items(self, response: Response, target: Target) -> Iterator[Any]:
         """Hook for hand-written spiders: by default the page's items, then its linked documents."""
-        yield from self._signals_in_page(response, target, self.item_selector, self.date_selector)
-        if self.follow_documents:
-            yield from self._follow_documents(response, target)
+        yield from self._read_page(response, target, self.item_selector, self.date_selector, self.follow_documents)
 
-    def _signals_in_page(
-        self, response: Response, target: Target, selector: str | None = None, date_selector: str | None = None
-    ) -> Iterator[LocalSignal]:
-        """One signal per matching item of the page (see ``scrapers.parsers.agenda``)."""
+    def _read_page(
+        self,
+        response: Response,
+        target: Target,
+        selector: str | None = None,
+        date_selector: str | None = None,
+        follow_documents: bool = True,
+    ) -> Iterator[Any]:
+        """One signal per matching item of the page (see ``scrapers.parsers.agenda``), then its documents."""
         if not isinstance(response, TextResponse):
             return
         items = html_items(response.selector, response.url, selector, date_selector)
         self._count("items", target, len(items))
         for item in items:
             yield from self._signals_in_item(item, target, url=item.link or response.url, source="page")
-
-    def _signals_in_blocks(self, response: Response, target: Target, selector: str) -> Iterator[LocalSignal]:
-        """Each element the selector (CSS, or XPath when it starts with "/" or "(") picks is one item."""
-        yield from self._signals_in_page(response, target, selector, self.date_selector)
+        if follow_documents:
+            # Selected items need not hold the packet links: the page's own structure dates them then.
+            listed = html_items(response.selector, response.url) if selector else items
+            yield from self._follow_documents(response, target, listed)
 
     def _signals_in_item(
         self, item: PageItem, target: Target, *, url: str, source: str, document_url: str | None = None
@@ -208,11 +211,12 @@ class LocalSpider(scrapy.Spider):
             document_url=document_url or (documents[0] if documents else None),
         )
 
-    def _follow_documents(self, response: Response, target: Target) -> Iterator[scrapy.Request]:
-        """Agenda packets and attachments on the same site, each read for its own items."""
-        if not isinstance(response, TextResponse):
-            return
-        dates = {url: item.date for item in html_items(response.selector, response.url) for url, _ in item.documents}
+    def _follow_documents(
+        self, response: TextResponse, target: Target, items: list[PageItem]
+    ) -> Iterator[scrapy.Request]:
+        """Agenda packets and attachments on the same site, each read for its own items and dated by
+        the item that links it."""
+        dates = {url: item.date for item in items for url, _ in item.documents}
         for url, text in document_links(response):
             yield self._document_request(url, target, Listing(response.url, text, dates.get(url)))
 

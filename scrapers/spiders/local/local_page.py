@@ -14,7 +14,7 @@ item by item, and link back to this page; other sites are not.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,8 +46,8 @@ class LocalPageSpider(LocalSpider):
     ) -> None:
         super().__init__(*args, **kwargs)
         for value, column in ((selector, "selector"), (date_selector, "date_selector")):
-            if value and (why := jurisdictions.selector_problem(value)) is not None:
-                raise ValueError(f"{column} {value!r} is not valid CSS or XPath: {why}")
+            if value and (problem := jurisdictions.selector_problem(column, value)) is not None:
+                raise ValueError(problem)
         if url:
             if not jurisdiction:
                 raise ValueError('local_page needs -a jurisdiction="Name, ST" with -a url')
@@ -77,8 +77,4 @@ class LocalPageSpider(LocalSpider):
             source = self.sources[0]
         if source is None or is_pdf(response):
             return super().parse(response, target, **kwargs)
-        return self._read_source(response, target or source.target, source)
-
-    def _read_source(self, response: Response, target: Target, source: Source) -> Iterator[Any]:
-        yield from self._signals_in_page(response, target, source.selector, source.date_selector)
-        yield from self._follow_documents(response, target)
+        return self._read_page(response, target or source.target, source.selector, source.date_selector)
