@@ -11,8 +11,10 @@ import struct
 import threading
 from collections import Counter
 
+from tests.mirror import Loopback
 
-class HostileServer:
+
+class HostileServer(Loopback):
     def __init__(self, mode: str = "reset") -> None:
         self.mode = mode  # "reset", "403", "429" or "ok"
         self.connections = 0
@@ -24,15 +26,7 @@ class HostileServer:
             def handle(self) -> None:
                 owner._handle(self)
 
-        self.server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def base(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        self.serve_in_background(socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler))
 
     @property
     def host(self) -> str:
@@ -63,7 +57,3 @@ class HostileServer:
     def documents_asked(self) -> int:
         with self.lock:
             return sum(count for path, count in self.paths.items() if path != "/robots.txt")
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()

@@ -7,10 +7,33 @@ when the client sends matching validators, the way ice.gov's servers behave.
 from __future__ import annotations
 
 import hashlib
+import socketserver
 import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class Loopback:
+    """A server on 127.0.0.1 answering from a daemon thread until ``close``: the shape every
+    stand-in for a remote host here shares."""
+
+    server: socketserver.TCPServer
+
+    def serve_in_background(self, server: socketserver.TCPServer) -> None:
+        self.server = server
+        server.daemon_threads = True
+        self.thread = threading.Thread(target=server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def base(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
 
 
 @dataclass
@@ -33,7 +56,7 @@ class Hit:
     at: float = 0.0
 
 
-class Mirror:
+class Mirror(Loopback):
     def __init__(self, host: str = "127.0.0.1") -> None:
         self.routes: dict[str, Route] = {}
         self.faults: dict[str, list[Route]] = {}
@@ -48,15 +71,7 @@ class Mirror:
             def log_message(self, *args) -> None:
                 return
 
-        self.server = ThreadingHTTPServer((host, 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    @property
-    def base(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
+        self.serve_in_background(ThreadingHTTPServer((host, 0), Handler))
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -120,7 +135,3 @@ class Mirror:
             handler.wfile.write(body)
         with self.lock:
             self.hits.append(Hit("GET", path, status, len(body), request_headers, time.monotonic()))
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
