@@ -16,7 +16,7 @@ from typing import Any
 
 import us
 
-from scrapers.parsers.urls import web_url
+from parsers.urls import web_url
 from settings import TrackerSettings
 from vocabulary import EventType
 

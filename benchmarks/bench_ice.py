@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from scrapers.parsers.ice_workbook import parse_workbook  # noqa: E402
+from parsers.ice_workbook import parse_workbook  # noqa: E402
 from tests.conftest import PAGE_PATH, SHEETS, publish  # noqa: E402
 from tests.mirror import Mirror  # noqa: E402
 from tests.workbooks import row, workbook  # noqa: E402

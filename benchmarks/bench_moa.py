@@ -50,6 +50,7 @@ def export_baseline(rev: str, into: Path) -> None:
             ["git", "show", f"{rev}:{path}"], cwd=ROOT, check=True, capture_output=True, text=True
         ).stdout
         source = source.replace("from scrapers.parsers.moa_fields import", "from previous_moa.moa_fields import")
+        source = source.replace("from scrapers.parsers.", "from parsers.")
         (package / Path(path).name).write_text(source)
 
 

@@ -18,9 +18,9 @@ from pathlib import Path
 
 from scrapy.http import HtmlResponse
 
+from parsers.agenda import html_items
 from scrapers import jurisdictions
 from scrapers.items import LocalSignal
-from scrapers.parsers.agenda import html_items
 from scrapers.spiders.local.local_page import LocalPageSpider
 
 

@@ -22,7 +22,7 @@ from cssselect import SelectorError
 from lxml.etree import XPathError
 from parsel import Selector
 
-from scrapers.parsers.agenda import is_xpath
+from parsers.agenda import is_xpath
 
 REGISTRY = Path(__file__).with_name("jurisdictions.csv")
 REQUIRED = ("name", "state", "county_fips", "kind", "platform", "url_or_client", "maintainer", "checked")

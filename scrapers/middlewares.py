@@ -20,7 +20,7 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from sqlalchemy.orm import Session, sessionmaker
 
-from scrapers.parsers.urls import allowed_host
+from parsers.urls import allowed_host
 from scrapers.store import crawl_sessions
 from storage.archive import last_good_fetch
 from storage.models import utcnow

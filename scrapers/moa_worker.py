@@ -23,7 +23,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
-from scrapers.parsers.moa_pdf import MoaError, parse_moa
+from parsers.moa_pdf import MoaError, parse_moa
 
 Item = str | os.PathLike[str] | tuple[str | os.PathLike[str], dict | None]
 
@@ -48,7 +48,7 @@ def _context() -> multiprocessing.context.BaseContext:
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" in methods:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["scrapers.parsers.moa_pdf"])
+        ctx.set_forkserver_preload(["parsers.moa_pdf"])
         return ctx
     return multiprocessing.get_context("spawn")
 

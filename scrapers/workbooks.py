@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from scrapers.parsers.ice_workbook import ParsedWorkbook, WorkbookError, parse_workbook
+from parsers.ice_workbook import ParsedWorkbook, WorkbookError, parse_workbook
 from storage.archive import read_raw
 from storage.models import Document
 from storage.publications import WorkbookReader

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from scrapers.parsers.ice_workbook import ParsedWorkbook, publication_stamp
+from parsers.ice_workbook import ParsedWorkbook, publication_stamp
 from storage.events import PublicationRef, add_event
 from storage.models import Agreement, AgreementVersion, Document, Event, Fetch, Publication, iso_z
 from storage.problems import close_problem, open_problem

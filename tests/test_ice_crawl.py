@@ -8,7 +8,7 @@ import sqlite3
 
 import pytest
 
-from scrapers.parsers.ice_workbook import parse_workbook
+from parsers.ice_workbook import parse_workbook
 from tests.conftest import publish, run_cli, sheet
 from tests.workbooks import row, workbook
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from scrapers.parsers.ice_workbook import (
+from parsers.ice_workbook import (
     PARTICIPATING,
     PENDING,
     WorkbookError,

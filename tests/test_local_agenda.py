@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from scrapers.parsers.agenda import first_sentence, html_items, text_items
+from parsers.agenda import first_sentence, html_items, text_items
 
 URL = "https://www.county.example.gov/sheriff/news"
 

@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 
-from scrapers.parsers.moa_pdf import tesseract_available
+from parsers.moa_pdf import tesseract_available
 from tests.conftest import FIXTURES, publish, run_cli
 from tests.workbooks import row, workbook
 

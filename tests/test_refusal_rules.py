@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import sqlite3
 
-from scrapers.parsers.ice_workbook import parse_workbook
+from parsers.ice_workbook import parse_workbook
 from storage.publications import Explained, refusal_reason
 from tests.conftest import publish, run_cli, sheet
 from tests.workbooks import pending_workbook, row, workbook

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from scrapers.parsers.signals import CONTEXT_WINDOW, find_signals, guess_date
+from parsers.signals import CONTEXT_WINDOW, find_signals, guess_date
 
 SIGNALS = [
     ("Approve the 287(g) agreement between the Sheriff and ICE.", "287(g)"),

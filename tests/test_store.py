@@ -9,7 +9,7 @@ import json
 import openpyxl
 import pytest
 
-from scrapers.parsers.ice_workbook import parse_workbook
+from parsers.ice_workbook import parse_workbook
 from storage.archive import archive_document
 from storage.db import connect
 from storage.export import COLUMNS, current_rows, render, rows_as_of

@@ -9,7 +9,7 @@ from defusedxml import ElementTree as SafeET
 
 from alerts.deliver import deliver_all
 from alerts.digest import send_due_digests
-from scrapers.parsers.ice_workbook import parse_workbook
+from parsers.ice_workbook import parse_workbook
 from tests.alert_servers import add_events, database, make_config, ocala, start_watching
 from tests.workbooks import row, workbook
 

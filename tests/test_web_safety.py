@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from scrapers.parsers.ice_workbook import parse_workbook
+from parsers.ice_workbook import parse_workbook
 from storage.archive import archive_document
 from storage.db import connect, connect_read_only
 from storage.export import current_rows

@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from scrapers.parsers.ice_workbook import WorkbookError, parse_workbook
+from parsers.ice_workbook import WorkbookError, parse_workbook
 from tests.conftest import publish, run_cli, sheet
 from tests.workbooks import row, workbook
 

@@ -15,10 +15,10 @@ import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 
+from parsers.ice_workbook import WorkbookError, clean_text, parse_workbook
+from parsers.urls import allowed_host
 from scrapers.fetch_breaker import host_of
 from scrapers.items import MoaDocument, WorkbookDocument
-from scrapers.parsers.ice_workbook import WorkbookError, clean_text, parse_workbook
-from scrapers.parsers.urls import allowed_host
 from scrapers.store import crawl_sessions
 from storage.archive import unfetched_links
 from storage.models import iso_z, utcnow

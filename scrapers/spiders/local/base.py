@@ -36,11 +36,11 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from parsers.agenda import PageItem, html_items, is_document, text_items
+from parsers.signals import find_signals, normalize, strongest
 from scrapers.items import LocalSignal
 from scrapers.jurisdictions import Jurisdiction, county_of, split_jurisdiction
 from scrapers.moa_worker import parse_moa_safely
-from scrapers.parsers.agenda import PageItem, html_items, is_document, text_items
-from scrapers.parsers.signals import find_signals, normalize, strongest
 
 logger = logging.getLogger(__name__)
 
@@ -185,7 +185,7 @@ class LocalSpider(scrapy.Spider):
         date_selector: str | None = None,
         follow_documents: bool = True,
     ) -> Iterator[Any]:
-        """One signal per matching item of the page (see ``scrapers.parsers.agenda``), then its documents."""
+        """One signal per matching item of the page (see ``parsers.agenda``), then its documents."""
         if not isinstance(response, TextResponse):
             return
         items = html_items(response.selector, response.url, selector, date_selector)

@@ -23,8 +23,8 @@ from parsel import Selector
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from parsers.agenda import node_item
 from scrapers import jurisdictions
-from scrapers.parsers.agenda import node_item
 from scrapers.spiders.local.base import MAX_DOCUMENT_BYTES, Listing, LocalSpider, Target, site_of
 
 AGENDA_FEED = "/RSSFeed.aspx?ModID=65&CID=All-0"

@@ -5,7 +5,7 @@
         [-a selector="CSS or XPath"] [-a date_selector="CSS or XPath"] -O out.jsonl
 
 The page is cut into items (agenda rows, list entries, articles, headings with their text; see
-``scrapers.parsers.agenda``) and every item that mentions 287(g) gives one signal with its own
+``parsers.agenda``) and every item that mentions 287(g) gives one signal with its own
 title, date and link. A selector, from the argument or the registry row's `selector` column,
 names the item element when the page's structure is not enough; `date_selector` finds each
 item's date inside it. Linked PDFs on the same registered domain are fetched and searched

@@ -20,8 +20,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from defusedxml import ElementTree
 
-from scrapers.parsers.states import state_code
-from scrapers.parsers.urls import web_url
+from parsers.states import state_code
+from parsers.urls import web_url
 from vocabulary import PARTICIPATING, PENDING
 
 # Header names as ICE has written them, normalised (upper case, single spaces).

@@ -29,7 +29,7 @@ import tesserocr
 from PIL import Image
 from rapidfuzz import fuzz
 
-from scrapers.parsers.moa_fields import (
+from parsers.moa_fields import (
     PA_HEADING,
     WEAK_CONF,
     Line,

@@ -28,7 +28,7 @@ from lxml import etree
 from lxml.html import HtmlElement
 from parsel import Selector
 
-from scrapers.parsers.signals import guess_date, normalize
+from parsers.signals import guess_date, normalize
 
 TITLE_CHARS = 160
 SHORT_LINE = 100  # a line this short that holds a date is a dateline or a meeting header
