@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.event_log import describe, public, query_events, selected_events
-from storage.export import current_rows, in_order
+from storage.export import current_rows, in_order, rows_as_of
 from storage.identity import agency_key
 from storage.models import Agreement, AgreementVersion, Event, MoaParse, Publication, iso_z
 from storage.summary import change, load_spans, summary, timeseries
@@ -62,6 +62,13 @@ def overview(session: Session, today: dt.date) -> dict:
 def current_agreements(session: Session, state: str | None = None) -> list[dict]:
     """The rows `export` gives for the current list, in export's order."""
     return in_order(current_rows(session, state))
+
+
+def agreement_list(session: Session, state: str | None, as_of: dt.date | None) -> list[dict]:
+    """The agreements of the current list, or of the end of `as_of`, as `export` gives them."""
+    if as_of is None:
+        return current_agreements(session, state)
+    return in_order(rows_as_of(session, as_of, state))
 
 
 def agreement_rows(session: Session, state: str, list_kind: str = "participating") -> list[dict]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 
 from parsers.states import is_state_code
 from vocabulary import ALERTABLE_EVENT_TYPES as ALERTED
@@ -71,3 +72,14 @@ def uid(value: str) -> str:
     if not UID.match(value):
         raise BadParameter("an agency id is one of its agreements' ids, as /api/agreements.json gives them")
     return value
+
+
+def event_filters(query: Mapping[str, str]) -> dict:
+    """The filters `/events`, `/events.csv` and `/api/events.json` share; `until` is a day, included whole."""
+    until = day(query.get("until"), "until")
+    return {
+        "state": state(query.get("state")),
+        "kind": event_type(query.get("type")),
+        "since": moment(query.get("since"), "since"),
+        "until": dt.datetime.combine(until + dt.timedelta(days=1), dt.time()) if until else None,
+    }

@@ -1,0 +1,27 @@
+"""Every failure as a page (or, under /api/, JSON) with a status and a reason a person can act on."""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from web import params
+from web.site import site_of
+
+log = logging.getLogger("tracker.web")
+
+
+def failed(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, params.BadParameter):
+        status, message = 400, str(exc)
+    elif isinstance(exc, HTTPException):
+        status, message = exc.status_code, str(exc.detail)
+    else:
+        log.exception("explorer error on %s", request.url.path)
+        status, message = 500, "something went wrong on our side; the error was logged"
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": message}, status_code=status)
+    return site_of(request).page("error.html", status=status, status_code=status, message=message)
