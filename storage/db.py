@@ -6,6 +6,7 @@ import logging
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
@@ -132,8 +133,11 @@ def connect_read_only(database_url: str) -> sessionmaker[Session]:
         path = Path(url.database or "")
         if not url.database or url.database == ":memory:" or not path.is_file():
             raise StoreMissing(f"no store at {url.database or 'memory'}")
-        engine = create_engine(f"sqlite:///file:{path.resolve()}?mode=ro&uri=true",
-                               connect_args={"timeout": 30, "check_same_thread": False})
+        # A SQLite URI names the file percent-encoded: a `#` or `?` in a folder's name would
+        # otherwise end the path and drop `mode=ro` with it.
+        read_only = url.set(database=f"file:{quote(str(path.resolve()))}").update_query_dict(
+            {"mode": "ro", "uri": "true"})
+        engine = create_engine(read_only, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _read_only(dbapi_connection, _record) -> None:

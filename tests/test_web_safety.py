@@ -8,6 +8,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import urllib.error
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from parsers.ice_workbook import parse_workbook
@@ -77,9 +79,10 @@ class Client:
     def __init__(self, database_url: str) -> None:
         self.explorer = Explorer(database_url)
 
-    def get(self, path: str) -> Answer:
+    def get(self, path: str, headers: dict[str, str] | None = None, method: str = "GET") -> Answer:
+        request = urllib.request.Request(self.explorer.url(path), headers=headers or {}, method=method)
         try:
-            with urllib.request.urlopen(self.explorer.url(path)) as response:
+            with urllib.request.urlopen(request) as response:
                 return Answer(response.status, response.headers, response.read())
         except urllib.error.HTTPError as error:
             return Answer(error.code, error.headers, error.read())
@@ -222,3 +225,100 @@ def test_the_agreements_api_gives_exports_rows(store, client):
         exported = sorted(current_rows(session), key=lambda r: (r["state"], r["agency"].lower(), r["model"]))
     assert client.get("/api/agreements.json").json()["agreements"] == json.loads(json.dumps(exported))
     assert client.get("/api/agreements.json?as_of=2025-05-31").json()["agreements"] == []
+
+
+@pytest.mark.parametrize("path", ["/download/agreements.CSV", "/download/agreements.Xlsx", "/download/agreements.jsonl",
+                                  "/download/agreements.xls", "/download/agreements.html",
+                                  '/download/agreements.csv";x=.exe'])
+def test_downloads_answer_only_their_documented_formats(client, path):
+    response = client.get(path.replace('"', "%22").replace(";", "%3B"))
+    assert response.status_code == 404
+    assert "content-disposition" not in response.headers
+    assert response.headers["content-type"].startswith("text/html")
+    assert FORMULA not in response.text
+
+
+@pytest.mark.parametrize("path, reason", [
+    ("/api/summary.json?as_of=9999-12-31", "is out of range"),
+    ("/api/agreements.json?as_of=0001-01-01", "is out of range"),
+    ("/download/agreements.csv?as_of=9999-12-31", "is out of range"),
+    ("/events?until=9999-12-31", "is out of range"),
+    ("/events.csv?until=9999-12-31", "is out of range"),
+    ("/api/events.json?since=0001-01-01T00:00:00%2B14:00", "is out of range"),
+    ("/api/events.json?since=9999-12-31T23:59:59-14:00", "is out of range"),
+    ("/api/events.json?limit=%C2%B2", "limit must be a whole number"),
+    ("/api/events.json?limit=" + "9" * 5000, "limit must be a whole number"),
+    ("/api/events.json?after=%D9%A1%D9%A2", "after must be a whole number"),
+    ("/events?before=%EF%BC%91", "before must be a whole number"),
+    ("/api/events.json?since=%EF%BC%92%EF%BC%90%EF%BC%92%EF%BC%95-01-01", "is not a date"),
+    ("/api/events.json?state=%EF%AC%82", "is not a US state"),
+    ("/state/%EF%AC%82", "is not a US state"),
+    ("/api/events.json?type=%00", "is not one of"),
+    ("/agency/1234%0A", "an agency id is"),
+])
+def test_hostile_parameters_are_a_400_with_a_short_reason(client, path, reason):
+    response = client.get(path)
+    assert response.status_code == 400, path
+    assert reason in (response.json()["error"] if path.startswith("/api/") else response.text)
+    assert "Traceback" not in response.text and len(response.text) < 20_000
+
+
+def assert_secured(response: Answer, what: str) -> None:
+    assert "default-src 'none'" in response.headers["content-security-policy"], what
+    assert response.headers.get_all("content-security-policy") == [response.headers["content-security-policy"]]
+    assert response.headers["x-content-type-options"] == "nosniff", what
+    assert response.headers["x-frame-options"] == "DENY", what
+
+
+def test_every_error_carries_the_security_headers(store, tmp_path):
+    with serving(store) as running:
+        for path, method, status in [("/nowhere", "GET", 404), ("/static/nothing.css", "GET", 404),
+                                     ("/download/agreements.CSV", "GET", 404), ("/", "POST", 405),
+                                     ("/api/summary.json", "DELETE", 405), ("/state/ZZ", "GET", 400),
+                                     ("/api/events.json?limit=%C2%B2", "GET", 400)]:
+            response = running.get(path, method=method)
+            assert response.status_code == status, path
+            assert_secured(response, f"{method} {path}")
+        with connect(store)().connection() as connection:  # the store breaks behind the explorer's back
+            connection.execute(text("ALTER TABLE events RENAME TO events_gone"))
+            connection.commit()
+        for path in ("/api/events.json", "/events"):
+            broken = running.get(path)
+            assert broken.status_code == 500, path
+            assert "something went wrong on our side" in broken.text and "events_gone" not in broken.text
+            assert_secured(broken, path)
+
+
+def test_read_only_holds_in_a_folder_named_with_hash_and_question_mark(tmp_path):
+    folder = tmp_path / "desk #2?mode=rwc"
+    folder.mkdir()
+    url = make_url("sqlite://").set(database=str(folder / "tracker.db")).render_as_string()
+    filled(url, tmp_path / "archive")
+    with serving(url) as running:
+        assert running.get("/api/summary.json?as_of=2025-06-01").json()["agreements"] == 3
+    with connect_read_only(url)() as session:
+        session.execute(text("PRAGMA query_only=OFF"))  # the file itself is opened read-only, not just the session
+        with pytest.raises(DBAPIError, match="readonly"):
+            session.execute(text("delete from events"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["archive", folder.name]
+
+
+def serve_env(store: str, tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "SLACK_", "SMTP_"))}
+    env.update({"DATABASE_URL": store, "DATA_DIR": str(tmp_path / "data")})
+    return env
+
+
+def test_serve_refuses_a_port_out_of_range_or_taken_in_one_line(store, tmp_path):
+    out_of_range = run_cli(serve_env(store, tmp_path), "serve", "--port", "99999")
+    assert out_of_range.returncode == 1
+    assert out_of_range.stderr.strip().splitlines() == [
+        "Error: --port 99999 is not a port: give a number from 1 to 65535 (0: any free port)"]
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        in_use = run_cli(serve_env(store, tmp_path), "serve", "--host", "127.0.0.1", "--port", str(port))
+    assert in_use.returncode == 1
+    assert in_use.stderr.strip().splitlines() == [
+        f"Error: cannot listen on 127.0.0.1 port {port}: Address already in use"]

@@ -37,7 +37,8 @@ def create_app(sessions: sessionmaker[Session], feeds_dir: Path | None = None) -
         Route("/api/agreements.json", api.api_agreements),
         Route("/api/events.json", api.api_events),
         Route("/api/timeseries.json", api.api_timeseries),
-        Route("/download/agreements.{fmt:str}", downloads.download),
+        Route("/download/agreements.csv", downloads.agreements_csv),
+        Route("/download/agreements.xlsx", downloads.agreements_xlsx),
         Route("/feeds/{name}.xml", downloads.feed),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]

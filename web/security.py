@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from starlette.datastructures import MutableHeaders
+
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-SECURITY_HEADERS = [
-    (b"content-security-policy", CSP.encode()),
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"same-origin"),
-    (b"x-frame-options", b"DENY"),
-]
+SECURITY_HEADERS = {
+    "content-security-policy": CSP,
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "same-origin",
+    "x-frame-options": "DENY",
+}
 
 
 class SecurityHeaders:
-    """Adds the Content-Security-Policy and friends to every response, errors included."""
+    """Sets the Content-Security-Policy and friends on every response that passes through.
+
+    A server error is answered outside every middleware (Starlette's ServerErrorMiddleware), so
+    the error view sets the same headers itself; setting, not appending, keeps them single.
+    """
 
     def __init__(self, app) -> None:
         self.app = app
@@ -26,7 +32,7 @@ class SecurityHeaders:
         async def with_headers(message) -> None:
             if message["type"] == "http.response.start":
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], *SECURITY_HEADERS]
+                MutableHeaders(scope=message).update(SECURITY_HEADERS)
             await send(message)
 
         await self.app(scope, receive, with_headers)

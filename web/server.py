@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 
 import uvicorn
 
@@ -16,7 +17,26 @@ def _stopped(signum: int, _frame: object) -> None:
     """Uvicorn re-sends the signal that stopped it once it has shut down; by then the stop is clean."""
 
 
+def check_address(host: str, port: int) -> None:
+    """Refuse a port out of range, a port taken or a host that is not this machine's, in one line.
+
+    Uvicorn would end in a traceback (a bad port) or a log block (a port taken). The address is
+    tried the way uvicorn will bind it and let go; whoever takes it in between meets uvicorn's own error.
+    """
+    if not 0 <= port <= 65535:
+        raise UserError(f"--port {port} is not a port: give a number from 1 to 65535 (0: any free port)")
+    try:
+        for family, kind, proto, _, address in socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                                   flags=socket.AI_PASSIVE):
+            with socket.socket(family, kind, proto) as probe:
+                probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                probe.bind(address)
+    except OSError as exc:
+        raise UserError(f"cannot listen on {host} port {port}: {exc.strerror or exc}") from None
+
+
 def serve(config: TrackerSettings, host: str, port: int) -> int:
+    check_address(host, port)
     try:
         sessions = connect_read_only(config.database_url)
     except StoreMissing as exc:

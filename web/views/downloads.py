@@ -15,6 +15,8 @@ from web.site import site_of, today
 
 EVENT_COLUMNS = ["detected_at", "publication", "type", "state", "agency", "agency_type", "county", "model", "signed",
                  "moa_url", "was_pending", "what", "source_url", "id"]
+MEDIA_TYPES = {"csv": "text/csv; charset=utf-8",
+               "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
 def events_csv(request: Request) -> Response:
@@ -38,18 +40,24 @@ def events_csv(request: Request) -> Response:
                              headers={"content-disposition": 'attachment; filename="287g-events.csv"'})
 
 
-def download(request: Request) -> Response:
+def agreements_csv(request: Request) -> Response:
+    return agreements_file(request, "csv")
+
+
+def agreements_xlsx(request: Request) -> Response:
+    return agreements_file(request, "xlsx")
+
+
+def agreements_file(request: Request, fmt: str) -> Response:
+    """Only the formats the pages link and the README documents: the URL never picks a header or a writer."""
     state = params.state(request.query_params.get("state"))
     as_of = params.day(request.query_params.get("as_of"), "as_of")
-    fmt = request.path_params["fmt"]
     with site_of(request).sessions() as session:
         rows = data.agreement_list(session, state, as_of)
     name = f"287g-agreements-{state or 'US'}-{(as_of or today()).isoformat()}.{fmt}"
     disposition = {"content-disposition": f'attachment; filename="{name}"'}
     # The same file `export` writes: real dates, links, and no cell a spreadsheet would run as a formula.
-    media = ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" if fmt == "xlsx"
-             else "text/csv; charset=utf-8")
-    return Response(render(rows, fmt), media_type=media, headers=disposition)
+    return Response(render(rows, fmt), media_type=MEDIA_TYPES[fmt], headers=disposition)
 
 
 def feed(request: Request) -> Response:

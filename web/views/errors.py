@@ -9,12 +9,20 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from web import params
+from web.security import SECURITY_HEADERS
 from web.site import site_of
 
 log = logging.getLogger("tracker.web")
 
 
 def failed(request: Request, exc: Exception) -> Response:
+    """The answer to any failure, with the security headers a page has: a 500 bypasses the middleware."""
+    response = answer_for(request, exc)
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def answer_for(request: Request, exc: Exception) -> Response:
     if isinstance(exc, params.BadParameter):
         status, message = 400, str(exc)
     elif isinstance(exc, HTTPException):
