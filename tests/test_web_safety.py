@@ -11,11 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
-import urllib.error
 import urllib.request
-from contextlib import contextmanager
-from dataclasses import dataclass
-from email.message import Message
 from pathlib import Path
 
 import pytest
@@ -30,7 +26,7 @@ from storage.export import current_rows
 from storage.models import Agreement
 from storage.publications import apply_publication
 from tests.conftest import ROOT, run_cli
-from tests.web_server import Explorer
+from tests.web_server import Answer, serving
 from tests.workbooks import row, workbook
 
 HOSTILE = "<script>alert(1)</script> Police Department"
@@ -57,47 +53,6 @@ def store(tmp_path) -> str:
     url = f"sqlite:///{tmp_path / 'store.db'}"
     filled(url, tmp_path / "archive")
     return url
-
-
-@dataclass
-class Answer:
-    status_code: int
-    headers: Message
-    body: bytes
-
-    @property
-    def text(self) -> str:
-        return self.body.decode("utf-8", "replace")
-
-    def json(self):
-        return json.loads(self.text)
-
-
-class Client:
-    """Plain HTTP to the explorer running on 127.0.0.1, as a browser or script would reach it."""
-
-    def __init__(self, database_url: str) -> None:
-        self.explorer = Explorer(database_url)
-
-    def get(self, path: str, headers: dict[str, str] | None = None, method: str = "GET") -> Answer:
-        request = urllib.request.Request(self.explorer.url(path), headers=headers or {}, method=method)
-        try:
-            with urllib.request.urlopen(request) as response:
-                return Answer(response.status, response.headers, response.read())
-        except urllib.error.HTTPError as error:
-            return Answer(error.code, error.headers, error.read())
-
-    def close(self) -> None:
-        self.explorer.close()
-
-
-@contextmanager
-def serving(database_url: str):
-    client = Client(database_url)
-    try:
-        yield client
-    finally:
-        client.close()
 
 
 @pytest.fixture

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from email.message import Message
 from pathlib import Path
 
 import uvicorn
@@ -36,3 +43,44 @@ class Explorer:
         self.server.should_exit = True
         self.thread.join(timeout=10)
         self.socket.close()
+
+
+@dataclass
+class Answer:
+    status_code: int
+    headers: Message
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+    def json(self):
+        return json.loads(self.text)
+
+
+class Client:
+    """Plain HTTP to the explorer running on 127.0.0.1, as a browser, a script or a CDN would reach it."""
+
+    def __init__(self, database_url: str, feeds_dir: Path | None = None) -> None:
+        self.explorer = Explorer(database_url, feeds_dir=feeds_dir)
+
+    def get(self, path: str, headers: dict[str, str] | None = None, method: str = "GET") -> Answer:
+        request = urllib.request.Request(self.explorer.url(path), headers=headers or {}, method=method)
+        try:
+            with urllib.request.urlopen(request) as response:
+                return Answer(response.status, response.headers, response.read())
+        except urllib.error.HTTPError as error:
+            return Answer(error.code, error.headers, error.read())
+
+    def close(self) -> None:
+        self.explorer.close()
+
+
+@contextmanager
+def serving(database_url: str, feeds_dir: Path | None = None) -> Iterator[Client]:
+    client = Client(database_url, feeds_dir=feeds_dir)
+    try:
+        yield client
+    finally:
+        client.close()

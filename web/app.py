@@ -18,6 +18,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from web import params
+from web.caching import Revalidation
 from web.security import SecurityHeaders
 from web.site import HERE, Site
 from web.views import api, downloads, pages
@@ -44,6 +45,7 @@ def create_app(sessions: sessionmaker[Session], feeds_dir: Path | None = None) -
     ]
     handlers = {params.BadParameter: failed, HTTPException: failed, Exception: failed}
     app = Starlette(routes=routes, exception_handlers=handlers,
-                    middleware=[Middleware(SecurityHeaders), Middleware(GZipMiddleware, minimum_size=1024)])
+                    middleware=[Middleware(SecurityHeaders), Middleware(GZipMiddleware, minimum_size=1024),
+                                Middleware(Revalidation)])
     app.state.site = Site(sessions, feeds_dir)
     return app

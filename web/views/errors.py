@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from web import params
+from web.caching import NOT_STORED
 from web.security import SECURITY_HEADERS
 from web.site import site_of
 
@@ -16,9 +17,10 @@ log = logging.getLogger("tracker.web")
 
 
 def failed(request: Request, exc: Exception) -> Response:
-    """The answer to any failure, with the security headers a page has: a 500 bypasses the middleware."""
+    """The answer to any failure, with a page's security headers (a 500 bypasses the middleware), never cached."""
     response = answer_for(request, exc)
     response.headers.update(SECURITY_HEADERS)
+    response.headers["cache-control"] = NOT_STORED
     return response
 
 
