@@ -122,3 +122,22 @@ def test_an_empty_folder_says_what_layout_it_expects_and_exits_1(tmp_path):
         assert "Traceback" not in result.stderr
     assert "ignored: crosswalk.xlsx: no crawl time" in result.stderr
     assert not os.path.exists(tmp_path / "store" / "data" / "archive")
+
+
+def test_a_live_crawl_is_not_stamped_by_a_refused_publication_from_the_future(database_url, tmp_path):
+    """A store that already holds a refused file stamped 2999 (from before the stamps were checked)."""
+    from storage.archive import archive_document
+    from storage.db import connect
+    from storage.models import Publication
+    from storage.publications import publication_time
+
+    sessions = connect(database_url)
+    seen = dt.datetime(2026, 3, 2, 9, 7)
+    with sessions.begin() as session:
+        old = archive_document(session, tmp_path, body=SECRET_BYTES, url="backfill:x", kind="participating",
+                               filename="participatingAgencies.xlsx", fetched_at=dt.datetime(2999, 12, 31))
+        session.add(Publication(document_id=old.document.id, kind="participating", source_url="backfill:x",
+                                status="refused", reason="not an xlsx workbook", published_at=dt.datetime(2999, 12, 31)))
+        new = archive_document(session, tmp_path, body=b"PK new list", url="https://www.ice.gov/x.xlsx",
+                               kind="participating", filename="participatingAgencies03022026.xlsx", fetched_at=seen)
+        assert publication_time(session, "participating", new.document, seen) == seen
