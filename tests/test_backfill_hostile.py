@@ -137,7 +137,8 @@ def test_a_live_crawl_is_not_stamped_by_a_refused_publication_from_the_future(da
         old = archive_document(session, tmp_path, body=SECRET_BYTES, url="backfill:x", kind="participating",
                                filename="participatingAgencies.xlsx", fetched_at=dt.datetime(2999, 12, 31))
         session.add(Publication(document_id=old.document.id, kind="participating", source_url="backfill:x",
-                                status="refused", reason="not an xlsx workbook", published_at=dt.datetime(2999, 12, 31)))
+                                status="refused", reason="not an xlsx workbook",
+                                published_at=dt.datetime(2999, 12, 31)))
         new = archive_document(session, tmp_path, body=b"PK new list", url="https://www.ice.gov/x.xlsx",
                                kind="participating", filename="participatingAgencies03022026.xlsx", fetched_at=seen)
         assert publication_time(session, "participating", new.document, seen) == seen
