@@ -89,6 +89,7 @@ def test_once_only_alerts_with_a_mistyped_webhook_ends_cleanly_and_never_prints_
     env.update({"SLACK_WEBHOOK_TX": secret, "SLACK_WEBHOOK_FL": good, "LOG_LEVEL": "DEBUG"})
     result = run_cli(env, "once", "--only", "alerts")
     output = result.stdout + result.stderr
+    assert result.returncode == 0, output
     assert "Traceback" not in output
     assert "s3cr3tPath0fTheHook" not in output
     assert "SLACK_WEBHOOK_TX does not hold a web address" in output
