@@ -65,6 +65,22 @@ class ArchivedFile:
     def source_url(self) -> str:
         return f"{SOURCE}:{self.relative}"
 
+    def read(self) -> bytes:
+        """The file's bytes, read without following a link and never more than the cap.
+
+        Checked again as it is read: the archive may have changed since it was listed.
+        """
+        try:
+            handle = os.open(self.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError as exc:
+            raise UserError(f"{self.relative} cannot be read ({exc.strerror}); stopped here") from None
+        with os.fdopen(handle, "rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise UserError(f"{self.relative} grew past {MAX_FILE_BYTES // 2**20} MB while the backfill ran; "
+                            "stopped here")
+        return data
+
 
 @dataclass
 class Snapshot:
@@ -170,6 +186,7 @@ def find_archive(root: Path, now: dt.datetime | None = None) -> Archive:
     """
     if not root.exists():
         raise UserError(f"{root} does not exist")
+    root = root.resolve() if root.is_symlink() else root  # the one link followed: the one the user named
     now = now or utcnow()
     snapshots: dict[dt.datetime, Snapshot] = {}
     found = Archive([], [], [])
@@ -234,7 +251,7 @@ def _plan(session: Session, snapshots: list[Snapshot]) -> tuple[list[Snapshot], 
     pending: list[Snapshot] = []
     skipped = 0
     for snapshot in snapshots:
-        new = [f for f in snapshot.files if not _imported(session, sha256(f.path.read_bytes()), f.crawled_at)]
+        new = [f for f in snapshot.files if not _imported(session, sha256(f.read()), f.crawled_at)]
         skipped += len(snapshot.files) - len(new)
         if new:
             pending.append(Snapshot(snapshot.crawled_at, new))
@@ -288,7 +305,7 @@ def _apply_snapshot(session: Session, config: TrackerSettings, snapshot: Snapsho
     session.flush()
     outcomes = []
     for archived in snapshot.files:
-        stored = archive_document(session, config.archive_dir, body=archived.path.read_bytes(),
+        stored = archive_document(session, config.archive_dir, body=archived.read(),
                                   url=archived.source_url, kind=archived.kind, filename=archived.name,
                                   run_id=run.id, fetched_at=archived.crawled_at)
         outcome = apply_document(
@@ -308,7 +325,7 @@ def _archive_moas(sessions: sessionmaker[Session], config: TrackerSettings, moas
     """MOA PDFs into the raw archive, each recorded once per snapshot time; the next cycle reads them."""
     archived = 0
     for moa in moas:
-        body = moa.path.read_bytes()
+        body = moa.read()
         with sessions.begin() as session:
             if _imported(session, sha256(body), moa.crawled_at):
                 continue
