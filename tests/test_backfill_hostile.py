@@ -93,6 +93,11 @@ def test_symbolic_links_are_named_and_not_followed(tmp_path):
     assert "ignored: sheets/sheets_20250519_151802: a symbolic link, not followed" in result.stderr
     assert "ignored: 20250520_151813_participatingAgencies05192025pm.xlsx: a symbolic link, not followed" \
            in result.stderr
+    named = tmp_path / "named-link"
+    named.symlink_to(root, target_is_directory=True)
+    again = backfill(env, named)
+    assert again.returncode == 0, again.stderr
+    assert "0 publications imported" in again.stdout and "2 already imported" in again.stdout
 
 
 def test_a_huge_file_is_refused_by_its_size_without_being_read(tmp_path):
