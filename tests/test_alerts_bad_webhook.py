@@ -5,8 +5,10 @@ logs, not in `status`, not in the maintainers' email, not on the terminal.
 
 from __future__ import annotations
 
+import io
 import logging
 
+from alerts.alert_test import alert_test_command
 from alerts.deliver import deliver_all
 from service.status import status_report
 from tests.alert_servers import add_events, database, make_config, ocala, start_watching
@@ -96,3 +98,16 @@ def test_once_only_alerts_with_a_mistyped_webhook_ends_cleanly_and_never_prints_
     assert len(slack_server.posts("#fl-coalition")) == 1, "the other webhook is greeted"
     status = run_cli(env, "status")
     assert "s3cr3tPath0fTheHook" not in status.stdout + status.stderr
+
+
+def test_alert_test_reports_the_mistyped_webhook_by_its_variable_and_tests_the_others(tmp_path, slack_server):
+    good = slack_server.webhook("#fl-coalition")
+    secret = "htps://hooks.slack.com/services/T0000TEST/B00000009/s3cr3tPath0fTheHook"
+    config = make_config(tmp_path, SUBSCRIPTIONS.split("[[email]]")[0], slack=slack_server,
+                         environment={"SLACK_WEBHOOK_TX": secret, "SLACK_WEBHOOK_FL": good})
+    out = io.StringIO()
+    assert alert_test_command(config, out=out) == 1
+    printed = out.getvalue()
+    assert "FAILED  slack SLACK_WEBHOOK_TX (webhook): SLACK_WEBHOOK_TX does not hold a web address" in printed
+    assert "ok      slack SLACK_WEBHOOK_FL (webhook)" in printed and "ok      slack #fl-organizers" in printed
+    assert "s3cr3tPath0fTheHook" not in printed
