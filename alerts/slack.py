@@ -142,6 +142,8 @@ def _call(function, **kwargs):
         raise SlackRefused(f"Slack refused: {error or f'HTTP {status}'}") from None
     except (OSError, ValueError) as exc:
         raise SlackUnavailable(f"Slack unreachable: {exc.__class__.__name__}: {exc}") from None
+    except SlackClientError as exc:  # e.g. SLACK_API_URL is not a web address
+        raise SlackRefused(f"Slack refused: {exc}") from None
 
 
 def post(client: WebClient, channel: str, part: SlackPart, batch: str, thread_ts: str | None) -> Posted:

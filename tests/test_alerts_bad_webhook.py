@@ -5,6 +5,7 @@ logs, not in `status`, not in the maintainers' email, not on the terminal.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 
@@ -111,3 +112,16 @@ def test_alert_test_reports_the_mistyped_webhook_by_its_variable_and_tests_the_o
     assert "FAILED  slack SLACK_WEBHOOK_TX (webhook): SLACK_WEBHOOK_TX does not hold a web address" in printed
     assert "ok      slack SLACK_WEBHOOK_FL (webhook)" in printed and "ok      slack #fl-organizers" in printed
     assert "s3cr3tPath0fTheHook" not in printed
+
+
+def test_a_mistyped_slack_api_url_holds_the_bot_channels_and_lets_email_through(tmp_path, smtp_server):
+    config = make_config(tmp_path, SUBSCRIPTIONS.replace('webhook_env = "SLACK_WEBHOOK_TX"', 'channel = "#tx"'),
+                         smtp=smtp_server)
+    config = dataclasses.replace(config, slack_bot_token="xoxb-test-token", slack_api_url="htps://slack.com/api/")
+    db = database(config)
+    deliver_all(config, db)
+    add_events(db, ocala())
+    report = deliver_all(config, db)
+    assert report.pending == 3, "both bot channels and the unset webhook keep their news"
+    assert any(e.startswith("#fl-organizers: Slack") for e in report.errors)
+    assert any("Ocala Police Department" in text for text in _mail_text(smtp_server, "desk@newsroom.example"))
