@@ -116,7 +116,7 @@ def looks_like(data: bytes) -> str:
     head = data[:2048].lstrip().lower()
     if not data:
         return "an empty file"
-    if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
+    if head.startswith(b"<!doctype html") or b"<html" in head:
         return "an HTML page"
     if head.startswith(b"%pdf-"):
         return "a PDF"
