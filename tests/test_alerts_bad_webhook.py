@@ -89,7 +89,7 @@ def test_once_only_alerts_with_a_mistyped_webhook_ends_cleanly_and_never_prints_
     secret = "htps://hooks.slack.com/services/T0000TEST/B00000009/s3cr3tPath0fTheHook"
     env = env_for(tmp_path)
     (tmp_path / "subscriptions.toml").write_text(SUBSCRIPTIONS.split("[[slack]]\nchannel")[0], encoding="utf-8")
-    env.update({"SLACK_WEBHOOK_TX": secret, "SLACK_WEBHOOK_FL": good, "LOG_LEVEL": "DEBUG"})
+    env.update({"SLACK_WEBHOOK_TX": secret, "SLACK_WEBHOOK_FL": good})
     result = run_cli(env, "once", "--only", "alerts")
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
