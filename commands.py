@@ -2,17 +2,22 @@
 
 The library below answers with rows, events, lines and reports; this module, next to
 `scheduler.py`, is the only one that decides how they look on a terminal or in a file.
+Text from outside (file names, agency names, what ICE or a web page said) can hold control
+characters, and a terminal obeys them: everything printed for people goes through `shown`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import json
 import shutil
 import sys
 from argparse import Namespace
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,6 +26,42 @@ from errors import UserError
 from settings import TrackerSettings
 
 Sessions = sessionmaker[Session]
+
+# C0 and C1 controls but newline and tab, DEL, and the marks that reorder text on screen.
+_UNSAFE = [*(c for c in range(0x20) if chr(c) not in "\n\t"), 0x7F, *range(0x80, 0xA0),
+           0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+_ESCAPES = {c: (f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}") for c in _UNSAFE}
+
+
+def shown(text: object) -> str:
+    """`text` as a terminal may show it: control characters written out (`\\x1b`), so none can
+    recolour, move the cursor, rewrite a line or reverse the text around it."""
+    return str(text).translate(_ESCAPES)
+
+
+class _ShownStream:
+    """A text stream that passes everything written through `shown` to the stream it wraps."""
+
+    def __init__(self, raw: TextIO) -> None:
+        self.raw = raw
+
+    def write(self, text: str) -> int:
+        self.raw.write(shown(text))
+        return len(text)
+
+    def __getattr__(self, name: str):
+        return getattr(self.raw, name)
+
+
+@contextlib.contextmanager
+def shown_output() -> Iterator[None]:
+    """Standard output and error escaped with `shown` for a command that prints only for people."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _ShownStream(sys.stdout), _ShownStream(sys.stderr)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        sys.stdout, sys.stderr = saved
 
 
 def export_command(config: TrackerSettings, sessions: Sessions, args: Namespace) -> int:
@@ -70,7 +111,7 @@ def events_command(config: TrackerSettings, sessions: Sessions, args: Namespace)
             published = p.get("published_at") or p["detected_at"]
             line = (f"{published:20} {p['type']:19} {p.get('state') or '':2} {p.get('model') or '':5} "
                     f"{p.get('signed') or '':10} {p.get('agency') or ''}  {describe(p)}")
-            out.write(line[: max(width, 80)].rstrip() + "\n")
+            out.write(shown(line)[: max(width, 80)].rstrip() + "\n")
     return 0
 
 
@@ -174,8 +215,8 @@ def summary_command(sessions: Sessions, args: Namespace) -> int:
         print(f"{what} as of {as_of} (ICE list of {result['publication'] or 'nothing yet'})")
     widths = [max(len(str(v)) for v in column) for column in zip(header, *rows, strict=True)]
     for line in (header, *rows):
-        print("  ".join(str(v).rjust(w) if isinstance(v, int) else str(v).ljust(w)
-                        for v, w in zip(line, widths, strict=True)).rstrip())
+        print(shown("  ".join(str(v).rjust(w) if isinstance(v, int) else str(v).ljust(w)
+                              for v, w in zip(line, widths, strict=True)).rstrip()))
     return 0
 
 
@@ -190,7 +231,7 @@ def backfill_command(config: TrackerSettings, sessions: Sessions, path: str) -> 
         if sys.stderr.isatty() and total:
             from tqdm import tqdm
 
-            bar = tqdm(total=total, unit="snapshot", file=sys.stderr, desc="backfill")
+            bar = tqdm(total=total, unit="snapshot", file=getattr(sys.stderr, "raw", sys.stderr), desc="backfill")
 
     def progress(snapshot) -> None:
         if bar is not None:

@@ -237,9 +237,23 @@ def main(argv: list[str] | None = None) -> int:
         _started()
 
 
+# Commands whose every line is for people: their output is escaped as a whole. The others write
+# data (JSON, CSV, a workbook) that must stay as published, and escape only their tables.
+FOR_PEOPLE = {"once", "run", "status", "jobs", "backfill", "digest", "alert-test", "reparse"}
+
+
 def _main(argv: list[str] | None) -> int:
     args = parse(argv)
     configure_logging()
+    with contextlib.ExitStack() as output:
+        if args.command in FOR_PEOPLE:
+            from commands import shown_output
+
+            output.enter_context(shown_output())
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         config = tracker_settings.load()
         code = dispatch(args, config)
@@ -251,7 +265,9 @@ def _main(argv: list[str] | None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except (UserError, tracker_settings.SettingsError) as exc:
-        print(f"Error: {exc}", file=sys.stderr)
+        from commands import shown
+
+        print(f"Error: {shown(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -117,6 +117,8 @@ def alert_test(
 ) -> list[Outcome]:
     """Send the test message; one outcome per destination. Raises UserError when nothing matches."""
     moment = as_utc(now)
+    if to is not None and "@" in to and (problem := subscriptions_file.address_problem(to.strip())) is not None:
+        raise UserError(f"--to {to!r} is not an email address: {problem}")
     quiet = io.StringIO()
     with MailTransport(config, quiet) as mail:
         every = targets(config, subs, quiet, mail)

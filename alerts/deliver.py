@@ -19,7 +19,7 @@ from alerts.destinations import email_key, note_destinations
 from alerts.email import MailTransport
 from alerts.event_text import Links
 from alerts.feeds import write_feeds
-from alerts.maintainers import notify_maintainers, raise_delivery_problems
+from alerts.maintainers import note_webhook_problems, notify_maintainers, raise_delivery_problems
 from alerts.outbox import (
     ApiSender,
     DestinationResult,
@@ -28,6 +28,7 @@ from alerts.outbox import (
     WebhookSender,
     deliver_email,
     deliver_slack,
+    hold,
 )
 from alerts.routing import CONSOLE, Route, route_events
 from alerts.slack import make_client
@@ -153,8 +154,11 @@ def deliver_all(
         report.welcomed, errors = send_welcomes(config, session_factory, subs, senders, mail, moment)
         report.errors += errors
         for sub in subs.slack:
-            result = deliver_slack(session_factory, sub.destination, sub.name, senders(sub), links)
-            report.add(result, "slack")
+            sender = senders(sub)
+            if isinstance(sender, WebhookSender) and sender.problem:
+                report.add(hold(session_factory, sub.destination, sub.name, sender.problem), "slack")
+                continue
+            report.add(deliver_slack(session_factory, sub.destination, sub.name, sender, links), "slack")
         if subs.empty:
             report.add(deliver_slack(session_factory, CONSOLE, "console", FileSender(config, out), links), "slack")
 
@@ -167,6 +171,7 @@ def deliver_all(
 
         with session_factory() as session:
             raise_delivery_problems(session)
+            note_webhook_problems(session, {name: hook.problem for name, hook in senders.webhooks.items()})
             session.commit()
         notified, errors = notify_maintainers(session_factory, config, subs.maintainers, senders.bot, mail, moment, out)
         report.maintainer_notices = notified

@@ -225,6 +225,8 @@ def preview_digest(
 ) -> Preview:
     """The digest `address` would get now, as text and HTML; nothing sent, nothing moved."""
     moment = as_utc(now)
+    if (problem := subscriptions_file.address_problem(address.strip())) is not None:
+        raise UserError(f"--preview {address!r} is not an email address: {problem}")
     subs = subs if subs is not None else subscriptions_file.load(config.subscriptions_file)
     sub = subs.email_for(address)
     if sub is None:

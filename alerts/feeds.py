@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from alerts.event_text import Links, plain_lines, state_name, summarize
-from storage.atomic_write import write_atomically
+from storage.atomic_write import PUBLIC, write_atomically
 from storage.models import Event
 from vocabulary import EventType
 
@@ -104,7 +104,7 @@ def render_feed(
 def _write_if_changed(path: Path, data: bytes) -> bool:
     if path.exists() and path.read_bytes() == data:
         return False
-    write_atomically(path, data)
+    write_atomically(path, data, mode=PUBLIC)
     return True
 
 

@@ -29,6 +29,7 @@ from storage.problems import close_problem, open_problem
 
 FAILING_ATTEMPTS = 3
 DELIVERY_PROBLEM = "delivery:"
+WEBHOOK_PROBLEM = "webhook:"
 NOTICES_PER_MESSAGE = 40
 
 
@@ -58,6 +59,26 @@ def raise_delivery_problems(session: Session) -> None:
     ):
         if problem.key not in keys and problem.key != f"{DELIVERY_PROBLEM}email-digest":
             close_problem(session, problem.key)
+
+
+def note_webhook_problems(session: Session, problems: dict[str, str | None]) -> None:
+    """A webhook that cannot be used (its variable unset or not a web address) is one problem until fixed.
+
+    Opened on the first run that finds it, so maintainers hear at once and once; its changes are
+    held meanwhile, not tried, so no delivery problem repeats it. `problems` is keyed by the
+    variable's name and never holds the URL.
+    """
+    for name, problem in problems.items():
+        key = f"{WEBHOOK_PROBLEM}{name}"
+        if problem:
+            open_problem(session, key, "alerts", f"Slack webhook {problem}; its changes wait until it is fixed")
+        else:
+            close_problem(session, key)
+    for problem in session.scalars(
+        select(Problem).where(Problem.closed_at.is_(None), Problem.key.startswith(WEBHOOK_PROBLEM))
+    ):
+        if problem.key.removeprefix(WEBHOOK_PROBLEM) not in problems:
+            close_problem(session, problem.key)  # no longer in the subscriptions file
 
 
 def _when(moment: dt.datetime | None) -> str:

@@ -37,6 +37,7 @@ from alerts.slack import (
     post,
     post_webhook,
     resolve_channel,
+    webhook_problem,
     write_outbox,
 )
 from alerts.slack_blocks import SlackPart, plan_messages
@@ -97,11 +98,18 @@ class WebhookSender:
     def __init__(self, config: TrackerSettings, webhook_env: str) -> None:
         self.name = webhook_env
         url = config.environment.get(webhook_env, "").strip()
-        self.client = make_webhook_client(config, url) if url else None
+        self.client = None
+        self.problem: str | None = None  # why nothing can be posted through it, naming the variable
+        if not url:
+            self.problem = f"{webhook_env} is not set: put the webhook URL in the environment or .env"
+        elif (wrong := webhook_problem(url)) is not None:
+            self.problem = f"{webhook_env} {wrong}: fix it in the environment or .env"
+        else:
+            self.client = make_webhook_client(config, url)
 
     def post(self, channel: str, part: SlackPart, batch: str, thread_ref: str | None) -> str:
         if self.client is None:
-            raise SlackRefused(f"{self.name} is not set: put the webhook URL in the environment or .env")
+            raise SlackRefused(str(self.problem))
         post_webhook(self.client, part)
         return f"webhook:{batch}"
 
@@ -249,6 +257,16 @@ def deliver_slack(
             if number == 0 and sender.threads:
                 parent_ref = ref
         result.pending = sum(1 for row, _ in rows if row.status != "sent")
+    return result
+
+
+def hold(session_factory: sessionmaker[Session], destination: str, channel: str, reason: str) -> DestinationResult:
+    """Keep a destination's open deliveries untouched, to go out once it can be reached: nothing is tried."""
+    result = DestinationResult(destination)
+    with session_factory() as session:
+        result.pending = len(_open_rows(session, destination))
+    if result.pending:
+        result.error = f"{channel}: {reason}"
     return result
 
 

@@ -7,18 +7,23 @@ payloads are written as JSON files to the outbox folder instead.
 
 Incoming webhooks (the URL an organizer can get without installing a bot) can only post:
 no threads, no history. They go through slack-sdk's WebhookClient with the same retries.
+A webhook's URL is its secret: it is never printed or logged (the variable that holds it is
+named instead), and slack-sdk's clients get a logger that keeps nothing, since they log
+request URLs and headers.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -62,6 +67,14 @@ def _timeout(config: TrackerSettings) -> int:
     return int(config.extra.get("SLACK_TIMEOUT", DEFAULT_TIMEOUT))
 
 
+def _silent_logger() -> logging.Logger:
+    """A logger for slack-sdk's clients that neither prints nor hands records to the root logger."""
+    silent = logging.getLogger("alerts.slack.sdk")
+    silent.propagate = False
+    silent.disabled = True
+    return silent
+
+
 def make_client(config: TrackerSettings) -> WebClient:
     """A WebClient that waits out 429s and retries brief connection and server errors."""
     return WebClient(
@@ -69,12 +82,32 @@ def make_client(config: TrackerSettings) -> WebClient:
         base_url=config.slack_api_url,
         timeout=_timeout(config),
         retry_handlers=_retry_handlers(),
+        logger=_silent_logger(),
     )
+
+
+def webhook_problem(url: str) -> str | None:
+    """What is wrong with a webhook URL, in words that do not quote it; None when it is a web address."""
+    try:
+        parsed = urlsplit(url)
+        host = parsed.hostname
+    except ValueError:
+        parsed, host = None, None
+    if parsed is None or parsed.scheme.lower() not in ("http", "https") or not host or not url.isprintable() \
+            or " " in url:
+        return "does not hold a web address (an incoming webhook's URL starts with https://hooks.slack.com/)"
+    return None
 
 
 def make_webhook_client(config: TrackerSettings, url: str) -> WebhookClient:
     """A WebhookClient for one incoming webhook, with the same patience as the bot's client."""
-    return WebhookClient(url, timeout=_timeout(config), retry_handlers=_retry_handlers())
+    return WebhookClient(url, timeout=_timeout(config), retry_handlers=_retry_handlers(), logger=_silent_logger())
+
+
+def _without_url(text: str, url: str) -> str:
+    path = urlsplit(url).path
+    text = text.replace(url, "<webhook URL>")
+    return text.replace(path, "<webhook path>") if len(path) > 1 else text
 
 
 def post_webhook(client: WebhookClient, part: SlackPart) -> None:
@@ -82,7 +115,10 @@ def post_webhook(client: WebhookClient, part: SlackPart) -> None:
     try:
         response = client.send(text=part.text, blocks=part.blocks, unfurl_links=False, unfurl_media=False)
     except (OSError, ValueError) as exc:
-        raise SlackUnavailable(f"Slack unreachable: {exc.__class__.__name__}: {exc}") from None
+        reason = _without_url(f"{exc.__class__.__name__}: {exc}", client.url)
+        raise SlackUnavailable(f"Slack unreachable: {reason}") from None
+    except SlackClientError as exc:
+        raise SlackRefused(f"Slack refused the webhook: {_without_url(str(exc), client.url)}") from None
     if response.status_code == 200:
         return
     if response.status_code >= 500 or response.status_code == 429:
@@ -106,6 +142,8 @@ def _call(function, **kwargs):
         raise SlackRefused(f"Slack refused: {error or f'HTTP {status}'}") from None
     except (OSError, ValueError) as exc:
         raise SlackUnavailable(f"Slack unreachable: {exc.__class__.__name__}: {exc}") from None
+    except SlackClientError as exc:  # e.g. SLACK_API_URL is not a web address
+        raise SlackRefused(f"Slack refused: {exc}") from None
 
 
 def post(client: WebClient, channel: str, part: SlackPart, batch: str, thread_ts: str | None) -> Posted:

@@ -111,10 +111,24 @@ class ParsedWorkbook:
     duplicates: int = 0
 
 
+def looks_like(data: bytes) -> str:
+    """What a body that is not a workbook seems to be, without quoting any of it (it may be anything)."""
+    head = data[:2048].lstrip().lower()
+    if not data:
+        return "an empty file"
+    if head.startswith(b"<!doctype html") or b"<html" in head:
+        return "an HTML page"
+    if head.startswith(b"%pdf-"):
+        return "a PDF"
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
+        return "an old-style .xls file (ICE publishes .xlsx)"
+    return f"{len(data):,} bytes of something else"
+
+
 def parse_workbook(data: bytes, kind: str | None = None, filename: str = "") -> ParsedWorkbook:
     """Parse one workbook. `kind` may be given by the caller (link text); else it is inferred."""
     if not data.startswith(b"PK"):
-        raise WorkbookError(f"not an xlsx workbook: body starts with {data[:40]!r}")
+        raise WorkbookError(f"not an xlsx workbook: {looks_like(data)}")
     import openpyxl  # loaded only when a workbook is read: an unchanged poll never needs it
 
     try:

@@ -11,11 +11,17 @@ the raw archive, to be read by the next cycle.
 A file already imported (same bytes, same snapshot time) is skipped, so a second run imports
 nothing. History only runs forward: a file older than the newest publication in the store is
 refused before anything is imported.
+
+Archives come from elsewhere, so nothing in one is trusted: symbolic links are named and not
+followed, a file larger than a live download may be is refused before it is read, and a
+crawl time before ICE's first list or after tomorrow is refused (it would set the store's
+clock, and every later publication would count as older).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -26,7 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from errors import UserError
 from scrapers.workbooks import archived_reader
-from settings import TrackerSettings
+from settings import DOWNLOAD_MAXSIZE, TrackerSettings
 from storage.archive import archive_document, sha256
 from storage.models import CrawlRun, Document, Fetch, Publication, utcnow
 from storage.publications import Outcome, WorkbookReader, apply_document, run_status
@@ -38,6 +44,11 @@ SNAPSHOT_DIR = re.compile(rf"^sheets_{_TIME}$")
 MOA_DIR = re.compile(rf"^agreements_{_TIME}$")
 FLAT_NAME = re.compile(rf"^{_TIME}_(.+)$")
 WORKBOOK_SUFFIXES = (".xlsx", ".xls")
+MAX_FILE_BYTES = DOWNLOAD_MAXSIZE  # what a live crawl would download at most
+EARLIEST = dt.datetime(2005, 1, 1)  # before any 287(g) list was published
+FUTURE_MARGIN = dt.timedelta(days=1)
+LAYOUTS = ("sheets/sheets_<YYYYMMDD_HHMMSS>/<ICE file name> (the public archive), or a flat folder of "
+           "<YYYYMMDD_HHMMSS>_<ICE file name>.xlsx")
 
 
 @dataclass(frozen=True)
@@ -53,6 +64,22 @@ class ArchivedFile:
     @property
     def source_url(self) -> str:
         return f"{SOURCE}:{self.relative}"
+
+    def read(self) -> bytes:
+        """The file's bytes, read without following a link and never more than the cap.
+
+        Checked again as it is read: the archive may have changed since it was listed.
+        """
+        try:
+            handle = os.open(self.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        except OSError as exc:
+            raise UserError(f"{self.relative} cannot be read ({exc.strerror}); stopped here") from None
+        with os.fdopen(handle, "rb") as stream:
+            data = stream.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise UserError(f"{self.relative} grew past {MAX_FILE_BYTES // 2**20} MB while the backfill ran; "
+                            "stopped here")
+        return data
 
 
 @dataclass
@@ -101,13 +128,23 @@ def _kind(name: str) -> str | None:
     return None
 
 
-def _files(root: Path) -> Iterator[Path]:
-    if root.is_file():
+def _files(root: Path, links: list[str]) -> Iterator[Path]:
+    """Regular files under `root`, sorted; symbolic links are named in `links`, never followed."""
+    if not root.is_dir():
         yield root
         return
-    for path in sorted(root.rglob("*")):
-        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(root).parts):
-            yield path  # not .git/, not .DS_Store
+    found: list[Path] = []
+    for folder, dirs, names in os.walk(root):
+        here = Path(folder)
+        dirs[:] = [d for d in dirs if not d.startswith(".")]  # not .git/
+        for name in [*dirs, *names]:
+            path = here / name
+            if path.is_symlink():
+                links.append(f"{path.relative_to(root).as_posix()}: a symbolic link, not followed")
+            elif name in names and not name.startswith(".") and path.is_file():  # not .DS_Store
+                found.append(path)
+        dirs[:] = [d for d in dirs if not (here / d).is_symlink()]
+    yield from sorted(found)
 
 
 @dataclass
@@ -117,10 +154,31 @@ class Archive:
     snapshots: list[Snapshot]
     moas: list[ArchivedFile]
     ignored: list[str]
+    refused: list[str] = field(default_factory=list)
 
 
-def find_archive(root: Path) -> Archive:
-    """The workbook snapshots under `root`, oldest first, the MOA PDFs, and what was ignored.
+def _moment(stamp: str, relative: str, unknown: list[str]) -> dt.datetime | None:
+    try:
+        return _crawl_time(stamp)
+    except ValueError:
+        unknown.append(f"{relative}: {stamp} is not a time like 20250519_024922")
+        return None
+
+
+def _refusal(path: Path, crawled_at: dt.datetime, now: dt.datetime) -> str | None:
+    """Why a file is refused before it is read: a crawl time no real crawl had, or too many bytes."""
+    if crawled_at < EARLIEST:
+        return f"crawl time {crawled_at:%Y-%m-%d %H:%M:%S} is before {EARLIEST:%Y}, when no list was published yet"
+    if crawled_at > now + FUTURE_MARGIN:
+        return f"crawl time {crawled_at:%Y-%m-%d %H:%M:%S} is in the future"
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        return f"{size:,} bytes, more than the {MAX_FILE_BYTES // 2**20} MB a crawl would download; not read"
+    return None
+
+
+def find_archive(root: Path, now: dt.datetime | None = None) -> Archive:
+    """The workbook snapshots under `root`, oldest first, the MOA PDFs, and what was ignored or refused.
 
     Files that belong to neither layout (a README, a manifest, another project's spreadsheet
     in the same repository) are ignored; the spreadsheets among them are named, so a misnamed
@@ -128,18 +186,22 @@ def find_archive(root: Path) -> Archive:
     """
     if not root.exists():
         raise UserError(f"{root} does not exist")
+    root = root.resolve() if root.is_symlink() else root  # the one link followed: the one the user named
+    now = now or utcnow()
     snapshots: dict[dt.datetime, Snapshot] = {}
-    moas: list[ArchivedFile] = []
+    found = Archive([], [], [])
     unknown: list[str] = []
-    ignored: list[str] = []
     base = root if root.is_dir() else root.parent
-    for path in _files(root):
+    for path in _files(root, found.ignored):
         relative = path.relative_to(base).as_posix()
         lowered = path.name.lower()
         if lowered.endswith(".pdf"):
             stamp = next((m[1] for part in path.parent.relative_to(base).parts if (m := MOA_DIR.match(part))), None)
-            if stamp is not None:
-                moas.append(ArchivedFile(path, relative, _crawl_time(stamp), path.name, "moa"))
+            moment = _moment(stamp, relative, unknown) if stamp is not None else None
+            if moment is not None and (reason := _refusal(path, moment, now)) is not None:
+                found.refused.append(f"{relative}: {reason}")
+            elif moment is not None:
+                found.moas.append(ArchivedFile(path, relative, moment, path.name, "moa"))
             continue
         if not lowered.endswith(WORKBOOK_SUFFIXES):
             continue
@@ -149,29 +211,31 @@ def find_archive(root: Path) -> Archive:
         elif flat:
             stamp, name = flat[1], flat[2]
         else:
-            ignored.append(f"{relative}: no crawl time (not in sheets_<YYYYMMDD_HHMMSS>/, no <YYYYMMDD_HHMMSS>_)")
+            found.ignored.append(f"{relative}: no crawl time (not in sheets_<YYYYMMDD_HHMMSS>/, no <YYYYMMDD_HHMMSS>_)")
             continue
         kind = _kind(name)
-        try:
-            crawled_at = _crawl_time(stamp)
-        except ValueError:
-            unknown.append(f"{relative}: {stamp} is not a time like 20250519_024922")
+        if (crawled_at := _moment(stamp, relative, unknown)) is None:
             continue
         if kind is None:
-            ignored.append(f"{relative}: neither a participating nor a pending list by its name")
-            continue
-        snapshot = snapshots.setdefault(crawled_at, Snapshot(crawled_at))
-        snapshot.files.append(ArchivedFile(path, relative, crawled_at, name, kind))
+            found.ignored.append(f"{relative}: neither a participating nor a pending list by its name")
+        elif (reason := _refusal(path, crawled_at, now)) is not None:
+            found.refused.append(f"{relative}: {reason}")
+        else:
+            snapshot = snapshots.setdefault(crawled_at, Snapshot(crawled_at))
+            snapshot.files.append(ArchivedFile(path, relative, crawled_at, name, kind))
     if unknown:
         raise UserError("cannot tell when these files were crawled; nothing imported:\n  " + "\n  ".join(unknown))
-    ordered = [snapshots[t] for t in sorted(snapshots)]
-    for snapshot in ordered:
+    if not snapshots and not found.moas and not found.refused:
+        left = "".join(f"\n  ignored: {line}" for line in found.ignored)
+        raise UserError(f"no archived ICE workbooks under {root}; expected {LAYOUTS}{left}")
+    found.snapshots = [snapshots[t] for t in sorted(snapshots)]
+    for snapshot in found.snapshots:
         kinds = [f.kind for f in snapshot.files]
         if len(kinds) != len(set(kinds)):
             raise UserError(f"snapshot {snapshot.label} holds more than one {max(kinds, key=kinds.count)} list; "
                             "nothing imported")
         snapshot.files.sort(key=lambda f: f.kind != PARTICIPATING)  # as a crawl applies them
-    return Archive(ordered, moas, ignored)
+    return found
 
 
 def _imported(session: Session, digest: str, crawled_at: dt.datetime) -> bool:
@@ -187,11 +251,12 @@ def _plan(session: Session, snapshots: list[Snapshot]) -> tuple[list[Snapshot], 
     pending: list[Snapshot] = []
     skipped = 0
     for snapshot in snapshots:
-        new = [f for f in snapshot.files if not _imported(session, sha256(f.path.read_bytes()), f.crawled_at)]
+        new = [f for f in snapshot.files if not _imported(session, sha256(f.read()), f.crawled_at)]
         skipped += len(snapshot.files) - len(new)
         if new:
             pending.append(Snapshot(snapshot.crawled_at, new))
-    newest = session.scalar(select(func.max(Publication.published_at)))
+    newest = session.scalar(select(func.max(Publication.published_at))
+                            .where(Publication.status.in_(GOOD_PUBLICATIONS)))
     if pending and newest is not None and pending[0].crawled_at < newest:
         first = pending[0].files[0]
         raise UserError(
@@ -207,7 +272,7 @@ def backfill(sessions: sessionmaker[Session], config: TrackerSettings, root: Pat
              planned: Callable[[int], None] | None = None) -> BackfillReport:
     """Import every snapshot under `root` not yet in the store; `progress` hears of each one done."""
     found = find_archive(root)
-    report = BackfillReport(ignored=found.ignored)
+    report = BackfillReport(ignored=found.ignored, refused=list(found.refused))
     with sessions() as session:
         todo, report.skipped = _plan(session, found.snapshots)
     if planned is not None:
@@ -240,7 +305,7 @@ def _apply_snapshot(session: Session, config: TrackerSettings, snapshot: Snapsho
     session.flush()
     outcomes = []
     for archived in snapshot.files:
-        stored = archive_document(session, config.archive_dir, body=archived.path.read_bytes(),
+        stored = archive_document(session, config.archive_dir, body=archived.read(),
                                   url=archived.source_url, kind=archived.kind, filename=archived.name,
                                   run_id=run.id, fetched_at=archived.crawled_at)
         outcome = apply_document(
@@ -260,7 +325,7 @@ def _archive_moas(sessions: sessionmaker[Session], config: TrackerSettings, moas
     """MOA PDFs into the raw archive, each recorded once per snapshot time; the next cycle reads them."""
     archived = 0
     for moa in moas:
-        body = moa.path.read_bytes()
+        body = moa.read()
         with sessions.begin() as session:
             if _imported(session, sha256(body), moa.crawled_at):
                 continue

@@ -17,3 +17,6 @@ def configure_logging(level: int = logging.INFO) -> None:
     handler._tracker = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
+    # slack-sdk logs request URLs (a webhook's URL is its secret) and headers; the tracker's own
+    # lines say what failed, so slack-sdk's stay quiet wherever a client was made.
+    logging.getLogger("slack_sdk").setLevel(logging.CRITICAL)

@@ -33,7 +33,7 @@ from settings import TrackerSettings
 from storage.fetch_backoff import waiting_lines
 from storage.models import CrawlRun, Publication, utcnow
 from storage.problems import close_problem, open_problem, open_problems
-from vocabulary import FAILING_RUNS, GOOD_RUNS, RunStatus
+from vocabulary import FAILING_RUNS, GOOD_PUBLICATIONS, GOOD_RUNS, RunStatus
 
 ICE_SOURCE = "ice"
 MIN_STALE_AFTER = dt.timedelta(hours=6)
@@ -152,7 +152,8 @@ def check_staleness(config: TrackerSettings, sessions: sessionmaker[Session]) ->
     is not "stale" and one whose crawls never produce a publication still becomes so.
     """
     with sessions.begin() as session:
-        newest = session.scalar(select(func.max(Publication.applied_at)))
+        newest = session.scalar(select(func.max(Publication.applied_at))
+                                .where(Publication.status.in_(GOOD_PUBLICATIONS)))
         since = newest or session.scalar(
             select(func.min(CrawlRun.started_at)).where(CrawlRun.source == ICE_SOURCE))
         if since is None:

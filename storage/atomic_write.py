@@ -6,12 +6,19 @@ import os
 import tempfile
 from pathlib import Path
 
+PRIVATE = 0o600
+PUBLIC = 0o644  # for files a web server publishes, such as the feeds
 
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file in the same folder, flush it to disk, then rename over `path`."""
+
+def write_atomically(path: Path, data: bytes, mode: int = PRIVATE) -> None:
+    """Write to a temporary file in the same folder, flush it to disk, then rename over `path`.
+
+    The temporary file is created owner-only; `mode` is what the finished file gets.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(handle, mode)
         with os.fdopen(handle, "wb") as out:
             out.write(data)
             out.flush()

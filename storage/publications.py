@@ -255,9 +255,11 @@ def publication_time(session: Session, kind: str, document: Document, seen_at: d
 
     The first fetch of these bytes since the list's last publication (a crawl stopped
     half-way fetched it before the one that applies it), never before that publication:
-    history runs forward even when ICE serves an older file again.
+    history runs forward even when ICE serves an older file again. Only good publications set
+    that clock: a refused one may carry any time.
     """
-    latest = session.scalar(select(func.max(Publication.published_at)).where(Publication.kind == kind))
+    latest = session.scalar(select(func.max(Publication.published_at))
+                            .where(Publication.kind == kind, Publication.status.in_(GOOD_PUBLICATIONS)))
     first = select(func.min(Fetch.fetched_at)).where(Fetch.document_id == document.id, Fetch.status == 200)
     if latest is not None:
         first = first.where(Fetch.fetched_at > latest)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import stat
 
 import pytest
 from defusedxml import ElementTree as SafeET
@@ -192,6 +193,7 @@ def test_feeds_are_valid_atom_without_baseline(tmp_path):
                ocala(type="baseline", agency="Lake County SO"), agreement_ids={1: terrell})
     report = deliver_all(config, db)
     assert report.feeds_written == 1 + len(state_codes())
+    assert {stat.S_IMODE(f.stat().st_mode) for f in config.feeds_dir.iterdir()} == {0o644}  # a web server may read them
     atom = "{http://www.w3.org/2005/Atom}"
     national = SafeET.parse(config.feeds_dir / "all.xml").getroot()
     titles = [e.findtext(f"{atom}title") for e in national.iter(f"{atom}entry")]

@@ -56,6 +56,12 @@ BAD = [
     ('[[email]]\nto = ["desk@newsroom.example"]\ntimezone = "America/Miami"\n', 3, "timezone: 'America/Miami'"),
     ('[[email]]\nstates = ["FL"]\n', 1, "email: missing to"),
     ('[[email]]\nto = ["not-an-address"]\n', 2, "to: 'not-an-address' is not an email address"),
+    ('[[email]]\nto = ["desk@newsroom.example", "a,victim@evil.example"]\n', 2,
+     "to: 'a,victim@evil.example' is not an email address: The email address contains invalid characters before "
+     "the @-sign: ','."),
+    ('[[email]]\nto = "Desk <desk@newsroom.example>"\n', 2, "is not an email address: A display name"),
+    ('\n[maintainers]\nemail = ["ops@newsroom.example\\nBcc: x@evil.example"]\n', 3,
+     "email: 'ops@newsroom.example\\nBcc: x@evil.example' is not an email address"),
     ('[[email]]\nto = ["a@news.example"]\n[[email]]\nto = ["A@news.example"]\n', 4, "already subscribed at line 2"),
     ('[maintainers]\nslack_channel = "#ops"\npager = "x"\n', 3, "pager: unknown key"),
     ('[[sms]]\nto = "555"\n', 1, "sms: unknown section"),

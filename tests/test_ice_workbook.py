@@ -166,3 +166,14 @@ def test_publication_stamp_from_ice_file_names():
 
 def test_header_constant_matches_ice_layout():
     assert parse_workbook(workbook([row()], header=HEADER)).columns == HEADER
+
+
+@pytest.mark.parametrize(("body", "described"), [
+    (b"<html><body>session=hunter2</body></html>", "an HTML page"),
+    (b"%PDF-1.7 hunter2", "a PDF"),
+    (b"hunter2 " * 10, "80 bytes of something else"),
+])
+def test_a_body_that_is_not_a_workbook_is_described_never_quoted(body, described):
+    with pytest.raises(WorkbookError) as refused:
+        parse_workbook(body)
+    assert str(refused.value) == f"not an xlsx workbook: {described}"
