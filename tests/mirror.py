@@ -37,6 +37,18 @@ class Loopback:
 
 
 @dataclass
+class Hold:
+    """Keeps every answer on a route until `release` is set; `arrived` tells that a request waits.
+
+    A barrier a test can see: a crawl is known to be under way (and still running) while its
+    request is held, with no guessing at how long anything takes.
+    """
+
+    arrived: threading.Event = field(default_factory=threading.Event)
+    release: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass
 class Route:
     body: bytes
     content_type: str = "application/octet-stream"
@@ -44,6 +56,7 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     validators: bool = True
     delay: float = 0.0  # seconds to wait before answering: a slow site
+    hold: Hold | None = None
 
 
 @dataclass
@@ -115,6 +128,9 @@ class Mirror(Loopback):
             return
         if route.delay:
             time.sleep(route.delay)
+        if route.hold is not None:
+            route.hold.arrived.set()
+            route.hold.release.wait(timeout=300)
         headers = {"Content-Type": route.content_type, **route.headers}
         if route.validators and route.status == 200:
             etag = '"' + hashlib.sha256(route.body).hexdigest()[:16] + '"'
