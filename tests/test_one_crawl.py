@@ -7,6 +7,7 @@ does, so the overlap is certain without guessing at timings; then it is let go.
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 import threading
@@ -15,11 +16,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.db import connect
-from storage.models import Agreement, CrawlRun, Event, Problem
+from storage.models import Agreement, CrawlRun, Event, Lease, Problem, Publication
 from tests.conftest import ROOT, publish, sheet, wait_for
 from tests.mirror import Hold, Mirror
 from tests.test_service_run import ServiceProcess
@@ -127,7 +128,7 @@ def test_a_second_once_waits_for_the_running_crawl_and_reports_its_result(mirror
     hold = held_workbook(mirror)
     with released(hold):
         first = start_once(env)
-        assert hold.arrived.wait(90), "the first crawl asked for the workbook"
+        assert hold.arrived(), "the first crawl asked for the workbook"
         second = start_once(env)
         line = waiting_line(second)
     assert "waiting for it to finish" in line and f":{first.proc.pid})" in line, line
@@ -169,7 +170,7 @@ def test_the_service_skips_its_crawl_while_a_once_crawls(mirror, env, store, sta
     try:
         with released(hold):
             once = start_once(env)
-            assert hold.arrived.wait(90), "`once` asked for the workbook"
+            assert hold.arrived(), "`once` asked for the workbook"
             service = ServiceProcess(service_env(env), tmp_path / "service.log")
             wait_for(lambda: "skipped: another process" in service.output(), timeout=60,
                      what="the service to skip its crawl", poll=0.1)
@@ -191,7 +192,7 @@ def test_a_once_waits_for_the_service_crawl(mirror, env, store, start_once, tmp_
     service = ServiceProcess(service_env(env), tmp_path / "service.log")
     try:
         with released(hold):
-            assert hold.arrived.wait(90), "the service's crawl asked for the workbook"
+            assert hold.arrived(), "the service's crawl asked for the workbook"
             once = start_once(env)
             line = waiting_line(once)
         code, out, err = once.finish()
@@ -203,4 +204,24 @@ def test_a_once_waits_for_the_service_crawl(mirror, env, store, start_once, tmp_
     assert f":{service.proc.pid})" in line and "waiting for it to finish" in line, line
     assert [text for text in out if "another process" in text] == [line]
     assert out[-1].startswith("ice: ok | participating baseline"), out
+    assert_one_clean_import(store)
+
+
+def test_a_crawl_whose_lease_lapsed_and_the_crawl_that_took_over_store_the_publication_once(
+        mirror, env, store, start_once) -> None:
+    hold = held_workbook(mirror)
+    with released(hold):
+        first = start_once(env)
+        assert hold.arrived(), "the first crawl asked for the workbook"
+        with store.begin() as session:  # the first crawl stalled past its lease, as if its heartbeat had stopped
+            session.execute(update(Lease).where(Lease.name == "crawl:ice").values(expires_at=dt.datetime(2000, 1, 1)))
+        second = start_once(env)
+        assert hold.arrived(2), "the second crawl took the lapsed lease and asked for the workbook too"
+    for once in (first, second):
+        code, out, err = once.finish()
+        assert code == 0, out + [err]
+    with store() as session:
+        assert len(session.scalars(select(CrawlRun)).all()) == 2, "both crawled"
+        kinds = session.scalars(select(Publication.kind)).all()
+        assert sorted(kinds) == ["participating", "pending"], "each list is stored once, from either crawl"
     assert_one_clean_import(store)
