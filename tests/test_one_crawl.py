@@ -19,6 +19,8 @@ import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from service.crawl_lease import one_crawl
+from service.lease import DatabaseLease
 from storage.db import connect
 from storage.models import Agreement, CrawlRun, Event, Lease, Problem, Publication
 from tests.conftest import ROOT, publish, sheet, wait_for
@@ -225,3 +227,53 @@ def test_a_crawl_whose_lease_lapsed_and_the_crawl_that_took_over_store_the_publi
         kinds = session.scalars(select(Publication.kind)).all()
         assert sorted(kinds) == ["participating", "pending"], "each list is stored once, from either crawl"
     assert_one_clean_import(store)
+
+
+@pytest.fixture
+def other_crawl(database_url) -> Iterator[tuple[sessionmaker[Session], DatabaseLease]]:
+    """A store where another process (host `elsewhere`, pid 4711) holds the ICE crawl lease."""
+    sessions = connect(database_url)
+    other = DatabaseLease(sessions, "elsewhere:4711:0a1b2c3d", dt.timedelta(minutes=10), name="crawl:ice")
+    assert other.acquire()
+    yield sessions, other
+    sessions.kw["bind"].dispose()
+
+
+def test_a_crawl_running_longer_than_the_wait_is_skipped_at_once_with_one_line(other_crawl, capsys) -> None:
+    sessions, other = other_crawl
+    with sessions.begin() as session:
+        lease = session.get(Lease, "crawl:ice")
+        lease.acquired_at -= dt.timedelta(minutes=7)
+    with one_crawl(sessions, "ice", wait=dt.timedelta(minutes=3)) as elsewhere:
+        assert elsewhere is not None
+    assert elsewhere.line.startswith("ice: skipped: another process (elsewhere:4711) has been crawling ice for 7 min")
+    assert capsys.readouterr().out == "", "no waiting line: the caller prints the one line"
+    assert other.renew(), "the other crawl keeps its lease"
+
+
+def test_a_crawl_still_running_when_the_wait_ends_is_skipped(other_crawl, capsys) -> None:
+    sessions, other = other_crawl
+    with one_crawl(sessions, "ice", wait=dt.timedelta(seconds=1)) as elsewhere:
+        assert elsewhere is not None and elsewhere.run is None
+    said = capsys.readouterr().out.splitlines()
+    assert len(said) == 1 and "waiting for it to finish" in said[0], said
+    assert elsewhere.line == "ice: skipped: the other crawl is still running; `scheduler.py status` shows its result"
+    assert other.renew()
+
+
+def test_a_stop_while_waiting_ends_the_wait(other_crawl) -> None:
+    sessions, _ = other_crawl
+    stop = threading.Event()
+    stop.set()
+    with one_crawl(sessions, "ice", wait=dt.timedelta(minutes=3), stop=stop) as elsewhere:
+        assert elsewhere is not None
+    assert elsewhere.line == "ice: stopped while waiting for the other crawl"
+
+
+def test_a_released_lease_is_taken_and_released_again_after_the_crawl(other_crawl) -> None:
+    sessions, other = other_crawl
+    other.release()
+    with one_crawl(sessions, "ice", wait=dt.timedelta(minutes=3)) as elsewhere:
+        assert elsewhere is None
+        assert not other.acquire(), "held while this process crawls"
+    assert other.acquire(), "free again once the crawl is over"
