@@ -2,6 +2,8 @@
 
 Each part reports on stdout in one line a person can read, and returns an exit code:
 0 ok, 1 when a crawl failed or a publication was refused (the store is left as it was).
+A source another process is crawling is not crawled twice: that crawl is waited for or skipped
+(service.crawl_lease), which is 0, not a failure.
 SIGTERM or SIGINT (Ctrl-C) to `once` is passed on to its crawl child (`python -m scrapers.crawl`), which is
 waited for and recorded as `interrupted`; `once` then exits 128 + the signal's number, and
 no child outlives it.

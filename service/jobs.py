@@ -7,9 +7,10 @@ settings when it fires, so an edited `.env` takes effect at the next run without
 A job only works while this process holds the scheduler lease (checked against the database
 right before it starts) and while the service is not stopping; crawls get the service's stop
 event so a SIGTERM ends them early (recorded as `interrupted` runs, not failures). A source another
-process is crawling (a `once` from cron or a person) is skipped with one line, as done. A crawl's failure is already a
-problem (`ice:crawl`, `local:...:crawl`, opened by the cycle); any other part's non-zero exit,
-and any exception, reaches the scheduler's error listener, which opens `job:<id>`.
+process is crawling (a `once` from cron or a person) is skipped with one line, and the job counts as
+done. A crawl's failure is already a problem (`ice:crawl`, `local:...:crawl`, opened by the cycle);
+any other part's non-zero exit, and any exception, reaches the scheduler's error listener, which
+opens `job:<id>`.
 """
 
 from __future__ import annotations
