@@ -2,6 +2,8 @@
 
 Each part reports on stdout in one line a person can read, and returns an exit code:
 0 ok, 1 when a crawl failed or a publication was refused (the store is left as it was).
+A source another process is crawling is not crawled twice: that crawl is waited for or skipped
+(service.crawl_lease), which is 0, not a failure.
 SIGTERM or SIGINT (Ctrl-C) to `once` is passed on to its crawl child (`python -m scrapers.crawl`), which is
 waited for and recorded as `interrupted`; `once` then exits 128 + the signal's number, and
 no child outlives it.
@@ -19,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from errors import UserError
 from service.crawl import CrawlResult, close_abandoned, run_spider
+from service.crawl_lease import Elsewhere, one_crawl
 from settings import TrackerSettings
 from storage.fetch_backoff import waiting_lines
 from storage.moa_store import MoaReport, store_moa_results, unread_moas
@@ -30,6 +33,8 @@ Sessions = sessionmaker[Session]
 
 log = logging.getLogger(__name__)
 MOA_BUDGET = 600  # seconds of MOA reading (OCR included) per cycle; the rest waits for the next one
+# How long after its start another process's crawl of the same source is waited for (service.crawl_lease).
+CRAWL_WAIT = dt.timedelta(minutes=3)
 
 
 def describe(result: CrawlResult) -> str:
@@ -48,20 +53,36 @@ def describe(result: CrawlResult) -> str:
     return " | ".join(parts)
 
 
-def run_ice(config: TrackerSettings, sessions: Sessions, stop: threading.Event | None = None) -> int:
-    """Crawl ICE in its own subprocess (`python -m scrapers.crawl ice_287g`); 0 ok, 1 failed or refused."""
-    close_abandoned(sessions, "ice", dt.timedelta(seconds=config.crawl_timeout))
-    result = run_spider(sessions, "ice_287g", "ice", timeout=config.crawl_timeout, stop=stop)
-    _record_problem(sessions, result)
-    print(describe(result), flush=True)
-    if config.fetch_moas:
-        with sessions() as session:
-            for line in waiting_lines(session, utcnow()):
-                print(f"documents: {line}", flush=True)
-    if config.fetch_moas and not (stop is not None and stop.is_set()):
-        print(f"moa: {read_new_moas(sessions, config.archive_dir, budget_seconds=MOA_BUDGET, stop=stop)}",
-              flush=True)
-    return 0 if result.status in GOOD_RUNS else 1
+def run_ice(config: TrackerSettings, sessions: Sessions, stop: threading.Event | None = None,
+            wait: dt.timedelta = CRAWL_WAIT) -> int:
+    """Crawl ICE in its own subprocess (`python -m scrapers.crawl ice_287g`); 0 ok, 1 failed or refused.
+
+    An ICE crawl another process is running is waited for or skipped (service.crawl_lease): 0.
+    """
+    with one_crawl(sessions, "ice", wait=wait, stop=stop) as elsewhere:
+        if elsewhere is not None:
+            print(_elsewhere_line(elsewhere), flush=True)
+            return 0
+        close_abandoned(sessions, "ice", dt.timedelta(seconds=config.crawl_timeout))
+        result = run_spider(sessions, "ice_287g", "ice", timeout=config.crawl_timeout, stop=stop)
+        _record_problem(sessions, result)
+        print(describe(result), flush=True)
+        if config.fetch_moas:
+            with sessions() as session:
+                for line in waiting_lines(session, utcnow()):
+                    print(f"documents: {line}", flush=True)
+        if config.fetch_moas and not (stop is not None and stop.is_set()):
+            print(f"moa: {read_new_moas(sessions, config.archive_dir, budget_seconds=MOA_BUDGET, stop=stop)}",
+                  flush=True)
+        return 0 if result.status in GOOD_RUNS else 1
+
+
+def _elsewhere_line(elsewhere: Elsewhere) -> str:
+    """The line for a crawl left to another process: how that crawl ended, when this one waited for it."""
+    run = elsewhere.run
+    if run is None:
+        return elsewhere.line
+    return describe(CrawlResult(run.id, run.source, run.status, run.error, None, dict(run.stats or {})))
 
 
 def read_new_moas(sessions: Sessions, archive_dir: Path, *, budget_seconds: float = MOA_BUDGET,
@@ -89,9 +110,9 @@ def read_new_moas(sessions: Sessions, archive_dir: Path, *, budget_seconds: floa
 
 
 def run_local(config: TrackerSettings, sessions: Sessions, stop: threading.Event | None = None,
-              only: dict[str, str] | None = None) -> int:
+              only: dict[str, str] | None = None, wait: dt.timedelta = CRAWL_WAIT) -> int:
     """Crawl every local source (or, with only={"spider": NAME, ...}, one spider with those
-    arguments); 0 ok, 1 when one failed."""
+    arguments); 0 ok, 1 when one failed. A source another process is crawling is waited for or skipped."""
     from service.local import local_spiders, update_health
 
     code = 0
@@ -104,10 +125,14 @@ def run_local(config: TrackerSettings, sessions: Sessions, stop: threading.Event
         if stop is not None and stop.is_set():
             break
         source = f"local:{spider}"
-        close_abandoned(sessions, source, dt.timedelta(seconds=config.crawl_timeout))
-        result = run_spider(sessions, spider, source, timeout=config.crawl_timeout, stop=stop, args=args)
-        _record_problem(sessions, result)
-        update_health(sessions, spider)
+        with one_crawl(sessions, source, wait=wait, stop=stop) as elsewhere:
+            if elsewhere is not None:
+                print(_elsewhere_line(elsewhere), flush=True)
+                continue
+            close_abandoned(sessions, source, dt.timedelta(seconds=config.crawl_timeout))
+            result = run_spider(sessions, spider, source, timeout=config.crawl_timeout, stop=stop, args=args)
+            _record_problem(sessions, result)
+            update_health(sessions, spider)
         print(describe(result), flush=True)
         code = code or (0 if result.status in GOOD_RUNS else 1)
     return code

@@ -6,13 +6,16 @@ settings when it fires, so an edited `.env` takes effect at the next run without
 
 A job only works while this process holds the scheduler lease (checked against the database
 right before it starts) and while the service is not stopping; crawls get the service's stop
-event so a SIGTERM ends them early (recorded as `interrupted` runs, not failures). A crawl's failure is already a
-problem (`ice:crawl`, `local:...:crawl`, opened by the cycle); any other part's non-zero exit,
-and any exception, reaches the scheduler's error listener, which opens `job:<id>`.
+event so a SIGTERM ends them early (recorded as `interrupted` runs, not failures). A source another
+process is crawling (a `once` from cron or a person) is skipped with one line, and the job counts as
+done. A crawl's failure is already a problem (`ice:crawl`, `local:...:crawl`, opened by the cycle);
+any other part's non-zero exit, and any exception, reaches the scheduler's error listener, which
+opens `job:<id>`.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -29,6 +32,9 @@ from settings import TrackerSettings
 
 log = logging.getLogger("tracker.jobs")
 
+# A crawl another process is running is skipped, not waited for: the next tick comes soon, and a
+# job still waiting when it comes would count as a missed run.
+NO_WAIT = dt.timedelta(0)
 DONE = "done"
 FAILED = "failed"
 SKIPPED = "skipped"
@@ -103,13 +109,15 @@ def _guarded(what: str, work: Callable[[TrackerSettings, sessionmaker[Session]],
 
 def ice_job() -> str:
     """Crawl ICE (a `python -m scrapers.crawl ice_287g` subprocess), store, diff and queue alerts."""
-    return _guarded("ICE crawl", lambda config, sessions: cycle.run_ice(config, sessions, stop=_runtime.stopping),
+    return _guarded("ICE crawl", lambda config, sessions: cycle.run_ice(config, sessions, stop=_runtime.stopping,
+                                                                      wait=NO_WAIT),
                     records_problems=True)
 
 
 def local_job() -> str:
     """Crawl every local government source."""
-    return _guarded("local crawl", lambda config, sessions: cycle.run_local(config, sessions, stop=_runtime.stopping),
+    return _guarded("local crawl", lambda config, sessions: cycle.run_local(config, sessions, stop=_runtime.stopping,
+                                                                          wait=NO_WAIT),
                     records_problems=True)
 
 

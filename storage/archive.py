@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.atomic_write import write_atomically
+from storage.db import one_writer
 from storage.models import Agreement, Document, Fetch, utcnow
 from vocabulary import PARTICIPATING, AgreementStatus
 
@@ -64,7 +65,12 @@ def suffix_for(filename: str, content_type: str | None) -> str:
 def archive_document(session: Session, archive_dir: Path, *, body: bytes, url: str, kind: str,
                      filename: str = "", headers: dict[str, str] | None = None, status: int = 200,
                      run_id: int | None = None, fetched_at: dt.datetime | None = None) -> Stored:
-    """Save the bytes (if new) and record this fetch of them."""
+    """Save the bytes (if new) and record this fetch of them.
+
+    One writer at a time (`one_writer`), so two processes fetching the same new bytes at once
+    share one document row instead of the second failing on its unique sha256.
+    """
+    one_writer(session)
     headers = {k.lower(): v for k, v in (headers or {}).items()}
     content_type = headers.get("content-type")
     digest, relative = write_raw(archive_dir, body, suffix_for(filename or url, content_type))

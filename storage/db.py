@@ -21,6 +21,7 @@ logging.getLogger("alembic").setLevel(logging.WARNING)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 MIGRATION_LOCK = 287_000_001  # PostgreSQL advisory lock key: "the tracker's schema is being migrated"
+WRITER_LOCK = 287_000_002  # PostgreSQL advisory lock key: "documents or publications are being written"
 _REVISION = re.compile(r"^revision\s*(?::[^=]*)?=\s*['\"]([^'\"]+)['\"]", re.M)
 _DOWN_REVISION = re.compile(r"^down_revision\s*(?::[^=]*)?=\s*(.+)$", re.M)
 _QUOTED = re.compile(r"['\"]([^'\"]+)['\"]")
@@ -112,6 +113,24 @@ def _lock_for_migration(connection: Connection) -> None:
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
     elif connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN EXCLUSIVE")
+
+
+def one_writer(session: Session) -> None:
+    """Make this transaction the only one writing documents and publications until it ends.
+
+    Two processes that apply the same publication at once (a crawl whose lease lapsed, and the
+    crawl that took over) would otherwise both read the store as it was and both insert: the
+    second would fail on a unique key. Serialized, the second reads what the first committed
+    and finds the publication already applied. PostgreSQL: a transaction-level advisory lock
+    (taken again by the same transaction, it is a no-op). SQLite: the write lock, taken now
+    rather than at the first write, so what the transaction reads is what it writes over; a
+    transaction that has already written holds it.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK})
+    elif connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def connect(database_url: str, migrate: bool = True) -> sessionmaker[Session]:

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from parsers.ice_workbook import ParsedWorkbook, publication_stamp
+from storage.db import one_writer
 from storage.events import PublicationRef, add_event
 from storage.models import Agreement, AgreementVersion, Document, Event, Fetch, Publication, iso_z
 from storage.problems import close_problem, open_problem
@@ -383,8 +384,10 @@ def apply_document(session: Session, *, document: Document, read: WorkbookReader
     """Apply an archived workbook, read only when its outcome is not already settled.
 
     The one path for crawls and for rebuilds; the caller supplies the parsing, so storage
-    never reads a spreadsheet itself.
+    never reads a spreadsheet itself. One process applies at a time (`one_writer`): a
+    publication another process applied meanwhile is then settled here, as unchanged.
     """
+    one_writer(session)
     settled = settled_outcome(session, kind, document)
     if settled is not None:
         return settled

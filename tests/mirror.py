@@ -36,6 +36,30 @@ class Loopback:
         self.server.server_close()
 
 
+class Hold:
+    """Keeps every answer on a route until `release` is set, counting the requests that wait.
+
+    A barrier a test can see: a crawl is known to be under way (and still running) while its
+    request is held, with no guessing at how long anything takes.
+    """
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.arrivals = 0
+        self.changed = threading.Condition()
+
+    def arrive(self) -> None:
+        with self.changed:
+            self.arrivals += 1
+            self.changed.notify_all()
+        self.release.wait(timeout=300)
+
+    def arrived(self, count: int = 1, timeout: float = 90) -> bool:
+        """True once `count` requests have come in; False after `timeout` seconds."""
+        with self.changed:
+            return self.changed.wait_for(lambda: self.arrivals >= count, timeout)
+
+
 @dataclass
 class Route:
     body: bytes
@@ -44,6 +68,7 @@ class Route:
     headers: dict[str, str] = field(default_factory=dict)
     validators: bool = True
     delay: float = 0.0  # seconds to wait before answering: a slow site
+    hold: Hold | None = None
 
 
 @dataclass
@@ -115,6 +140,8 @@ class Mirror(Loopback):
             return
         if route.delay:
             time.sleep(route.delay)
+        if route.hold is not None:
+            route.hold.arrive()
         headers = {"Content-Type": route.content_type, **route.headers}
         if route.validators and route.status == 200:
             etag = '"' + hashlib.sha256(route.body).hexdigest()[:16] + '"'

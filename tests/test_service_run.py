@@ -38,7 +38,7 @@ from service import cycle
 from storage.models import CrawlRun, utcnow
 
 
-def stand_in_run_ice(config, sessions, stop=None):
+def stand_in_run_ice(config, sessions, stop=None, wait=None):
     with sessions.begin() as session:
         run = CrawlRun(source="ice", status="running", started_at=utcnow(), stats={"pid": os.getpid()})
         session.add(run)
@@ -61,7 +61,7 @@ def stand_in_run_ice(config, sessions, stop=None):
 if not os.environ.get("REAL_CRAWL"):
     cycle.run_ice = stand_in_run_ice
 for part in ("run_local", "run_digests", "run_alerts"):
-    setattr(cycle, part, lambda config, sessions, stop=None: 0)
+    setattr(cycle, part, lambda config, sessions, stop=None, wait=None: 0)
 sys.exit(scheduler.main(["run"]))
 """
 
