@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
-from alerts import subscriptions as subscriptions_file
 from alerts.deliver import SlackSenders, as_utc
 from alerts.email import MailTransport, MailUnavailable
 from alerts.outbox import FileSender
@@ -135,15 +133,3 @@ def alert_test(
                 continue
             outcomes.append(Outcome(target, True, detail))
     return outcomes
-
-
-def alert_test_command(config: TrackerSettings, to: str | None = None, out: TextIO | None = None) -> int:
-    """`scheduler.py alert-test`: 0 when every destination took the message, 1 otherwise."""
-    out = out or sys.stdout
-    subs = subscriptions_file.load(config.subscriptions_file)
-    outcomes = alert_test(config, subs, to)
-    for outcome in outcomes:
-        print(outcome.line(), file=out)
-    failed = sum(not o.ok for o in outcomes)
-    print(f"alert-test: {len(outcomes) - failed} sent, {failed} failed", file=out)
-    return 1 if failed else 0
