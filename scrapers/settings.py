@@ -7,7 +7,6 @@ settings (:func:`settings.load`); they reach the spiders, middlewares and pipeli
 
 from __future__ import annotations
 
-from pathlib import Path
 from urllib.parse import urlsplit
 
 from settings import SettingsError, TrackerSettings, load
@@ -24,7 +23,6 @@ except SettingsError as _error:
 BOT_NAME = "tracker"
 SPIDER_MODULES = ["scrapers.spiders"]
 NEWSPIDER_MODULE = "scrapers.spiders.local"
-TEMPLATES_DIR = str(Path(__file__).resolve().parent / "templates")
 
 USER_AGENT = _tracker.user_agent
 ROBOTSTXT_OBEY = True
