@@ -20,9 +20,11 @@ def add_digest(sub: argparse._SubParsersAction) -> None:
     mode = digest.add_mutually_exclusive_group(required=True)
     mode.add_argument("--send-now", action="store_true", dest="send_now")
     mode.add_argument("--preview", metavar="ADDRESS")
-    digest.set_defaults(start=with_store(
-        lambda args, config, sessions: digest_command(config, sessions, send_now=args.send_now,
-                                                      preview=args.preview)))
+    digest.set_defaults(start=with_store(digest_from_flags))
+
+
+def digest_from_flags(args: argparse.Namespace, config: TrackerSettings, sessions: Sessions) -> int:
+    return digest_command(config, sessions, send_now=args.send_now, preview=args.preview)
 
 
 def digest_command(config: TrackerSettings, sessions: Sessions, send_now: bool = False,

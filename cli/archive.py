@@ -21,7 +21,12 @@ def add_parse_moa(sub: argparse._SubParsersAction) -> None:
     moa = sub.add_parser("parse-moa", help="parse one MOA PDF offline and print what was extracted")
     moa.add_argument("path")
     moa.add_argument("--format", choices=["json"], default="json")
-    moa.set_defaults(start=lambda args, config, cleanup: functools.partial(moa_command, args.path, args.format))
+    moa.set_defaults(start=start_parse_moa)
+
+
+def start_parse_moa(args: argparse.Namespace, config: TrackerSettings, cleanup: contextlib.ExitStack) -> Ready:
+    """Offline: no store is opened."""
+    return functools.partial(moa_command, args.path, args.format)
 
 
 def moa_command(path: str, fmt: str = "json") -> int:

@@ -124,7 +124,11 @@ def jobs_command(config: TrackerSettings, sessions: Sessions | None, unreadable:
 
 def add_status(sub: argparse._SubParsersAction) -> None:
     status = sub.add_parser("status", help="last good crawl per source; exit 2 when stale or failing")
-    status.set_defaults(start=with_store(lambda args, config, sessions: status_command(config, sessions)))
+    status.set_defaults(start=with_store(status_from_flags))
+
+
+def status_from_flags(args: argparse.Namespace, config: TrackerSettings, sessions: Sessions) -> int:
+    return status_command(config, sessions)
 
 
 def status_command(config: TrackerSettings, sessions: Sessions) -> int:
