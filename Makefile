@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test demo once lint bench system-deps clean
+.PHONY: run test demo once lint docs bench system-deps clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ once: $(VENV)/.installed
 
 lint: $(VENV)/.installed
 	$(PY) -m ruff check .
+
+## Rewrite the documents generated from the settings and command tables (docs/settings.md, docs/commands.md,
+## deploy/example.env).
+docs: $(VENV)/.installed
+	$(PY) -m cli.docs --write
 
 bench: $(VENV)/.installed
 	for script in benchmarks/bench_*.py; do $(PY) $$script || exit 1; done

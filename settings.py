@@ -1,34 +1,51 @@
-"""Scrapy settings and the tracker's own settings, both read from the environment.
+"""The tracker's settings, declared once: each one's variable, default, reader and meaning.
 
-Scrapy imports this module once when a crawl starts; everything else calls :func:`load`
-once at start and passes the result down, so no module deep inside reads the environment.
+From the one table below come `TrackerSettings` (the type every stage is handed),
+:func:`load` (the environment and `.env`, read once at start by whoever starts the tracker),
+`deploy/example.env` and `docs/settings.md` (written by `python -m cli.docs --write`).
+Importing this module reads nothing: no `.env`, no environment.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import Any
 
 DEFAULT_USER_AGENT = "287g-tracker/0.1 (+https://github.com/287g-tracker/tracker; public-interest monitor)"
+DEFAULT_NEWS_FEEDS = (
+    "https://news.google.com/rss/search?q=%22287(g)%22&hl=en-US&gl=US&ceid=US:en",
+    "https://news.google.com/rss/search?q=%22287(g)%22&hl=es-419&gl=US&ceid=US:es-419",
+)
+# The most one crawl downloads in a single response; backfill reads no larger archived file.
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
 TRUE_WORDS = {"1", "true", "yes", "on"}
 FALSE_WORDS = {"0", "false", "no", "off", ""}
 
-
-# Passed through to the parts that use them, as text: timeouts for delivery.
-EXTRA = ("SLACK_TIMEOUT", "SMTP_TIMEOUT")
+Reader = Callable[[str, str], Any]
 
 
 class SettingsError(ValueError):
     """A setting has a value the tracker cannot use; the message names it."""
 
 
-def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = env.get(name)
-    if raw is None:
-        return default
+def text(name: str, raw: str) -> str:
+    return raw.strip()
+
+
+def verbatim(name: str, raw: str) -> str:
+    """For a password: spaces may be part of it."""
+    return raw
+
+
+def path(name: str, raw: str) -> Path:
+    return Path(raw.strip())
+
+
+def flag(name: str, raw: str) -> bool:
     word = raw.strip().lower()
     if word in TRUE_WORDS:
         return True
@@ -37,87 +54,188 @@ def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
     raise SettingsError(f"{name}={raw!r}: expected true or false")
 
 
-def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise SettingsError(f"{name}={raw!r}: expected a whole number") from None
-    if value < minimum:
-        raise SettingsError(f"{name}={raw!r}: must be at least {minimum}")
-    return value
+def whole(minimum: int = 0) -> Reader:
+    def read(name: str, raw: str) -> int:
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            raise SettingsError(f"{name}={raw!r}: expected a whole number") from None
+        if value < minimum:
+            raise SettingsError(f"{name}={raw!r}: must be at least {minimum}")
+        return value
+
+    return read
 
 
-def _number(env: Mapping[str, str], name: str, default: float, low: float, high: float | None = None,
-            what: str = "a number") -> float:
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise SettingsError(f"{name}={raw!r}: expected {what}") from None
-    if value < low or (high is not None and value > high):
-        bounds = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
-        raise SettingsError(f"{name}={raw!r}: expected {what} {bounds}")
-    return value
+def number(low: float, high: float | None = None, what: str = "a number") -> Reader:
+    def read(name: str, raw: str) -> float:
+        try:
+            value = float(raw.strip())
+        except ValueError:
+            raise SettingsError(f"{name}={raw!r}: expected {what}") from None
+        if value < low or (high is not None and value > high):
+            bounds = f"between {low:g} and {high:g}" if high is not None else f"at least {low:g}"
+            raise SettingsError(f"{name}={raw!r}: expected {what} {bounds}")
+        return value
+
+    return read
 
 
-def _public_url(env: Mapping[str, str]) -> str:
-    raw = env.get("PUBLIC_URL", "").strip()
-    if raw and not raw.startswith(("https://", "http://")):
-        raise SettingsError(f"PUBLIC_URL={raw!r}: expected an address like https://287g.example.org")
-    return raw.rstrip("/")
+def address(name: str, raw: str) -> str:
+    """A site's address, kept without its trailing slash so links are joined one way."""
+    value = raw.strip()
+    if not value.startswith(("https://", "http://")):
+        raise SettingsError(f"{name}={raw!r}: expected an address like https://287g.example.org")
+    return value.rstrip("/")
+
+
+def addresses(name: str, raw: str) -> tuple[str, ...]:
+    found = tuple(raw.split())
+    wrong = [url for url in found if not url.startswith(("https://", "http://"))]
+    if wrong:
+        raise SettingsError(f"{name}={raw!r}: {wrong[0]!r} is not an http(s) address")
+    return found
 
 
 @dataclass(frozen=True)
-class TrackerSettings:
-    """Every setting the README lists, plus a few operational ones, with their defaults."""
+class Setting:
+    """One environment variable: where it lands in `TrackerSettings` and what it means."""
 
-    ice_287g_url: str = "https://www.ice.gov/identify-and-arrest/287g"
-    database_url: str = "sqlite:///data/tracker.db"
-    data_dir: Path = Path("data")
-    subscriptions_file: Path = Path("subscriptions.toml")
-    slack_bot_token: str = ""
-    slack_api_url: str = "https://slack.com/api/"
-    smtp_host: str = ""
-    smtp_port: int = 587
-    smtp_user: str = ""
-    smtp_password: str = ""
-    smtp_starttls: bool = True
-    smtp_ssl: bool = False
-    digest_from: str = "287(g) tracker <tracker@localhost>"
-    ice_crawl_cron: str = "7 * * * *"
-    local_crawl_cron: str = "30 5 * * *"
-    digest_cron: str = "0 * * * *"
-    ice_crawl_jitter: int = 300
-    timezone: str = "UTC"
-    user_agent: str = DEFAULT_USER_AGENT
-    fetch_moas: bool = True
-    removal_confirmations: int = 2
-    max_drop_share: float = 0.10
-    stale_after_days: int = 7
-    crawl_timeout: int = 1800
-    crawl_delay: float = 1.0
-    public_url: str = ""
-    extra: dict[str, str] = field(default_factory=dict)
-    # The environment as read at start (`.env` included), for variables the subscriptions file
-    # names, such as a Slack webhook's `webhook_env`; kept out of repr because they are secrets.
-    environment: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    name: str
+    field: str
+    type: str
+    default: Any
+    read: Reader
+    meaning: str
+    section: str
+    # Flags read an empty value as false; every other setting falls back to its default.
+    empty_is_default: bool = True
+    secret: bool = False
 
-    @property
-    def archive_dir(self) -> Path:
-        return self.data_dir / "archive"
 
-    @property
-    def outbox_dir(self) -> Path:
-        return self.data_dir / "outbox"
+SOURCES = "Sources"
+STORAGE = "Storage"
+SCHEDULE = "Schedule (5-field crontab expressions, in TZ; weekdays count from Sunday=0 as in crontab)"
+TELLING = "Who gets told"
+EXPLORER = "The explorer"
 
-    @property
-    def feeds_dir(self) -> Path:
-        return self.data_dir / "feeds"
+SETTINGS: tuple[Setting, ...] = (
+    Setting("ICE_287G_URL", "ice_287g_url", "str", "https://www.ice.gov/identify-and-arrest/287g", text,
+            "page that links ICE's 287(g) spreadsheets", SOURCES),
+    Setting("USER_AGENT", "user_agent", "str", DEFAULT_USER_AGENT, text,
+            "sent with every request: name the project and a way to reach you", SOURCES),
+    Setting("FETCH_MOAS", "fetch_moas", "bool", True, flag,
+            "`false` skips downloading MOA/addendum PDFs (offline replays, quick demos)", SOURCES,
+            empty_is_default=False),
+    Setting("CRAWL_DELAY", "crawl_delay", "float", 1.0, number(0, what="a number of seconds"),
+            "seconds between requests to one site (AutoThrottle adapts above it); `0` for local mirrors", SOURCES),
+    Setting("REMOVAL_CONFIRMATIONS", "removal_confirmations", "int", 2, whole(minimum=1),
+            "good publications an agreement must be missing from before `agreement_removed`", SOURCES),
+    Setting("MAX_DROP_SHARE", "max_drop_share", "float", 0.10, number(0, 1, "a share"),
+            "a participating list that shrinks by more than this share is refused (pending: 50%)", SOURCES),
+    Setting("NEWS_FEEDS", "news_feeds", "tuple[str, ...]", DEFAULT_NEWS_FEEDS, addresses,
+            "whitespace-separated RSS/Atom feed URLs read by `once --only news` (default: a news search "
+            "for \"287(g)\", in English and in Spanish)", SOURCES),
+    Setting("DATABASE_URL", "database_url", "str", "sqlite:///data/tracker.db", text,
+            "SQLAlchemy URL; `postgresql+psycopg://user:pw@host/db` for PostgreSQL", STORAGE),
+    Setting("DATA_DIR", "data_dir", "Path", Path("data"), path,
+            "raw document archive, outbox, feeds", STORAGE),
+    Setting("ICE_CRAWL_CRON", "ice_crawl_cron", "str", "7 * * * *", text,
+            "ICE crawl, hourly", SCHEDULE),
+    Setting("ICE_CRAWL_JITTER", "ice_crawl_jitter", "int", 300, whole(),
+            "seconds of random delay added to each scheduled ICE crawl; `0` for none", SCHEDULE),
+    Setting("LOCAL_CRAWL_CRON", "local_crawl_cron", "str", "30 5 * * *", text,
+            "local government sources, daily", SCHEDULE),
+    Setting("NEWS_CRAWL_CRON", "news_crawl_cron", "str", "*/30 * * * *", text,
+            "news feeds, every 30 minutes", SCHEDULE),
+    Setting("DIGEST_CRON", "digest_cron", "str", "0 * * * *", text,
+            "digest check; each subscriber's hour and time zone decide", SCHEDULE),
+    Setting("TZ", "timezone", "str", "UTC", text,
+            "time zone of the cron expressions", SCHEDULE),
+    Setting("STALE_AFTER_DAYS", "stale_after_days", "int", 7, whole(minimum=1),
+            "maintainers are told when ICE has published nothing new for this long", SCHEDULE),
+    Setting("CRAWL_TIMEOUT", "crawl_timeout", "int", 1800, whole(minimum=10),
+            "seconds one crawl may run before it is stopped and counted failed", SCHEDULE),
+    Setting("SUBSCRIPTIONS_FILE", "subscriptions_file", "Path", Path("subscriptions.toml"), path,
+            "who gets what (see the README); empty or missing: console and outbox only", TELLING),
+    Setting("SLACK_BOT_TOKEN", "slack_bot_token", "str", "", text,
+            "bot token; empty: bot channels' messages go to `DATA_DIR/outbox/slack/`", TELLING, secret=True),
+    Setting("SLACK_API_URL", "slack_api_url", "str", "https://slack.com/api/", text,
+            "base URL for slack-sdk's WebClient", TELLING),
+    Setting("SLACK_TIMEOUT", "extra", "str", "30", text,
+            "seconds before a Slack delivery attempt is given up (it is retried next run)", TELLING),
+    Setting("SMTP_HOST", "smtp_host", "str", "", text,
+            "mail server; empty: mail goes to `DATA_DIR/outbox/email/` as `.eml`", TELLING),
+    Setting("SMTP_PORT", "smtp_port", "int", 587, whole(minimum=1), "mail server port", TELLING),
+    Setting("SMTP_USER", "smtp_user", "str", "", text, "mail server login", TELLING),
+    Setting("SMTP_PASSWORD", "smtp_password", "str", "", verbatim, "mail server password", TELLING,
+            empty_is_default=False, secret=True),
+    Setting("SMTP_STARTTLS", "smtp_starttls", "bool", True, flag, "upgrade the connection with STARTTLS",
+            TELLING, empty_is_default=False),
+    Setting("SMTP_SSL", "smtp_ssl", "bool", False, flag, "connect over TLS from the start (port 465)",
+            TELLING, empty_is_default=False),
+    Setting("SMTP_TIMEOUT", "extra", "str", "30", text,
+            "seconds before a mail delivery attempt is given up (it is retried next run)", TELLING),
+    Setting("DIGEST_FROM", "digest_from", "str", "287(g) tracker <tracker@localhost>", text,
+            "sender of digests and test mails", TELLING),
+    Setting("PUBLIC_URL", "public_url", "str", "", address,
+            "where the explorer is published (e.g. `https://287g.example.org`); when set, alerts and feeds "
+            "link its agency pages (`/agency/<id>`), the feeds name their address under `/feeds/`, and "
+            "sign-up links point there", EXPLORER),
+    Setting("SECRET_KEY", "secret_key", "str", "", text,
+            "signs confirmation, unsubscribe and manage links; empty: generated into `DATA_DIR` on first use "
+            "(with a warning)", EXPLORER, secret=True),
+    Setting("SIGNUP", "signup", "bool", True, flag,
+            "`false`: the explorer offers no sign-up (as `serve --read-only`)", EXPLORER, empty_is_default=False),
+    Setting("CORRECTIONS_CONTACT", "corrections_contact", "str", "", text,
+            "an address or URL the explorer names for corrections", EXPLORER),
+)
+
+# Passed through, as text, to the parts that use them (delivery timeouts).
+EXTRA = tuple(s.name for s in SETTINGS if s.field == "extra")
+
+
+def _field(setting: Setting) -> tuple[str, str, dataclasses.Field]:
+    return setting.field, setting.type, dataclasses.field(default=setting.default, repr=not setting.secret)
+
+
+def _archive_dir(self) -> Path:
+    return self.data_dir / "archive"
+
+
+def _outbox_dir(self) -> Path:
+    return self.data_dir / "outbox"
+
+
+def _feeds_dir(self) -> Path:
+    return self.data_dir / "feeds"
+
+
+TrackerSettings = dataclasses.make_dataclass(
+    "TrackerSettings",
+    [
+        *(_field(s) for s in SETTINGS if s.field != "extra"),
+        ("extra", "dict[str, str]", dataclasses.field(default_factory=dict)),
+        # The environment as read at start (`.env` included), for variables the subscriptions file
+        # names, such as a Slack webhook's `webhook_env`; kept out of repr because they are secrets.
+        ("environment", "Mapping[str, str]", dataclasses.field(default_factory=dict, repr=False, compare=False)),
+    ],
+    frozen=True,
+    namespace={
+        "__module__": __name__,
+        "__doc__": "Every setting of the table above, with its default; the one object stages are handed.",
+        "archive_dir": property(_archive_dir),
+        "outbox_dir": property(_outbox_dir),
+        "feeds_dir": property(_feeds_dir),
+    },
+)
+
+
+def value_of(setting: Setting, values: Mapping[str, str]) -> Any:
+    raw = values.get(setting.name)
+    if raw is None or (setting.empty_is_default and not raw.strip()):
+        return setting.default
+    return setting.read(setting.name, raw)
 
 
 def load(env: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> TrackerSettings:
@@ -131,98 +249,6 @@ def load(env: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env"
         values.update(os.environ)
     else:
         values.update(env)
-
-    def text(name: str, default: str) -> str:
-        raw = values.get(name, "").strip()
-        return raw or default
-
-    d = TrackerSettings()
-    return TrackerSettings(
-        ice_287g_url=text("ICE_287G_URL", d.ice_287g_url),
-        database_url=text("DATABASE_URL", d.database_url),
-        data_dir=Path(text("DATA_DIR", str(d.data_dir))),
-        subscriptions_file=Path(text("SUBSCRIPTIONS_FILE", str(d.subscriptions_file))),
-        slack_bot_token=text("SLACK_BOT_TOKEN", ""),
-        slack_api_url=text("SLACK_API_URL", d.slack_api_url),
-        smtp_host=text("SMTP_HOST", ""),
-        smtp_port=_int(values, "SMTP_PORT", d.smtp_port, minimum=1),
-        smtp_user=text("SMTP_USER", ""),
-        smtp_password=values.get("SMTP_PASSWORD", ""),
-        smtp_starttls=_flag(values, "SMTP_STARTTLS", d.smtp_starttls),
-        smtp_ssl=_flag(values, "SMTP_SSL", d.smtp_ssl),
-        digest_from=text("DIGEST_FROM", d.digest_from),
-        ice_crawl_cron=text("ICE_CRAWL_CRON", d.ice_crawl_cron),
-        local_crawl_cron=text("LOCAL_CRAWL_CRON", d.local_crawl_cron),
-        digest_cron=text("DIGEST_CRON", d.digest_cron),
-        ice_crawl_jitter=_int(values, "ICE_CRAWL_JITTER", d.ice_crawl_jitter),
-        timezone=text("TZ", d.timezone),
-        user_agent=text("USER_AGENT", d.user_agent),
-        fetch_moas=_flag(values, "FETCH_MOAS", d.fetch_moas),
-        removal_confirmations=_int(values, "REMOVAL_CONFIRMATIONS", d.removal_confirmations, minimum=1),
-        max_drop_share=_number(values, "MAX_DROP_SHARE", d.max_drop_share, 0, 1, "a share"),
-        stale_after_days=_int(values, "STALE_AFTER_DAYS", d.stale_after_days, minimum=1),
-        crawl_timeout=_int(values, "CRAWL_TIMEOUT", d.crawl_timeout, minimum=10),
-        crawl_delay=_number(values, "CRAWL_DELAY", d.crawl_delay, 0, what="a number of seconds"),
-        public_url=_public_url(values),
-        extra={name: values[name].strip() for name in EXTRA if values.get(name, "").strip()},
-        environment=dict(values),
-    )
-
-
-# --- Scrapy's settings (this module is Scrapy's settings module, see scrapy.cfg) ---
-# A bad value must not stop `scheduler.py` from printing a clean error, so it is kept here and
-# raised by the crawl's components (scrapers.pipelines) instead of at import.
-try:
-    _tracker = load()
-    TRACKER_SETTINGS_ERROR = None
-except SettingsError as _error:
-    _tracker = TrackerSettings()
-    TRACKER_SETTINGS_ERROR = str(_error)
-
-BOT_NAME = "tracker"
-SPIDER_MODULES = ["scrapers.spiders"]
-NEWSPIDER_MODULE = "scrapers.spiders.local"
-TEMPLATES_DIR = str(Path(__file__).resolve().parent / "scrapers" / "templates")
-
-USER_AGENT = _tracker.user_agent
-ROBOTSTXT_OBEY = True
-CONCURRENT_REQUESTS_PER_DOMAIN = 2
-DOWNLOAD_DELAY = _tracker.crawl_delay
-AUTOTHROTTLE_ENABLED = _tracker.crawl_delay > 0
-AUTOTHROTTLE_START_DELAY = max(_tracker.crawl_delay, 0.1)
-AUTOTHROTTLE_MAX_DELAY = 30.0
-AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
-RETRY_ENABLED = True
-RETRY_TIMES = 3  # spaced 2, 4, 8 s apart (scrapers.middlewares.BackoffRetryMiddleware)
-RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
-DOWNLOAD_TIMEOUT = 60
-DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
-HTTPCACHE_ENABLED = False
-REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
-TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
-FEED_EXPORT_ENCODING = "utf-8"
-LOG_LEVEL = "INFO"
-TELNETCONSOLE_ENABLED = False
-REMOTE_CONTROL_ENABLED = False
-# `scrapy crawl NAME` imports only NAME's module, not every local spider and its PDF libraries.
-SPIDER_LOADER_CLASS = "scrapers.spider_loader.NamedModuleSpiderLoader"
-
-# MOA/addendum downloads: one at a time per host, CRAWL_DELAY apart, in their own download slot
-# ("moa:<host>", set by the ICE spider) so they never hold up the page or the workbooks.
-MOA_SLOT_HOSTS = ("www.ice.gov", "ice.gov", "www.dhs.gov", "dhs.gov",
-                  (urlsplit(_tracker.ice_287g_url).netloc or "").lower())
-DOWNLOAD_SLOTS = {f"moa:{host}": {"concurrency": 1, "delay": _tracker.crawl_delay} for host in MOA_SLOT_HOSTS if host}
-
-DOWNLOADER_MIDDLEWARES = {
-    "scrapers.middlewares.AllowedHostsMiddleware": 50,  # before robots.txt is asked of a refused host
-    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
-    "scrapers.middlewares.BackoffRetryMiddleware": 550,
-    "scrapers.middlewares.ConditionalGetMiddleware": 560,
-    # after the redirect middleware (600) in request order: sees every attempt, retries and redirects included
-    "scrapers.fetch_breaker.FetchBreakerMiddleware": 650,
-}
-ITEM_PIPELINES = {
-    "scrapers.pipelines.StorePipeline": 300,
-}
-
-TRACKER_SETTINGS = _tracker
+    fields = {s.field: value_of(s, values) for s in SETTINGS if s.field != "extra"}
+    extra = {s.name: value_of(s, values) for s in SETTINGS if s.field == "extra"}
+    return TrackerSettings(**fields, extra=extra, environment=dict(values))

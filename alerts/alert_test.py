@@ -9,18 +9,16 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import sys
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
-from alerts import subscriptions as subscriptions_file
 from alerts.deliver import SlackSenders, as_utc
 from alerts.email import MailTransport, MailUnavailable
 from alerts.outbox import FileSender
 from alerts.slack import SlackRefused, SlackUnavailable
-from alerts.subscriptions import SlackSubscription, Subscriptions
+from alerts.subscriptions import SlackSubscription, Subscriptions, address_problem
 from alerts.welcome import Welcome, slack_part, watched_kinds, watched_states, welcome_email
 from errors import UserError
 from settings import TrackerSettings
@@ -117,7 +115,7 @@ def alert_test(
 ) -> list[Outcome]:
     """Send the test message; one outcome per destination. Raises UserError when nothing matches."""
     moment = as_utc(now)
-    if to is not None and "@" in to and (problem := subscriptions_file.address_problem(to.strip())) is not None:
+    if to is not None and "@" in to and (problem := address_problem(to.strip())) is not None:
         raise UserError(f"--to {to!r} is not an email address: {problem}")
     quiet = io.StringIO()
     with MailTransport(config, quiet) as mail:
@@ -137,15 +135,3 @@ def alert_test(
                 continue
             outcomes.append(Outcome(target, True, detail))
     return outcomes
-
-
-def alert_test_command(config: TrackerSettings, to: str | None = None, out: TextIO | None = None) -> int:
-    """`scheduler.py alert-test`: 0 when every destination took the message, 1 otherwise."""
-    out = out or sys.stdout
-    subs = subscriptions_file.load(config.subscriptions_file)
-    outcomes = alert_test(config, subs, to)
-    for outcome in outcomes:
-        print(outcome.line(), file=out)
-    failed = sum(not o.ok for o in outcomes)
-    print(f"alert-test: {len(outcomes) - failed} sent, {failed} failed", file=out)
-    return 1 if failed else 0

@@ -10,12 +10,10 @@ failure comes back as a dict with a one-line ``error`` instead of an exception.
 from __future__ import annotations
 
 import gc
-import json
 import multiprocessing
 import os
 import resource
 import signal
-import sys
 import time
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -237,25 +235,3 @@ def parse_stream(
 def summary(result: dict) -> dict:
     """What the CLI prints: everything but the full text, which belongs in the store."""
     return {key: value for key, value in result.items() if key != "text"}
-
-
-def moa_command(path: str, fmt: str = "json") -> int:
-    """``scheduler.py parse-moa PATH``: print the fields; exit 1 with a reason on bad input."""
-    if fmt not in ("json", "text"):
-        print(f"parse-moa: unknown format {fmt!r} (use json or text)", file=sys.stderr)
-        return 1
-    result = parse_moa_file(path)
-    if result.get("error"):
-        print(f"parse-moa: {path}: {result['error']}", file=sys.stderr)
-        return 1
-    out = summary(result)
-    if fmt == "json":
-        print(json.dumps(out, indent=2, ensure_ascii=False))
-        return 0
-    for who in ("lea_signer", "ice_signer"):
-        signer = out[who] or {}
-        out[who] = ", ".join(str(signer.get(k) or "?") for k in ("name", "title", "date"))
-    for key, value in out.items():
-        if key not in ("sources",):
-            print(f"{key}: {value if value not in (None, []) else '-'}")
-    return 0

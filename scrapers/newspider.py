@@ -2,10 +2,10 @@
 
     python -m scrapers.newspider NAME URL --jurisdiction "Marion County, FL" [--selector CSS] [--page FILE]
 
-The spider comes from the same template as `scrapy genspider -t local NAME URL`
-(scrapers/templates/spiders/local.tmpl); the page is fetched once from URL (or copied from
---page when the site blocks scripts) into tests/fixtures/local/NAME.html; the test runs the spider
-on that saved page, so CI never touches the county's site.
+The one scaffold for a county spider, like city-scrapers' genspider: the spider and its test come
+from scrapers/templates/; the page is fetched once from URL (or copied from --page when the site
+blocks scripts) into tests/fixtures/local/NAME.html; the test runs the spider on that saved page,
+so CI never touches the county's site.
 """
 
 from __future__ import annotations
@@ -25,28 +25,8 @@ from scrapy.http import HtmlResponse
 from scrapers.items import LocalSignal
 from scrapers.jurisdictions import county_of, selector_problem, split_jurisdiction
 
-TEMPLATE = Path(__file__).parent / "templates" / "spiders" / "local.tmpl"
+TEMPLATES = Path(__file__).parent / "templates"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-
-TEST_TEMPLATE = '''"""$name: the spider on its saved page (tests/fixtures/local/$name.html).
-
-The test fails until the saved page shows a real 287(g) item: save one from the site's archive
-(or a past agenda) so the spider is proven to find what it is for.
-"""
-
-from scrapers.items import LocalSignal
-from scrapers.spiders.local.$name import $classname
-from tests.local_helpers import file_response
-
-
-def test_${name}_finds_the_287g_item_on_its_saved_page() -> None:
-    spider = $classname()
-    response = file_response("$name.html", "$url")
-    signals = [item for item in spider.parse(response) if isinstance(item, LocalSignal)]
-    assert signals, "no 287(g) signal on tests/fixtures/local/$name.html: save a page with a real item"
-    assert all(s.jurisdiction == $jurisdiction and s.state == "$state" for s in signals)
-    assert all(s.title and s.url.startswith("http") for s in signals)
-'''
 
 
 @dataclass(frozen=True)
@@ -58,21 +38,11 @@ class NewSpider:
 
 
 def classname(name: str) -> str:
-    """The class name `scrapy genspider` would choose, so both tools agree."""
     return "".join(part.capitalize() for part in name.split("_")) + "Spider"
 
 
-def render_template(name: str, url: str) -> str:
-    """The template exactly as `scrapy genspider -t local NAME URL` renders it, placeholders and all."""
-    return string.Template(TEMPLATE.read_text(encoding="utf-8")).substitute(
-        project_name="tracker",
-        ProjectName="Tracker",
-        module=name,
-        name=name,
-        url=url,
-        domain=urlsplit(url).netloc,
-        classname=classname(name),
-    )
+def _render(template: str, **values: str) -> str:
+    return string.Template((TEMPLATES / template).read_text(encoding="utf-8")).substitute(values)
 
 
 def render_spider(
@@ -84,22 +54,14 @@ def render_spider(
     selector: str | None,
     date_selector: str | None = None,
 ) -> str:
-    text = render_template(name, url)
-    text = re.sub(r'jurisdiction = "TODO[^"]*"', f"jurisdiction = {jurisdiction!r}", text)
-    text = text.replace('state = "TODO"', f"state = {state!r}")
-    if county:
-        text = re.sub(r'county = "".*', f"county = {county!r}", text)
-    if selector:
-        text = text.replace("item_selector = None", f"item_selector = {selector!r}")
-    if date_selector:
-        text = text.replace("date_selector = None", f"date_selector = {date_selector!r}")
-    return text
+    return _render("spider.py.tmpl", name=name, classname=classname(name), domain=urlsplit(url).netloc,
+                   url=repr(url), jurisdiction=repr(jurisdiction), state=repr(state), county=repr(county),
+                   selector=repr(selector), date_selector=repr(date_selector))
 
 
 def render_test(name: str, url: str, jurisdiction: str, state: str) -> str:
-    return string.Template(TEST_TEMPLATE).substitute(
-        name=name, classname=classname(name), url=url, jurisdiction=repr(jurisdiction), state=state
-    )
+    return _render("test.py.tmpl", name=name, classname=classname(name), url=repr(url),
+                   jurisdiction=repr(jurisdiction), state=repr(state))
 
 
 def fetch(url: str, user_agent: str) -> bytes:

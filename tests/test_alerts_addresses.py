@@ -7,8 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from alerts.alert_test import alert_test_command
-from commands import digest_command
+from cli.alerts import alert_test_command, digest_command
 from errors import UserError
 from tests.alert_servers import database, make_config
 from tests.conftest import run_cli

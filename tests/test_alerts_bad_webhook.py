@@ -9,8 +9,8 @@ import dataclasses
 import io
 import logging
 
-from alerts.alert_test import alert_test_command
 from alerts.deliver import deliver_all
+from cli.alerts import alert_test_command
 from service.status import status_report
 from tests.alert_servers import add_events, database, make_config, ocala, start_watching
 from tests.conftest import run_cli

@@ -13,7 +13,7 @@ from alerts.deliver import deliver_all
 from alerts.digest import is_due, preview_digest, send_due_digests, watermark_key
 from alerts.feeds import state_codes
 from alerts.subscriptions import parse
-from commands import digest_command
+from cli.alerts import digest_command
 from errors import UserError
 from storage.models import DigestWatermark, Problem
 from tests.alert_servers import (

@@ -7,8 +7,8 @@ import io
 
 import pytest
 
-from alerts.alert_test import alert_test_command
 from alerts.deliver import deliver_all
+from cli.alerts import alert_test_command
 from errors import UserError
 from tests.alert_servers import TOKEN, add_active_agreements, add_events, database, make_config, ocala, start_watching
 from tests.conftest import run_cli

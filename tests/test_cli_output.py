@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -44,3 +45,28 @@ def test_alerts_say_queued_in_the_outbox_when_nothing_was_sent(mirror, tracker_e
     assert "queued in the outbox (not sent)" in line and " sent;" not in line
     digests = run_cli(tracker_env, "once", "--only", "digests")
     assert "digests: 0 queued in the outbox (not sent), 0 with nothing new, 0 not due" in digests.stdout
+
+
+# Each command of the table in turn, in one interpreter, each exit code on its own line of stderr.
+EVERY_COMMAND = r"""
+import json, sys
+import scheduler
+
+for argv in json.loads(sys.argv[1]):
+    code = scheduler.main(argv)
+    print(f"EXIT {argv[0]} {code}", file=sys.stderr, flush=True)
+"""
+
+
+def test_every_command_of_the_table_starts_and_answers_on_a_new_store(tracker_env, tmp_path):
+    commands = [["jobs"], ["status"], ["export", "--format", "csv"], ["events", "--format", "table"],
+                ["summary", "--format", "json"], ["digest", "--send-now"], ["alert-test"], ["reparse"],
+                ["parse-moa", str(tmp_path / "missing.pdf")], ["backfill", str(tmp_path / "no-archive")]]
+    result = subprocess.run([sys.executable, "-c", EVERY_COMMAND, json.dumps(commands)], cwd=ROOT, env=tracker_env,
+                            capture_output=True, text=True, timeout=300)
+    codes = dict(line.split()[1:] for line in result.stderr.splitlines() if line.startswith("EXIT "))
+    assert codes == {"jobs": "0", "status": "2", "export": "0", "events": "0", "summary": "0", "digest": "0",
+                     "alert-test": "1", "reparse": "0", "parse-moa": "1", "backfill": "1"}, result.stderr
+    assert "unexpected error" not in result.stderr and "Traceback" not in result.stderr
+    assert "names no Slack destination or email subscriber to test" in result.stderr
+    assert "no-archive does not exist" in result.stderr

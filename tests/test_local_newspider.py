@@ -11,7 +11,7 @@ import pytest
 
 from scrapers.check_page import main as check_page
 from scrapers.items import LocalSignal
-from scrapers.newspider import classname, create, main, render_template
+from scrapers.newspider import classname, create, main, render_spider
 from scrapers.spiders.local.marion_sheriff import MarionSheriffSpider
 from tests.local_helpers import FIXTURES, file_response, serve
 
@@ -65,12 +65,14 @@ def test_the_written_test_fails_until_the_saved_page_shows_a_real_item(
         _run_generated_test(made, "quiet_sheriff", monkeypatch)
 
 
-def test_a_genspider_template_refuses_to_run_until_its_placeholders_are_filled(tmp_path: Path) -> None:
-    path = tmp_path / "fresh_county.py"
-    path.write_text(render_template("fresh_county", "https://www.fresh.example.gov/agendas"))
-    spider_class = getattr(_load(path, "fresh_county"), classname("fresh_county"))
-    with pytest.raises(ValueError, match="placeholders in jurisdiction, state"):
-        spider_class()
+def test_the_written_spider_carries_the_place_and_selectors_it_was_given(tmp_path: Path) -> None:
+    path = tmp_path / "fresh_council.py"
+    path.write_text(render_spider("fresh_council", "https://www.fresh.example.gov/agendas", "Fresh City Council",
+                                  "GA", "", "div.item", ".when"))
+    spider = getattr(_load(path, "fresh_council"), classname("fresh_council"))()
+    assert (spider.jurisdiction, spider.state, spider.county) == ("Fresh City Council", "GA", "")
+    assert (spider.item_selector, spider.date_selector) == ("div.item", ".when")
+    assert spider.start_urls == ["https://www.fresh.example.gov/agendas"]
 
 
 def test_scaffold_refuses_to_overwrite_and_explains_bad_input(

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from scrapers.moa_worker import moa_command, parse_many, parse_moa_file, parse_moa_safely, parse_stream
+from cli.archive import moa_command
+from scrapers.moa_worker import parse_many, parse_moa_file, parse_moa_safely, parse_stream
 from tests.test_moa_builders import encrypted_pdf, heavy_pdf, looping_pdf, typed_moa
 
 REPO = Path(__file__).resolve().parents[1]
@@ -100,7 +101,7 @@ def test_moa_command_rejects_a_non_pdf(tmp_path: Path, capsys: pytest.CaptureFix
 def test_moa_command_runs_in_a_fresh_interpreter(tmp_path: Path) -> None:
     path = tmp_path / "moa.pdf"
     path.write_bytes(typed_moa())
-    code = "import sys; from scrapers.moa_worker import moa_command; sys.exit(moa_command(sys.argv[1]))"
+    code = "import sys; from cli.archive import moa_command; sys.exit(moa_command(sys.argv[1]))"
     done = subprocess.run(
         [sys.executable, "-c", code, str(path)], cwd=REPO, capture_output=True, text=True, timeout=120
     )

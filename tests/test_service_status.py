@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 import settings
-from commands import jobs_command, status_command
+from cli.service import jobs_command, status_command
 from service.crontab import crontab_weekdays
 from service.lease import DatabaseLease
 from service.status import check_staleness

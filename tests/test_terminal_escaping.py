@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 
-from commands import shown
+from cli.terminal import shown
 from tests.alert_servers import add_events, database, make_config, ocala
 from tests.conftest import run_cli
 from tests.test_backfill import archive_layout, env_for
