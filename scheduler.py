@@ -46,7 +46,7 @@ def _iso_time(text: str) -> dt.datetime:
 
 
 def _state(text: str) -> str:
-    from parsers.states import state_code
+    from parsers.places import state_code
 
     code, problem = state_code(text)
     if code is None or problem:  # a filter is not the place to guess

@@ -15,7 +15,7 @@ from datetime import date
 
 from rapidfuzz import fuzz
 
-from parsers.states import is_state_code
+from parsers.places import is_state_code
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from parsers.states import state_code
+from parsers.places import state_code
 from tests.alert_servers import TOKEN
 from tests.conftest import FIXTURES, ROOT, publish, run_cli, sheet
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from parsers.states import is_state_code
+from parsers.places import is_state_code
 from vocabulary import ALERTABLE_EVENT_TYPES as ALERTED
 
 
