@@ -92,15 +92,21 @@ def state_fips(code: str) -> str | None:
     return found.fips if found is not None and found.abbr == code else None
 
 
-def split_jurisdiction(text: str) -> tuple[str, str]:
-    """'Marion County, FL' → ('Marion County', 'FL'); a trailing state name works too."""
+def state_of(text: str) -> str | None:
+    """The USPS code a person meant by a code, a name or a FIPS code ("Florida" → "FL"), or None."""
     import us
 
+    found = us.states.lookup(text)
+    return found.abbr if found is not None else None
+
+
+def split_jurisdiction(text: str) -> tuple[str, str]:
+    """'Marion County, FL' → ('Marion County', 'FL'); a trailing state name works too."""
     name, _, tail = text.strip().rpartition(",")
     if name and tail.strip():
-        state = us.states.lookup(tail.strip())
+        state = state_of(tail.strip())
         if state is not None:
-            return name.strip(), state.abbr
+            return name.strip(), state
     return text.strip(), ""
 
 
