@@ -37,7 +37,7 @@ The test fails until the saved page shows a real 287(g) item: save one from the 
 
 from scrapers.items import LocalSignal
 from scrapers.spiders.local.$name import $classname
-from tests.local_helpers import file_response
+from tests.support.local_helpers import file_response
 
 
 def test_${name}_finds_the_287g_item_on_its_saved_page() -> None:

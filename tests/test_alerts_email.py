@@ -15,7 +15,7 @@ from commands import digest_command
 from errors import UserError
 from parsers.places import state_codes
 from storage.models import DigestWatermark, Problem
-from tests.alert_servers import (
+from tests.support.alert_servers import (
     DIGEST,
     add_active_agreements,
     add_events,

@@ -6,7 +6,7 @@ import re
 
 import scheduler
 import settings
-from tests.conftest import ROOT
+from tests.support.tracker import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 SETTINGS_SOURCE = (ROOT / "settings.py").read_text(encoding="utf-8")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import settings
-from tests.conftest import run_cli
+from tests.support.tracker import run_cli
 
 
 def test_defaults_are_the_contracts():
