@@ -1,7 +1,9 @@
 """Shared fixtures: a local ICE mirror, a temp tracker home, real SQLite and PostgreSQL, mail and Slack servers.
 
-The plain helpers (paths, the command line, ICE's page) live in tests/support/tracker.py; the mail
-and Slack servers are imported only by the tests that use them.
+Tests that need PostgreSQL, Chromium or a child process are marked `postgres`, `browser` or
+`subprocess` here, from the fixtures they use and the functions they call, so `make check` can
+leave them out without anyone remembering to mark a new test. A test that starts a process
+without being marked fails and says so.
 """
 
 from __future__ import annotations
@@ -11,10 +13,34 @@ import os
 
 import pytest
 
+from tests.support.marks import HEAVY, marks_for, started_processes
 from tests.support.mirror import Mirror
 from tests.support.tracker import PAGE_PATH, ROOT
 
 _names = itertools.count()
+_PROCESSES_BEFORE = pytest.StashKey[int]()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for name in marks_for(item):
+            item.add_marker(name)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    item.stash[_PROCESSES_BEFORE] = started_processes()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport:
+    report = yield
+    started = started_processes() - item.stash.get(_PROCESSES_BEFORE, started_processes())
+    if call.when == "teardown" and started and not any(item.get_closest_marker(name) for name in HEAVY):
+        report.outcome = "failed"
+        report.longrepr = (f"{item.nodeid} started {started} child process(es) but is not marked: "
+                           "add @pytest.mark.subprocess (make check leaves such tests out)")
+    return report
 
 
 @pytest.fixture
