@@ -38,6 +38,7 @@ from twisted.python.failure import Failure
 from parsers.agenda import PageItem, html_items, is_document, text_items
 from parsers.places import county_from_name, split_jurisdiction, state_of
 from parsers.signals import find_signals, normalize, strongest
+from scrapers import jurisdictions
 from scrapers.items import LocalSignal
 from scrapers.jurisdictions import Jurisdiction
 from scrapers.moa_worker import parse_moa_safely
@@ -68,6 +69,26 @@ class Target:
         """'Marion County, FL' names the place and, after the comma, its state."""
         name, state = split_jurisdiction(text)
         return cls(jurisdiction=name, state=state, county=county or county_from_name(name) or "")
+
+
+@dataclass(frozen=True)
+class Place:
+    """One address a platform spider watches, whom it is for, and its registry row when it has one."""
+
+    address: str
+    target: Target
+    row: Jurisdiction | None = None
+
+
+def places_to_watch(platform: str, address: str | None, jurisdiction: str | None, flag: str = "url") -> list[Place]:
+    """The place named by `-a url=` (or `-a client=`) with `-a jurisdiction=`, or every registry row of the
+    platform; a place the registry knows keeps its row's county, selectors and spelling."""
+    if not address:
+        return [Place(row.url_or_client, Target.from_row(row), row) for row in jurisdictions.for_platform(platform)]
+    if not jurisdiction:
+        raise ValueError(f'{platform} needs -a jurisdiction="Name, ST" with -a {flag}')
+    row = jurisdictions.find(jurisdiction)
+    return [Place(address, Target.from_row(row) if row else Target.parse(jurisdiction), row)]
 
 
 @dataclass(frozen=True)
