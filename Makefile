@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test demo once lint docs bench system-deps clean
+.PHONY: run test check demo once lint docs bench system-deps clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,15 @@ run: $(VENV)/.installed system-deps
 ## Run the whole test suite (SQLite and a throwaway PostgreSQL on 127.0.0.1).
 test: $(VENV)/.installed system-deps
 	$(PY) -m ruff check .
+	$(PY) -m deptry .
 	$(PY) -m pytest
+
+## A contributor's answer in under two minutes: ruff, declared packages, and every test that needs
+## no browser, PostgreSQL or child process (the marks come from tests/support/marks.py).
+check: $(VENV)/.installed
+	$(PY) -m ruff check .
+	$(PY) -m deptry .
+	$(PY) -m pytest -m "not postgres and not browser and not subprocess"
 
 ## Two real ICE publications served on 127.0.0.1, two cycles, the changes printed. Offline, under a minute.
 demo: $(VENV)/.installed

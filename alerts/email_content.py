@@ -9,8 +9,9 @@ from email.message import EmailMessage
 from typing import Any
 
 from alerts.email import build_message, render, sender_address
-from alerts.event_text import MODELS, EventSummary, by_kind, by_state, plain_lines, state_name
+from alerts.event_text import MODELS, EventSummary, by_kind, by_state, plain_lines
 from alerts.slack_blocks import lists_note
+from parsers.places import state_name
 from settings import TrackerSettings
 
 FOOTER = "The 287(g) tracker watches ICE's published 287(g) lists and local governments, and tells you what changed."

@@ -14,8 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import us
-
+from parsers.places import state_name
 from parsers.urls import web_url
 from settings import TrackerSettings
 from vocabulary import EventType
@@ -134,13 +133,6 @@ class EventRow:
     seq: int
     payload: Mapping[str, Any]
     agreement_id: int | None = None
-
-
-def state_name(code: str | None) -> str:
-    if not code:
-        return "No state"
-    found = us.states.lookup(code)
-    return found.name if found is not None else code
 
 
 def _text(value: Any) -> str:

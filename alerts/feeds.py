@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from functools import cache
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-import us
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts.event_text import Links, plain_lines, state_name, summarize
+from alerts.event_text import Links, plain_lines, summarize
+from parsers.places import state_codes, state_name
 from storage.atomic_write import PUBLIC, write_atomically
 from storage.models import Event
 from vocabulary import EventType
@@ -28,12 +27,6 @@ ATOM = "http://www.w3.org/2005/Atom"
 FEED_SIZE = 200
 TAG = "tag:287g-tracker,2025"
 NATIONAL = "all"
-
-
-@cache
-def state_codes() -> tuple[str, ...]:
-    """Every state, DC and territory: a quiet state still has a feed to subscribe to."""
-    return tuple(sorted({s.abbr for s in (*us.states.STATES_AND_TERRITORIES, us.states.DC)}))
 
 
 def _stamp(moment: dt.datetime) -> str:

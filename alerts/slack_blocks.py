@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from alerts.event_text import LINK_PENDING, Document, EventSummary, by_state, publications, state_name
+from alerts.event_text import LINK_PENDING, Document, EventSummary, by_state, publications
+from parsers.places import state_name
 
 MAX_BLOCKS = 50
 MAX_SECTION_CHARS = 3000

@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from errors import UserError
-from parsers.states import state_code
+from parsers.places import state_code
 from vocabulary import ALERTABLE_EVENT_TYPES, EventType
 
 # `pending_removed` by default means withdrawals only: a request that was signed is already

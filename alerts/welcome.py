@@ -20,11 +20,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from alerts.destinations import watchers
 from alerts.email import MailTransport, MailUnavailable, build_message, render, sender_address
 from alerts.email_content import FOOTER, models_text
-from alerts.event_text import human_date, publication_date, state_name
+from alerts.event_text import human_date, publication_date
 from alerts.outbox import SlackSender
 from alerts.slack import SlackRefused, SlackUnavailable
 from alerts.slack_blocks import SlackPart, escape
 from alerts.subscriptions import ALL_STATES, EmailSubscription, SlackSubscription, Subscriptions
+from parsers.places import state_name
 from settings import TrackerSettings
 from storage.models import Agreement, Destination, Publication
 

@@ -19,9 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from parsers.ice_workbook import parse_workbook  # noqa: E402
-from tests.conftest import PAGE_PATH, SHEETS, publish  # noqa: E402
-from tests.mirror import Mirror  # noqa: E402
-from tests.workbooks import row, workbook  # noqa: E402
+from tests.support.mirror import Mirror  # noqa: E402
+from tests.support.tracker import PAGE_PATH, SHEETS, publish  # noqa: E402
+from tests.support.workbooks import row, workbook  # noqa: E402
 
 RUNS = 5
 

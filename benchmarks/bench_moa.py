@@ -102,7 +102,7 @@ def run_current(files: list[Path], workers: int, **options: int) -> tuple[float,
 
 def sample_files(extra: list[Path]) -> list[Path]:
     """The fixtures plus any other folders of MOAs, each file name once."""
-    from tests.moa_accuracy import SAMPLES
+    from tests.support.moa_accuracy import SAMPLES
 
     seen: dict[str, Path] = {}
     for folder in [SAMPLES, *extra]:
@@ -112,7 +112,7 @@ def sample_files(extra: list[Path]) -> list[Path]:
 
 
 def report(name: str, elapsed: float, files: list[Path], results: list[dict]) -> float:
-    from tests.moa_accuracy import expected_rows, render, score
+    from tests.support.moa_accuracy import expected_rows, render, score
 
     rate = 60 * len(files) / elapsed
     failed = sum(1 for r in results if r.get("error"))

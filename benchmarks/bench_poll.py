@@ -24,8 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import PAGE_PATH, SHEETS, publish  # noqa: E402
-from tests.mirror import Mirror  # noqa: E402
+from tests.support.mirror import Mirror  # noqa: E402
+from tests.support.tracker import PAGE_PATH, SHEETS, publish  # noqa: E402
 
 RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 7
 LIBRARIES = ("import scrapy, scrapy.crawler, twisted.internet.reactor, sqlalchemy.orm, openpyxl")

@@ -21,10 +21,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.conftest import PAGE_PATH, publish  # noqa: E402
-from tests.hostile_server import HostileServer  # noqa: E402
-from tests.mirror import Mirror  # noqa: E402
-from tests.workbooks import row, workbook  # noqa: E402
+from tests.support.hostile_server import HostileServer  # noqa: E402
+from tests.support.mirror import Mirror  # noqa: E402
+from tests.support.tracker import PAGE_PATH, publish  # noqa: E402
+from tests.support.workbooks import row, workbook  # noqa: E402
 
 LINKS = 1700
 RUNS = 3

@@ -23,7 +23,7 @@ from sqlalchemy import insert  # noqa: E402
 
 from storage.db import connect  # noqa: E402
 from storage.models import Agreement, AgreementVersion, Document, Event, Publication  # noqa: E402
-from tests.web_server import Explorer  # noqa: E402
+from tests.support.web_server import Explorer  # noqa: E402
 
 AGREEMENTS = 10_000
 EVENTS = 100_000

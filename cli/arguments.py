@@ -24,7 +24,7 @@ def iso_time(text: str) -> dt.datetime:
 
 
 def state(text: str) -> str:
-    from parsers.states import state_code
+    from parsers.places import state_code
 
     code, problem = state_code(text)
     if code is None or problem:  # a filter is not the place to guess

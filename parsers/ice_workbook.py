@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from defusedxml import ElementTree
 
-from parsers.states import state_code
+from parsers.places import state_code
 from parsers.urls import web_url
 from vocabulary import PARTICIPATING, PENDING
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
 from rapidfuzz import fuzz
 
-from parsers.states import is_state_code
+from parsers.places import is_state_code
 
 
 @dataclass(frozen=True)
@@ -258,6 +259,40 @@ def _remainder_words(line: Line, remainder: str) -> list[Word]:
     return line[len(line) - n:] if n else []
 
 
+class _Column:
+    """One party's column: its lines, their text and labels, and the values each label gives."""
+
+    def __init__(self, lines: list[Line]) -> None:
+        self.lines = lines
+        self.texts = [line_text(line) for line in lines]
+        self.labels = [_label(text) for text in self.texts]
+        self.labelled: dict[str, list[tuple[int, str, list[Word]]]] = {}
+        for i, (line, (lab, rest)) in enumerate(zip(lines, self.labels, strict=True)):
+            if lab:
+                self.labelled.setdefault(lab, []).append((i, rest, _remainder_words(line, rest)))
+        self.every_line = [(text, line) for line, text in zip(lines, self.texts, strict=True)]
+
+    def values(self, key: str, near: bool = True) -> list[tuple[str, list[Word]]]:
+        """The label's own value first, then an unlabelled line just above or below it."""
+        found = []
+        for i, rest, words in self.labelled.get(key, []):
+            found.append((rest, words))
+            for j in (i - 1, i + 1) if near else ():
+                if 0 <= j < len(self.lines) and self.labels[j][0] is None:
+                    found.append((self.texts[j], self.lines[j]))
+        return found
+
+
+def _first_value(candidates: list[tuple[str, list[Word]]], min_conf: float, read: Callable[[str], str | None],
+                 fits: Callable[[str], object] = bool) -> str | None:
+    """The first candidate that reads as a value, fits, and whose every word reaches ``min_conf``."""
+    for value, words in candidates:
+        found = read(value)
+        if found and _conf(words) >= min_conf and fits(found):
+            return found
+    return None
+
+
 def read_signer_column(lines: list[Line], *, min_conf: float = 65.0) -> dict:
     """Read name, title, date and agency from one party's column of a signature block.
 
@@ -267,79 +302,53 @@ def read_signer_column(lines: list[Line], *, min_conf: float = 65.0) -> dict:
     A value is taken only when every word of it reaches ``min_conf``.
     """
     out: dict = {"name": None, "title": None, "date": None, "agency": None}
-    texts = [line_text(line) for line in lines]
-    labels = [_label(text) for text in texts]
-    labelled: dict[str, list[tuple[int, str, list[Word]]]] = {}
-    for i, (line, (lab, rest)) in enumerate(zip(lines, labels, strict=True)):
-        if lab:
-            labelled.setdefault(lab, []).append((i, rest, _remainder_words(line, rest)))
-
-    def values(key: str, near: bool = True) -> list[tuple[str, list[Word]]]:
-        """The label's own value first, then an unlabelled line just above or below it."""
-        found = []
-        for i, rest, words in labelled.get(key, []):
-            found.append((rest, words))
-            for j in (i - 1, i + 1) if near else ():
-                if 0 <= j < len(lines) and labels[j][0] is None:
-                    found.append((texts[j], lines[j]))
-        return found
-
+    column = _Column(lines)
     # Every value that parses, however weakly it was read, with the words it came from: a
     # caller can read that spot again at a finer resolution to confirm or drop it.
-    every_line = [(text, line) for line, text in zip(lines, texts, strict=True)]
     seen: dict[str, list[tuple[str, list[Word]]]] = {"date": []}
-    for value, words in values("date") + every_line:
+    for value, words in column.values("date") + column.every_line:
         iso = parse_date(tidy(value))
         if iso:
             seen["date"].append((iso, words))
             if out["date"] is None and _date_conf(words) >= min_conf:
                 out["date"] = iso
     for key in ("name", "for", "signature"):
-        for value, words in values(key, near=key == "name"):
-            conf = _conf(words)
-            name = clean_person_name(value)
-            if name and conf >= min_conf:
-                out["name"] = name
-                break
+        out["name"] = _first_value(column.values(key, near=key == "name"), min_conf, clean_person_name)
         if out["name"]:
             break
-    for value, words in values("title"):
-        conf = _conf(words)
-        title = tidy(value)
-        if title and conf >= min_conf and is_title(title) and not clean_person_name(title):
-            out["title"] = title
-            break
-    for value, words in values("agency"):
-        conf = _conf(words)
-        agency = tidy(value)
-        if agency and conf >= min_conf and _plain(agency):
-            out["agency"] = agency
-            break
-    if not labelled.get("name") and not labelled.get("title"):
-        _read_unlabelled(lines, texts, out, min_conf)
-    # Names read weakly (under the floor) or on lines that no label claims (a value typed off
-    # its line, a stamp): the caller takes one only when another part of the document, or
-    # ICE's list of its signing officials, names the same person.
+    out["title"] = _first_value(column.values("title"), min_conf, tidy,
+                                lambda title: is_title(title) and not clean_person_name(title))
+    out["agency"] = _first_value(column.values("agency"), min_conf, tidy, _plain)
+    if not column.labelled.get("name") and not column.labelled.get("title"):
+        _read_unlabelled(lines, column.texts, out, min_conf)
+    out.update(_second_readings(column, seen, min_conf))
+    return out
+
+
+def _second_readings(column: _Column, seen: dict[str, list[tuple[str, list[Word]]]], min_conf: float) -> dict:
+    """Names read weakly (under the floor) or on lines that no label claims (a value typed off
+    its line, a stamp): the caller takes one only when another part of the document, or ICE's
+    list of its signing officials, names the same person."""
     weak = min(min_conf, WEAK_CONF)
-    out["names"] = [
-        name for value, words in values("name", near=False) + every_line
+    every_line = column.every_line
+    names = [
+        name for value, words in column.values("name", near=False) + every_line
         if _conf(words) >= weak and (name := clean_person_name(value))
     ]
     seen["name"] = [
-        (name, words) for value, words in values("name") + every_line
+        (name, words) for value, words in column.values("name") + every_line
         if (name := clean_person_name(_label(value)[1]))
     ]
     seen["title"] = [
-        (title, words) for value, words in values("title") + every_line
+        (title, words) for value, words in column.values("title") + every_line
         if _title_only(title := tidy(_label(value)[1]))
     ]
-    out["seen"] = seen
     # Typed text (not OCR) needs no second reading: a name typed in the column is the signer's.
-    out["typed"] = [
-        name for line, text, (lab, _) in zip(lines, texts, labels, strict=True)
+    typed = [
+        name for line, text, (lab, _) in zip(column.lines, column.texts, column.labels, strict=True)
         if lab is None and _conf(line) >= 100 and (name := clean_person_name(text))
     ]
-    return out
+    return {"names": names, "seen": seen, "typed": typed}
 
 
 def read_strip(kind: str, words: list[Word], min_conf: float) -> list[str]:

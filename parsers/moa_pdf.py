@@ -152,24 +152,8 @@ def parse_moa(
     warnings: list[str] = []
     tessdata_dir = find_tessdata(tessdata) if ocr else None
     can_ocr = tessdata_dir is not None
-    doc = _open(data)
-    try:
-        pages = _text_pages(doc)
-        title = _metadata_title(doc)
-        blank = [p for p in pages if not p.has_text]
-        reader = _OcrReader(doc, pages, tessdata_dir, dpi, ocr_threads) if tessdata_dir else None
-        try:
-            sig_page = _find_pages(pages, reader, ocr_scope)
-            lea, ice = _empty_signer(), _empty_signer()
-            if sig_page is None:
-                warnings.append("signature page not found")
-            else:
-                lea, ice = _read_signature(doc, sig_page, reader)
-        finally:
-            if reader:
-                reader.close()
-    finally:
-        doc.close()
+    pages, title, sig_page, lea, ice = _read_pages(data, tessdata_dir, dpi, ocr_threads, ocr_scope, warnings)
+    blank = [p for p in pages if not p.has_text]
     if blank and not can_ocr:
         warnings.append(
             f"{len(blank)} of {len(pages)} pages have no text layer and were not OCR'd"
@@ -219,6 +203,31 @@ def parse_moa(
         "sources": {"model": model_source, "agency": agency_source},
         "warnings": warnings,
     }
+
+
+def _read_pages(
+    data: bytes, tessdata_dir: str | None, dpi: int, ocr_threads: int, ocr_scope: str, warnings: list[str]
+) -> tuple[list[_Page], str | None, _Page | None, dict, dict]:
+    """The pages (OCR'd where needed and possible), the PDF's title, the signature page and both
+    signers as read there; the document and the Tesseract pool are closed before returning."""
+    doc = _open(data)
+    try:
+        pages = _text_pages(doc)
+        title = _metadata_title(doc)
+        reader = _OcrReader(doc, pages, tessdata_dir, dpi, ocr_threads) if tessdata_dir else None
+        try:
+            sig_page = _find_pages(pages, reader, ocr_scope)
+            lea, ice = _empty_signer(), _empty_signer()
+            if sig_page is None:
+                warnings.append("signature page not found")
+            else:
+                lea, ice = _read_signature(doc, sig_page, reader)
+        finally:
+            if reader:
+                reader.close()
+    finally:
+        doc.close()
+    return pages, title, sig_page, lea, ice
 
 
 def _open(data: bytes) -> pypdfium2.PdfDocument:

@@ -12,17 +12,15 @@ import csv
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
-from importlib.resources import files
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import us
 from cssselect import SelectorError
 from lxml.etree import XPathError
 from parsel import Selector
 
 from parsers.agenda import is_xpath
+from parsers.places import counties, county_from_name, split_jurisdiction, state_fips
 
 REGISTRY = Path(__file__).with_name("jurisdictions.csv")
 REQUIRED = ("name", "state", "county_fips", "kind", "platform", "url_or_client", "maintainer", "checked")
@@ -31,7 +29,6 @@ SELECTOR_PLATFORMS = frozenset({"local_page", "custom"})
 KINDS = frozenset({"commission", "council", "sheriff"})
 PLATFORMS = frozenset({"legistar", "civicplus", "local_page", "custom"})
 _CLIENT = re.compile(r"^[a-z0-9][a-z0-9-]*$")
-_COUNTY = re.compile(r"^(.+? (?:County|Parish))\b")
 
 
 class RegistryError(ValueError):
@@ -53,34 +50,11 @@ class Jurisdiction:
 
     @property
     def county(self) -> str:
-        return county_of(self.name)
+        return county_from_name(self.name) or ""
 
     @property
     def label(self) -> str:
         return f"{self.name}, {self.state}"
-
-
-def county_of(name: str) -> str:
-    """The county a name carries ("Marion County Sheriff's Office" → "Marion County"), or ""."""
-    found = _COUNTY.match(name.strip())
-    return found.group(1) if found else ""
-
-
-def split_jurisdiction(text: str) -> tuple[str, str]:
-    """'Marion County, FL' → ('Marion County', 'FL'); a trailing state name works too."""
-    name, _, tail = text.strip().rpartition(",")
-    if name and tail.strip():
-        state = us.states.lookup(tail.strip())
-        if state is not None:
-            return name.strip(), state.abbr
-    return text.strip(), ""
-
-
-@cache
-def counties() -> dict[str, str]:
-    """County FIPS code → name ("12083" → "Marion County"), from the Census Bureau's 2020 list."""
-    with files("addfips").joinpath("data", "counties_2020.csv").open(encoding="utf-8") as handle:
-        return {row["statefp"] + row["countyfp"]: row["name"] for row in csv.DictReader(handle)}
 
 
 def selector_problem(name: str, selector: str) -> str | None:
@@ -97,18 +71,18 @@ def selector_problem(name: str, selector: str) -> str | None:
 def problems(row: dict[str, str]) -> list[str]:
     """Everything wrong with one row, so a reviewer sees all of it at once."""
     found: list[str] = []
-    state = us.states.lookup(row.get("state", "")) if row.get("state") else None
-    if state is None or state.abbr != row.get("state"):
+    state = state_fips(row.get("state", ""))
+    if state is None:
         found.append(f"state {row.get('state')!r} is not a USPS state code")
     fips = row.get("county_fips", "")
     if not re.fullmatch(r"\d{5}", fips):
         found.append(f"county_fips {fips!r} is not five digits")
-    elif state is not None and state.fips != fips[:2]:
-        found.append(f"county_fips {fips} does not start with {row.get('state')}'s code {state.fips}")
+    elif state is not None and state != fips[:2]:
+        found.append(f"county_fips {fips} does not start with {row.get('state')}'s code {state}")
     elif fips not in counties():
         found.append(f"county_fips {fips} is not a county of {row.get('state')} in the Census Bureau's list")
     else:
-        named = county_of(row.get("name", ""))
+        named = county_from_name(row.get("name", ""))
         if named and not named.lower().endswith(counties()[fips].lower()):
             found.append(f"county_fips {fips} is {counties()[fips]}, but the name says {named}")
     if row.get("kind") not in KINDS:

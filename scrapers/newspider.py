@@ -22,8 +22,9 @@ from urllib.parse import urlsplit
 
 from scrapy.http import HtmlResponse
 
+from parsers.places import county_from_name, split_jurisdiction
 from scrapers.items import LocalSignal
-from scrapers.jurisdictions import county_of, selector_problem, split_jurisdiction
+from scrapers.jurisdictions import selector_problem
 
 TEMPLATES = Path(__file__).parent / "templates"
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -102,7 +103,7 @@ def create(
     for value, flag in ((selector, "--selector"), (date_selector, "--date-selector")):
         if value and (problem := selector_problem(flag, value)) is not None:
             raise ValueError(problem)
-    county = county_of(place)
+    county = county_from_name(place) or ""
     paths = NewSpider(
         spider=root / "scrapers" / "spiders" / "local" / f"{name}.py",
         test=root / "tests" / f"test_local_{name}.py",

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from parsers.county_names import county_from_name
+from parsers.places import county_from_name
 from storage.export import csv_cell
 from storage.models import Event
 from vocabulary import EventType

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from parsers.county_names import county_from_name
+from parsers.places import county_from_name
 from storage.models import Agreement, AgreementVersion, Publication, iso_z
 from storage.summary import end_of, in_force
 from vocabulary import GOOD_PUBLICATIONS, PARTICIPATING, AgreementStatus

@@ -1,32 +1,46 @@
-"""Shared test fixtures: a local ICE mirror, a temp tracker home, real SQLite and PostgreSQL."""
+"""Shared fixtures: a local ICE mirror, a temp tracker home, real SQLite and PostgreSQL, mail and Slack servers.
+
+Tests that need PostgreSQL, Chromium or a child process are marked `postgres`, `browser` or
+`subprocess` here, from the fixtures they use and the functions they call, so `make check` can
+leave them out without anyone remembering to mark a new test. A test that starts a process
+without being marked fails and says so.
+"""
 
 from __future__ import annotations
 
 import itertools
 import os
-import subprocess
-import sys
-import time
-from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
-from tests.alert_servers import slack_server, smtp_server  # noqa: F401  (fixtures shared by alert tests)
-from tests.mirror import Mirror
+from tests.support.marks import HEAVY, marks_for, started_processes
+from tests.support.mirror import Mirror
+from tests.support.tracker import PAGE_PATH, ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-SHEETS = FIXTURES / "ice" / "sheets"
-PAGE_PATH = "/identify-and-arrest/287g"
 _names = itertools.count()
+_PROCESSES_BEFORE = pytest.StashKey[int]()
 
 
-def sheet(name: str) -> bytes:
-    """A real ICE workbook from the fixtures, by (part of) its file name."""
-    matches = sorted(SHEETS.glob(f"*{name}*"))
-    assert matches, f"no fixture workbook matches {name!r}"
-    return matches[0].read_bytes()
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for name in marks_for(item):
+            item.add_marker(name)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    item.stash[_PROCESSES_BEFORE] = started_processes()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport:
+    report = yield
+    started = started_processes() - item.stash.get(_PROCESSES_BEFORE, started_processes())
+    if call.when == "teardown" and started and not any(item.get_closest_marker(name) for name in HEAVY):
+        report.outcome = "failed"
+        report.longrepr = (f"{item.nodeid} started {started} child process(es) but is not marked: "
+                           "add @pytest.mark.subprocess (make check leaves such tests out)")
+    return report
 
 
 @pytest.fixture
@@ -52,41 +66,25 @@ def tracker_env(tmp_path, mirror) -> dict[str, str]:
     return env
 
 
-def run_cli(env: dict[str, str], *args: str, timeout: float = 180) -> subprocess.CompletedProcess:
-    """Run `python scheduler.py ARGS` the way a user does, from the repository root."""
-    return subprocess.run([sys.executable, "scheduler.py", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+@pytest.fixture
+def slack_server():
+    from tests.support.alert_servers import running_slack
+
+    with running_slack() as stand_in:
+        yield stand_in
 
 
+@pytest.fixture
+def smtp_server():
+    from tests.support.alert_servers import running_smtp
 
-def wait_for(check: Callable[[], object], timeout: float = 20, what: str = "condition", poll: float = 0.2) -> object:
-    """`check()`'s first true answer, asked every `poll` seconds; fails the test after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(poll)
-    raise AssertionError(f"timed out waiting for {what}")
-
-def publish(mirror: Mirror, participating: bytes | None, pending: bytes | None = None,
-            participating_name: str = "participatingAgencies06062025am.xlsx") -> None:
-    """Serve ICE's page linking the given workbooks, in ICE's two link styles."""
-    links = []
-    if participating is not None:
-        path = f"/doclib/about/offices/ero/287g/{participating_name}"
-        mirror.set(path, participating)
-        links.append((path, "Participating Agencies"))
-    if pending is not None:
-        path = "/file-download/download/public/4711"
-        mirror.set(path, pending, headers={"Content-Disposition": 'attachment; filename="pendingAgencies.xlsx"'})
-        links.append((path, "Pending Agencies"))
-    mirror.page(links, PAGE_PATH)
+    with running_smtp() as mailbox:
+        yield mailbox
 
 
 @pytest.fixture(scope="session")
 def postgres():
-    from tests.pg_server import PostgresServer, find_bin
+    from tests.support.pg_server import PostgresServer, find_bin
 
     if find_bin() is None:
         if os.environ.get("CI"):

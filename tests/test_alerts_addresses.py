@@ -9,8 +9,8 @@ import pytest
 
 from cli.alerts import alert_test_command, digest_command
 from errors import UserError
-from tests.alert_servers import database, make_config
-from tests.conftest import run_cli
+from tests.support.alert_servers import database, make_config
+from tests.support.tracker import run_cli
 from tests.test_backfill import env_for
 
 GOOD = '[[email]]\nto = ["desk@newsroom.example"]\nstates = ["FL"]\ncadence = "instant"\n'

@@ -12,8 +12,8 @@ import logging
 from alerts.deliver import deliver_all
 from cli.alerts import alert_test_command
 from service.status import status_report
-from tests.alert_servers import add_events, database, make_config, ocala, start_watching
-from tests.conftest import run_cli
+from tests.support.alert_servers import add_events, database, make_config, ocala, start_watching
+from tests.support.tracker import run_cli
 from tests.test_backfill import env_for
 
 SUBSCRIPTIONS = """

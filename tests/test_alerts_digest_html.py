@@ -15,7 +15,7 @@ from pathlib import Path
 from PIL import Image
 
 from alerts.digest import send_due_digests
-from tests.alert_servers import (
+from tests.support.alert_servers import (
     DIGEST,
     Mailbox,
     add_active_agreements,
@@ -25,7 +25,7 @@ from tests.alert_servers import (
     ocala,
     start_watching,
 )
-from tests.chromium import screenshot, scroll_width_on_phone
+from tests.support.chromium import screenshot, scroll_width_on_phone
 
 MORNING = dt.datetime(2025, 6, 7, 12, 0, tzinfo=dt.UTC)  # 08:00 in New York, past the 07:00 slot
 NAVY = (0x1D, 0x35, 0x57)
@@ -125,7 +125,7 @@ def redraw_screenshot(target: Path) -> None:
     """Render the sample digest and save a trimmed, palette-reduced PNG for the README."""
     from aiosmtpd.controller import Controller
 
-    from tests.alert_servers import free_port
+    from tests.support.alert_servers import free_port
 
     with tempfile.TemporaryDirectory() as folder:
         mailbox = Mailbox(port=free_port())

@@ -11,12 +11,12 @@ from sqlalchemy import select
 
 from alerts.deliver import deliver_all
 from alerts.digest import is_due, preview_digest, send_due_digests, watermark_key
-from alerts.feeds import state_codes
 from alerts.subscriptions import parse
 from cli.alerts import digest_command
 from errors import UserError
+from parsers.places import state_codes
 from storage.models import DigestWatermark, Problem
-from tests.alert_servers import (
+from tests.support.alert_servers import (
     DIGEST,
     add_active_agreements,
     add_events,

@@ -7,7 +7,7 @@ from sqlalchemy import update
 from alerts.deliver import deliver_all
 from storage.models import Delivery
 from storage.problems import close_problem, open_problem
-from tests.alert_servers import add_events, database, make_config, ocala, start_watching
+from tests.support.alert_servers import add_events, database, make_config, ocala, start_watching
 
 OPS = '[maintainers]\nslack_channel = "#tracker-ops"\nemail = ["ops@newsroom.example"]\n'
 

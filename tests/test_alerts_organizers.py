@@ -10,8 +10,16 @@ import pytest
 from alerts.deliver import deliver_all
 from cli.alerts import alert_test_command
 from errors import UserError
-from tests.alert_servers import TOKEN, add_active_agreements, add_events, database, make_config, ocala, start_watching
-from tests.conftest import run_cli
+from tests.support.alert_servers import (
+    TOKEN,
+    add_active_agreements,
+    add_events,
+    database,
+    make_config,
+    ocala,
+    start_watching,
+)
+from tests.support.tracker import run_cli
 
 ICE_PAGE = "<https://www.ice.gov/identify-and-arrest/287g|ICE's 287(g) page>"
 MOA = ocala()["moa_url"]

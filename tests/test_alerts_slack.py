@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from alerts.deliver import deliver_all
 from storage.models import Delivery
-from tests.alert_servers import add_events, database, make_config, ocala, start_watching
+from tests.support.alert_servers import add_events, database, make_config, ocala, start_watching
 
 SUBS = """
 [[slack]]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from alerts.event_text import EventRow, Links, describe_change, publication_date, summarize, summarize_rows
-from tests.alert_servers import ocala
+from tests.support.alert_servers import ocala
 
 
 @pytest.mark.parametrize(("field", "old", "new", "words"), [

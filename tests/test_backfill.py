@@ -17,9 +17,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from parsers.states import state_code
-from tests.alert_servers import TOKEN
-from tests.conftest import FIXTURES, ROOT, publish, run_cli, sheet
+from parsers.places import state_code
+from tests.support.alert_servers import TOKEN
+from tests.support.tracker import FIXTURES, ROOT, publish, run_cli, sheet
 
 ICE = FIXTURES / "ice"
 MODELS = {"jail enforcement model": "JEM", "task force model": "TFM", "warrant service officer": "WSO"}

@@ -10,7 +10,7 @@ import os
 import shutil
 import sqlite3
 
-from tests.conftest import FIXTURES, run_cli
+from tests.support.tracker import FIXTURES, run_cli
 from tests.test_backfill import archive_layout, backfill, env_for
 
 SHEETS = FIXTURES / "ice" / "sheets"

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from tests.conftest import ROOT, publish, run_cli, sheet
+from tests.support.tracker import ROOT, publish, run_cli, sheet
 
 FIRST = "20250519_024922_participating"
 SECOND = "20250519_151802_participating"

@@ -6,7 +6,7 @@ import os
 
 from service.crawl import run_spider
 from storage.db import connect
-from tests.conftest import ROOT
+from tests.support.tracker import ROOT
 
 
 def test_a_crawl_that_dies_is_explained_by_its_error_not_by_scrapys_middleware_list(tmp_path):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from tests.alert_servers import TOKEN
-from tests.conftest import publish, run_cli, sheet
+from tests.support.alert_servers import TOKEN
+from tests.support.tracker import publish, run_cli, sheet
 
 SUBSCRIPTIONS = """
 [[slack]]

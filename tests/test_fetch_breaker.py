@@ -16,9 +16,9 @@ import pytest
 
 from scrapers.fetch_breaker import FAILURES_TO_TRIP
 from storage.fetch_backoff import backoff_after
-from tests.conftest import publish, run_cli
-from tests.hostile_server import HostileServer
-from tests.workbooks import row, workbook
+from tests.support.hostile_server import HostileServer
+from tests.support.tracker import publish, run_cli
+from tests.support.workbooks import row, workbook
 
 LINKS = 12
 ROBOTS_ATTEMPTS = 4  # robots.txt and its three retries

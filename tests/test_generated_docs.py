@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 
 from cli import docs
-from tests.conftest import ROOT
+from tests.support.tracker import ROOT
 
 
 def test_every_generated_document_is_up_to_date():

@@ -9,8 +9,8 @@ import sqlite3
 import pytest
 
 from parsers.ice_workbook import parse_workbook
-from tests.conftest import publish, run_cli, sheet
-from tests.workbooks import row, workbook
+from tests.support.tracker import publish, run_cli, sheet
+from tests.support.workbooks import row, workbook
 
 FIRST = "20250519_024922_participating"
 SECOND = "20250519_151802_participating"

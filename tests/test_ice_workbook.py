@@ -15,8 +15,8 @@ from parsers.ice_workbook import (
     publication_stamp,
     unwrap_safelinks,
 )
-from tests.conftest import SHEETS, sheet
-from tests.workbooks import HEADER, pending_workbook, row, workbook
+from tests.support.tracker import SHEETS, sheet
+from tests.support.workbooks import HEADER, pending_workbook, row, workbook
 
 
 @pytest.mark.parametrize("path", sorted(SHEETS.glob("*.xlsx")), ids=lambda p: p.name[16:])

@@ -123,5 +123,5 @@ def test_the_checks_catch_a_cycle_and_an_upward_import(tmp_path) -> None:
     assert imported("pkg.a", tmp_path / "pkg" / "a.py", known) == {"pkg", "pkg.b"}
     assert imported("pkg.b", tmp_path / "pkg" / "b.py", known) == {"pkg", "pkg.a"}
     assert cycle_in({"pkg.a": {"pkg.b"}, "pkg.b": {"pkg.a"}, "pkg": set()}) != []
-    assert layer_of("storage.events") > layer_of("parsers.states")
+    assert layer_of("storage.events") > layer_of("parsers.places")
     assert layer_of("scrapers.pipelines") > layer_of("storage.events")

@@ -8,7 +8,7 @@ import pytest
 
 from scrapers.spiders.local.base import Target
 from scrapers.spiders.local.civicplus import CivicPlusSpider, site_root
-from tests.local_helpers import FIXTURES, crawl_command, file_response, read_jsonl, run_crawls, serve
+from tests.support.local_helpers import FIXTURES, crawl_command, file_response, read_jsonl, run_crawls, serve
 
 SUMTER = "Sumter County Board of County Commissioners, FL"
 

@@ -6,8 +6,9 @@ import io
 
 import pytest
 
+from parsers.places import counties, split_jurisdiction
 from scrapers import jurisdictions
-from scrapers.jurisdictions import COLUMNS, REQUIRED, RegistryError, counties, find, load, parse, split_jurisdiction
+from scrapers.jurisdictions import COLUMNS, REQUIRED, RegistryError, find, load, parse
 
 MOST_AGREEMENTS = {"FL", "TX", "TN", "PA", "AL", "GA", "NC", "SC", "VA", "LA"}
 

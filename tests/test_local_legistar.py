@@ -10,7 +10,7 @@ import pytest
 from scrapers.items import LocalSignal
 from scrapers.spiders.local.base import Target
 from scrapers.spiders.local.legistar import LegistarSpider, odata_url
-from tests.local_helpers import FIXTURES, crawl_command, file_response, read_jsonl, run_crawls, serve
+from tests.support.local_helpers import FIXTURES, crawl_command, file_response, read_jsonl, run_crawls, serve
 
 MOA_FIXTURES = FIXTURES.parent / "moa"
 

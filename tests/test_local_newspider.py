@@ -13,7 +13,7 @@ from scrapers.check_page import main as check_page
 from scrapers.items import LocalSignal
 from scrapers.newspider import classname, create, main, render_spider
 from scrapers.spiders.local.marion_sheriff import MarionSheriffSpider
-from tests.local_helpers import FIXTURES, file_response, serve
+from tests.support.local_helpers import FIXTURES, file_response, serve
 
 
 def _load(path: Path, name: str) -> ModuleType:
@@ -27,7 +27,7 @@ def _load(path: Path, name: str) -> ModuleType:
 def _run_generated_test(made, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Run the written test as pytest would, with the new spider and its fixture where it expects them."""
     monkeypatch.setitem(sys.modules, f"scrapers.spiders.local.{name}", _load(made.spider, name))
-    monkeypatch.setattr("tests.local_helpers.FIXTURES", made.fixture.parent)
+    monkeypatch.setattr("tests.support.local_helpers.FIXTURES", made.fixture.parent)
     test_module = _load(made.test, f"test_local_{name}")
     for attribute in dir(test_module):
         if attribute.startswith("test_"):

@@ -10,7 +10,7 @@ from scrapy.http import HtmlResponse
 
 from scrapers.spiders.local.base import document_links
 from scrapers.spiders.local.local_page import LocalPageSpider
-from tests.local_helpers import FIXTURES, REPO, crawl_command, file_response, read_jsonl, run_crawls, serve
+from tests.support.local_helpers import FIXTURES, REPO, crawl_command, file_response, read_jsonl, run_crawls, serve
 
 LOOK_ALIKES = (
     "Highway 287", "287 Grand", "287(g)(3)", "2025-287G", "287 G Street", "US-287", "287.057", "Code Section 287",

@@ -10,8 +10,8 @@ import sys
 from service.local import local_spiders, update_health
 from storage.db import connect
 from storage.models import CrawlRun, Problem
-from tests.conftest import ROOT, run_cli
-from tests.local_helpers import FIXTURES, serve
+from tests.support.local_helpers import FIXTURES, serve
+from tests.support.tracker import ROOT, run_cli
 
 
 def crawl_local_page(env, url: str) -> subprocess.CompletedProcess:

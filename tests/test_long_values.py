@@ -8,8 +8,8 @@ from sqlalchemy import select
 
 from storage.db import connect
 from storage.models import Publication
-from tests.conftest import PAGE_PATH, run_cli
-from tests.workbooks import row, workbook
+from tests.support.tracker import PAGE_PATH, run_cli
+from tests.support.workbooks import row, workbook
 
 LONG_AGENCY = "Consolidated " + "Metropolitan " * 30 + "Police Department"  # about 420 characters
 LONG_NAME = "participatingAgencies" + "x" * 380 + "06062025am.xlsx"

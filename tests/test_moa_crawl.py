@@ -8,8 +8,8 @@ import sqlite3
 import pytest
 
 from parsers.moa_pdf import tesseract_available
-from tests.conftest import FIXTURES, publish, run_cli
-from tests.workbooks import row, workbook
+from tests.support.tracker import FIXTURES, publish, run_cli
+from tests.support.workbooks import row, workbook
 
 TERRELL = (FIXTURES / "moa" / "TerrellCoTX_WSO_MOA_04.16.2025.pdf").read_bytes()
 

@@ -6,9 +6,9 @@ import sqlite3
 
 import pytest
 
-from tests.conftest import publish, run_cli
-from tests.mirror import Mirror
-from tests.workbooks import row, workbook
+from tests.support.mirror import Mirror
+from tests.support.tracker import publish, run_cli
+from tests.support.workbooks import row, workbook
 
 PDF = b"%PDF-1.4\n% unreadable on purpose\n%%EOF\n"
 

@@ -10,7 +10,7 @@ import pytest
 from parsers.moa_fields import field_office, parse_date, public_affairs, unshift_labels
 from parsers.moa_pdf import MoaError, parse_moa, tesseract_available
 from scrapers.moa_worker import parse_many
-from tests.moa_accuracy import SAMPLES, expected_rows, render, score
+from tests.support.moa_accuracy import SAMPLES, expected_rows, render, score
 from tests.test_moa_builders import image_only_pdf, typed_moa
 
 needs_tesseract = pytest.mark.skipif(

@@ -23,8 +23,8 @@ from service.crawl_lease import one_crawl
 from service.lease import DatabaseLease
 from storage.db import connect
 from storage.models import Agreement, CrawlRun, Event, Lease, Problem, Publication
-from tests.conftest import ROOT, publish, sheet, wait_for
-from tests.mirror import Hold, Mirror
+from tests.support.mirror import Hold, Mirror
+from tests.support.tracker import ROOT, publish, sheet, wait_for
 from tests.test_service_run import ServiceProcess
 from vocabulary import FAILING_RUNS
 

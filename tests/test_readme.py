@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import scheduler
-from tests.conftest import ROOT
+from tests.support.tracker import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

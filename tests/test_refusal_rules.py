@@ -13,8 +13,8 @@ import sqlite3
 
 from parsers.ice_workbook import parse_workbook
 from storage.publications import Explained, refusal_reason
-from tests.conftest import publish, run_cli, sheet
-from tests.workbooks import pending_workbook, row, workbook
+from tests.support.tracker import publish, run_cli, sheet
+from tests.support.workbooks import pending_workbook, row, workbook
 
 SIGNED = 31
 

@@ -14,7 +14,7 @@ from collections import Counter
 
 import pytest
 
-from tests.conftest import FIXTURES, publish, run_cli
+from tests.support.tracker import FIXTURES, publish, run_cli
 
 ICE = FIXTURES / "ice"
 STRICT = ("agreement_added", "agreement_removed")

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage.db import connect
 from storage.models import CrawlRun, Lease, Problem, Publication, utcnow
-from tests.conftest import PAGE_PATH, publish, sheet, wait_for
+from tests.support.tracker import PAGE_PATH, publish, sheet, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 FIRST = "20250519_024922_participating"

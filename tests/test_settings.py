@@ -9,7 +9,7 @@ import sys
 import pytest
 
 import settings
-from tests.conftest import ROOT, run_cli
+from tests.support.tracker import ROOT, run_cli
 
 
 def test_defaults_are_the_contracts():

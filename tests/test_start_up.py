@@ -14,7 +14,7 @@ import subprocess
 import sys
 
 from storage.db import connect
-from tests.conftest import ROOT
+from tests.support.tracker import ROOT
 
 # `scheduler.py serve` as a user starts it, plus one thread that, given the address the
 # explorer says it listens on, asks it for a page and reports whether the collector is on.

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PAGE_PATH, ROOT, publish, run_cli, sheet, wait_for
+from tests.support.tracker import PAGE_PATH, ROOT, publish, run_cli, sheet, wait_for
 
 FIRST = "20250519_024922_participating"
 PENDING_FIRST = "20250519_024922_pending"

@@ -15,8 +15,8 @@ from storage.db import connect
 from storage.export import COLUMNS, current_rows, render, rows_as_of
 from storage.models import Agreement, Event, Publication
 from storage.publications import apply_publication
-from tests.conftest import sheet
-from tests.workbooks import row, workbook
+from tests.support.tracker import sheet
+from tests.support.workbooks import row, workbook
 
 DAY = dt.datetime(2025, 6, 1, 15, 0)
 

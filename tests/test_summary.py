@@ -9,9 +9,9 @@ import os
 
 import pytest
 
-from tests.conftest import ROOT, run_cli
-from tests.sample_store import ICE, build, crawled_at, manifest
-from tests.workbook_counts import participating_counts
+from tests.support.sample_store import ICE, build, crawled_at, manifest
+from tests.support.tracker import ROOT, run_cli
+from tests.support.workbook_counts import participating_counts
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 
 from cli.terminal import shown
-from tests.alert_servers import add_events, database, make_config, ocala
-from tests.conftest import run_cli
+from tests.support.alert_servers import add_events, database, make_config, ocala
+from tests.support.tracker import run_cli
 from tests.test_backfill import archive_layout, env_for
 
 HOSTILE = "Evil\x1b]0;owned\x07 \x1b[2J\u202eCounty\r"

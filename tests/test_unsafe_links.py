@@ -10,8 +10,8 @@ from defusedxml import ElementTree as SafeET
 from alerts.deliver import deliver_all
 from alerts.digest import send_due_digests
 from parsers.ice_workbook import parse_workbook
-from tests.alert_servers import add_events, database, make_config, ocala, start_watching
-from tests.workbooks import row, workbook
+from tests.support.alert_servers import add_events, database, make_config, ocala, start_watching
+from tests.support.workbooks import row, workbook
 
 GOOD = "https://www.ice.gov/doclib/287gMOA/ocalaPdFL.pdf"
 UNSAFE = ["javascript:alert(document.cookie)", "file:///etc/passwd", "JavaScript:alert(1)",

@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.sample_store import ICE, build, crawled_at, manifest
-from tests.web_server import Explorer
-from tests.workbook_counts import participating_counts
+from tests.support.sample_store import ICE, build, crawled_at, manifest
+from tests.support.web_server import Explorer
+from tests.support.workbook_counts import participating_counts
 from web.charts import geometry
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"

@@ -15,8 +15,8 @@ from storage.archive import archive_document
 from storage.db import connect
 from storage.models import Agreement
 from storage.publications import apply_publication
-from tests.web_server import serving
-from tests.workbooks import row, workbook
+from tests.support.web_server import serving
+from tests.support.workbooks import row, workbook
 
 PATHS = ["/", "/state/FL", "/events", "/methodology", "/api/summary.json", "/api/agreements.json?state=FL",
          "/api/events.json", "/api/timeseries.json?state=FL", "/download/agreements.csv",

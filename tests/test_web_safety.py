@@ -25,9 +25,9 @@ from storage.db import connect, connect_read_only
 from storage.export import current_rows
 from storage.models import Agreement
 from storage.publications import apply_publication
-from tests.conftest import ROOT, run_cli
-from tests.web_server import Answer, serving
-from tests.workbooks import row, workbook
+from tests.support.tracker import ROOT, run_cli
+from tests.support.web_server import Answer, serving
+from tests.support.workbooks import row, workbook
 
 HOSTILE = "<script>alert(1)</script> Police Department"
 COUNTY = '"><img src=x onerror=alert(2)> County'

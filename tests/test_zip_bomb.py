@@ -8,8 +8,8 @@ import zipfile
 import pytest
 
 from parsers.ice_workbook import WorkbookError, parse_workbook
-from tests.conftest import publish, run_cli, sheet
-from tests.workbooks import row, workbook
+from tests.support.tracker import publish, run_cli, sheet
+from tests.support.workbooks import row, workbook
 
 
 def bomb(padding_mb: int) -> bytes:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
-from functools import cache
 
-import us
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from parsers.places import state_name, state_names  # noqa: F401  (the app reads both from here)
 from storage.event_log import describe, public, query_events, selected_events
 from storage.export import current_rows, in_order, rows_as_of
 from storage.identity import agency_key
@@ -19,15 +18,6 @@ from storage.summary import change, load_spans, summary, timeseries
 from web.charts import county_key
 
 QUIET = ("baseline",)  # the first import is history, not news
-
-
-@cache
-def state_names() -> dict[str, str]:
-    return {s.abbr: s.name for s in (*us.states.STATES_AND_TERRITORIES, us.states.DC)}
-
-
-def state_name(code: str | None) -> str:
-    return state_names().get(code or "", code or "unknown")
 
 
 def event_row(event: Event) -> dict:

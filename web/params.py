@@ -6,7 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Mapping
 
-from parsers.states import is_state_code
+from parsers.places import is_state_code
 from vocabulary import ALERTABLE_EVENT_TYPES as ALERTED
 
 

@@ -30,16 +30,17 @@ from urllib.parse import urlsplit
 
 import scrapy
 import tldextract
-import us
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from parsers.agenda import PageItem, html_items, is_document, text_items
+from parsers.places import county_from_name, split_jurisdiction, state_of
 from parsers.signals import find_signals, normalize, strongest
+from scrapers import jurisdictions
 from scrapers.items import LocalSignal
-from scrapers.jurisdictions import Jurisdiction, county_of, split_jurisdiction
+from scrapers.jurisdictions import Jurisdiction
 from scrapers.moa_worker import parse_moa_safely
 
 logger = logging.getLogger(__name__)
@@ -67,7 +68,27 @@ class Target:
     def parse(cls, text: str, county: str = "") -> Target:
         """'Marion County, FL' names the place and, after the comma, its state."""
         name, state = split_jurisdiction(text)
-        return cls(jurisdiction=name, state=state, county=county or county_of(name))
+        return cls(jurisdiction=name, state=state, county=county or county_from_name(name) or "")
+
+
+@dataclass(frozen=True)
+class Place:
+    """One address a platform spider watches, whom it is for, and its registry row when it has one."""
+
+    address: str
+    target: Target
+    row: Jurisdiction | None = None
+
+
+def places_to_watch(platform: str, address: str | None, jurisdiction: str | None, flag: str = "url") -> list[Place]:
+    """The place named by `-a url=` (or `-a client=`) with `-a jurisdiction=`, or every registry row of the
+    platform; a place the registry knows keeps its row's county, selectors and spelling."""
+    if not address:
+        return [Place(row.url_or_client, Target.from_row(row), row) for row in jurisdictions.for_platform(platform)]
+    if not jurisdiction:
+        raise ValueError(f'{platform} needs -a jurisdiction="Name, ST" with -a {flag}')
+    row = jurisdictions.find(jurisdiction)
+    return [Place(address, Target.from_row(row) if row else Target.parse(jurisdiction), row)]
 
 
 @dataclass(frozen=True)
@@ -131,7 +152,7 @@ class LocalSpider(scrapy.Spider):
                 f"spider {self.name!r} still has placeholders in {', '.join(unfilled)}: "
                 f"fill them in scrapers/spiders/local/{self.name}.py before it runs"
             )
-        if self.start_urls and self.state and us.states.lookup(self.state) is None:
+        if self.start_urls and self.state and state_of(self.state) is None:
             raise ValueError(f"spider {self.name!r}: state {self.state!r} is not a USPS state code")
 
     @classmethod
@@ -144,7 +165,7 @@ class LocalSpider(scrapy.Spider):
     def target(self) -> Target:
         if not self.state and ", " in self.jurisdiction:
             return Target.parse(self.jurisdiction, self.county)
-        return Target(self.jurisdiction, self.state, self.county or county_of(self.jurisdiction))
+        return Target(self.jurisdiction, self.state, self.county or county_from_name(self.jurisdiction) or "")
 
     async def start(self) -> AsyncIterator[Any]:
         for url in self.start_urls:

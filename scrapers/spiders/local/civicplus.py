@@ -24,8 +24,7 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from parsers.agenda import node_item
-from scrapers import jurisdictions
-from scrapers.spiders.local.base import MAX_DOCUMENT_BYTES, Listing, LocalSpider, Target, site_of
+from scrapers.spiders.local.base import MAX_DOCUMENT_BYTES, Listing, LocalSpider, Target, places_to_watch, site_of
 
 AGENDA_FEED = "/RSSFeed.aspx?ModID=65&CID=All-0"
 NEWS_FEED = "/RSSFeed.aspx?ModID=1&CID=All-newsflash.xml"
@@ -70,14 +69,7 @@ class CivicPlusSpider(LocalSpider):
         self.max_articles = int(max_articles)
         self._agendas_taken: dict[str, int] = {}
         self._articles_taken: dict[str, int] = {}
-        if url:
-            if not jurisdiction:
-                raise ValueError('civicplus needs -a jurisdiction="Name, ST" with -a url')
-            row = jurisdictions.find(jurisdiction)
-            self.sites = [(site_root(url), Target.from_row(row) if row else Target.parse(jurisdiction))]
-        else:
-            rows = jurisdictions.for_platform("civicplus")
-            self.sites = [(site_root(row.url_or_client), Target.from_row(row)) for row in rows]
+        self.sites = [(site_root(p.address), p.target) for p in places_to_watch("civicplus", url, jurisdiction)]
 
     async def start(self) -> AsyncIterator[Any]:
         for root, target in self.sites:

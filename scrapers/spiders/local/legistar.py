@@ -24,8 +24,7 @@ from urllib.parse import quote
 
 from scrapy.http import Response
 
-from scrapers import jurisdictions
-from scrapers.spiders.local.base import Listing, LocalSpider, Target, site_of
+from scrapers.spiders.local.base import Listing, LocalSpider, Target, places_to_watch, site_of
 
 API_BASE = "https://webapi.legistar.com/v1"
 PAGE_SIZE = 1000  # the most the API returns in one answer
@@ -83,14 +82,7 @@ class LegistarSpider(LocalSpider):
         date.fromisoformat(self.since)
         self.api_base = api_base
         self.page_size = int(page_size)
-        if client:
-            if not jurisdiction:
-                raise ValueError('legistar needs -a jurisdiction="Name, ST" with -a client')
-            row = jurisdictions.find(jurisdiction)
-            self.clients = [(client, Target.from_row(row) if row else Target.parse(jurisdiction))]
-        else:
-            rows = jurisdictions.for_platform("legistar")
-            self.clients = [(row.url_or_client, Target.from_row(row)) for row in rows]
+        self.clients = [(p.address, p.target) for p in places_to_watch("legistar", client, jurisdiction, "client")]
 
     @property
     def base(self) -> str:

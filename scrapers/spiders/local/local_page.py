@@ -21,7 +21,7 @@ from typing import Any
 from scrapy.http import Response
 
 from scrapers import jurisdictions
-from scrapers.spiders.local.base import LocalSpider, Target, is_pdf
+from scrapers.spiders.local.base import LocalSpider, Target, is_pdf, places_to_watch
 
 
 @dataclass(frozen=True)
@@ -48,24 +48,15 @@ class LocalPageSpider(LocalSpider):
         for value, column in ((selector, "selector"), (date_selector, "date_selector")):
             if value and (problem := jurisdictions.selector_problem(column, value)) is not None:
                 raise ValueError(problem)
-        if url:
-            if not jurisdiction:
-                raise ValueError('local_page needs -a jurisdiction="Name, ST" with -a url')
-            row = jurisdictions.find(jurisdiction)
-            target = Target.from_row(row) if row else Target.parse(jurisdiction)
-            self.sources = [
-                Source(
-                    url,
-                    target,
-                    selector or (row.selector if row else None) or None,
-                    date_selector or (row.date_selector if row else None) or None,
-                )
-            ]
-        else:
-            self.sources = [
-                Source(row.url_or_client, Target.from_row(row), row.selector or None, row.date_selector or None)
-                for row in jurisdictions.for_platform("local_page")
-            ]
+        self.sources = [
+            Source(
+                place.address,
+                place.target,
+                selector or (place.row.selector if place.row else None) or None,
+                date_selector or (place.row.date_selector if place.row else None) or None,
+            )
+            for place in places_to_watch("local_page", url, jurisdiction)
+        ]
 
     async def start(self) -> AsyncIterator[Any]:
         for source in self.sources:

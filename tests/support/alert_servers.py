@@ -3,7 +3,7 @@
 The Slack stand-in speaks enough of the Web API for slack-sdk (chat.postMessage,
 conversations.history/replies/list) and of incoming webhooks (`/services/...`, what
 slack-sdk's WebhookClient posts to), records every call, and can be told to answer 429 with
-Retry-After, 500, or to hang. Import the fixtures into a test module to use them.
+Retry-After, 500, or to hang. The `slack_server` and `smtp_server` fixtures (conftest) run them.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import threading
 import time
 import uuid
 from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -23,9 +25,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
-
-import pytest
-from aiosmtpd.controller import Controller
 
 from settings import TrackerSettings
 from storage.db import connect
@@ -217,8 +216,9 @@ def _handler(stand_in: SlackStandIn) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture
-def slack_server():
+@contextmanager
+def running_slack() -> Iterator[SlackStandIn]:
+    """The Slack stand-in, serving on a free loopback port until the block ends."""
     stand_in = SlackStandIn()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(stand_in))
     server.daemon_threads = True
@@ -263,8 +263,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def smtp_server():
+@contextmanager
+def running_smtp() -> Iterator[Mailbox]:
+    """A real SMTP server (aiosmtpd) on a free loopback port until the block ends."""
+    from aiosmtpd.controller import Controller  # only the tests that send mail pay for it
+
     mailbox = Mailbox(port=free_port())
     controller = Controller(mailbox, hostname=mailbox.host, port=mailbox.port)
     controller.start()

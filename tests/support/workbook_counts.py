@@ -7,7 +7,7 @@ from pathlib import Path
 
 import openpyxl
 
-from parsers.states import state_code
+from parsers.places import state_code
 
 MODELS = {"jail enforcement model": "JEM", "task force model": "TFM", "warrant service officer": "WSO"}
 

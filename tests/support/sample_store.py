@@ -14,7 +14,7 @@ from scrapers.workbooks import archived_reader
 from storage.archive import archive_document
 from storage.db import connect
 from storage.publications import apply_document
-from tests.conftest import FIXTURES
+from tests.support.tracker import FIXTURES
 
 ICE = FIXTURES / "ice"
 

@@ -11,7 +11,7 @@ import struct
 import threading
 from collections import Counter
 
-from tests.mirror import Loopback
+from tests.support.mirror import Loopback
 
 
 class HostileServer(Loopback):

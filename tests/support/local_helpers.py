@@ -16,8 +16,8 @@ from urllib.parse import unquote
 from scrapy.http import HtmlResponse, Request, Response, TextResponse, XmlResponse
 from scrapy.http.response import Response as BaseResponse
 
-FIXTURES = Path(__file__).parent / "fixtures" / "local"
-REPO = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "local"
+REPO = Path(__file__).resolve().parent.parent.parent
 
 
 def file_response(path: str | Path, url: str, **cb_kwargs: object) -> Response:
