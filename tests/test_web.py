@@ -149,8 +149,9 @@ def test_hover_and_keyboard_show_the_number(explorer, visit):
     page.locator("svg.map path[data-state='TX']").hover()
     assert page.locator("#tip").inner_text() == f"Texas: {states['TX']} agreements"
     page.locator("figure.chart circle.point").last.hover()
-    last_week = max(publication_weeks()).isoformat()
-    assert page.locator("#tip").inner_text().startswith(f"Week of {last_week}: 649 agreements")
+    last_week = max(publication_weeks())
+    assert page.locator("#tip").inner_text().startswith(f"Week of {last_week:%B} {last_week.day}, {last_week.year}: "
+                                                        "649 agreements")
     page.locator("svg.map a").first.focus()
     assert page.locator("#tip").is_visible()
     page.keyboard.press("Escape")
@@ -196,7 +197,7 @@ def test_agency_page_shows_versions_and_events(explorer, visit):
     versions = page.locator("section.agreement table tbody tr")
     assert versions.count() == 2
     assert "Indialantic Police Department" in versions.first.inner_text()
-    assert "agreement changed" in page.locator("table.events").inner_text()
+    assert "renamed from “Indialantic Police Department”" in page.locator("table.events").inner_text()
 
 
 def test_events_filters_and_csv(explorer, visit):
@@ -260,6 +261,6 @@ def test_an_agreement_missing_from_the_latest_list_is_flagged_and_not_counted(ex
     rows = page.locator("table.agreements tbody tr")
     assert rows.count() == states["PA"] + 1  # listed until a second list confirms the removal
     butler = rows.filter(has_text="Butler County Sheriff's Office")
-    assert "missing from ICE's list of 2025-06-06 am" in butler.inner_text()
-    butler.get_by_role("link").click()
-    assert "not on ICE's list of 2025-06-06 am" in page.locator("section.agreement").first.inner_text()
+    assert "missing from ICE's list of June 8, 2025" in butler.inner_text()
+    butler.get_by_role("link").first.click()
+    assert "not on ICE's list of June 8, 2025" in page.locator("section.agreement").first.inner_text()

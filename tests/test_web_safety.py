@@ -137,7 +137,8 @@ def test_an_empty_store_shows_empty_pages(tmp_path):
     url = f"sqlite:///{tmp_path / 'empty.db'}"
     connect(url)
     with serving(url) as client:
-        assert "No history stored yet" in client.get("/").text
+        home = client.get("/").text
+        assert "No list of ICE's has been read yet" in home and "backfill" in home
         assert client.get("/state/TX").status_code == 200
         assert client.get("/api/summary.json").json()["agreements"] == 0
 

@@ -25,8 +25,11 @@ from web.views import api, downloads, pages
 from web.views.errors import failed
 
 
-def create_app(sessions: sessionmaker[Session], feeds_dir: Path | None = None) -> Starlette:
-    """The explorer over read-only `sessions` (see storage.db.connect_read_only)."""
+def create_app(sessions: sessionmaker[Session], feeds_dir: Path | None = None, corrections: str = "") -> Starlette:
+    """The explorer over read-only `sessions` (see storage.db.connect_read_only).
+
+    `corrections` is whom readers should tell of an error (CORRECTIONS_CONTACT); empty: not shown.
+    """
     routes = [
         Route("/", pages.home),
         Route("/state/{code}", pages.state_page),
@@ -47,5 +50,5 @@ def create_app(sessions: sessionmaker[Session], feeds_dir: Path | None = None) -
     app = Starlette(routes=routes, exception_handlers=handlers,
                     middleware=[Middleware(SecurityHeaders), Middleware(GZipMiddleware, minimum_size=1024),
                                 Middleware(Revalidation)])
-    app.state.site = Site(sessions, feeds_dir)
+    app.state.site = Site(sessions, feeds_dir, corrections)
     return app

@@ -6,47 +6,128 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+from alerts.event_text import LABELS, MODELS, human_date, summarize
 from parsers.places import state_name, state_names  # noqa: F401  (the app reads both from here)
 from storage.event_log import describe, public, query_events, selected_events
 from storage.export import current_rows, in_order, rows_as_of
 from storage.identity import agency_key
 from storage.models import Agreement, AgreementVersion, Event, MoaParse, Publication, iso_z
-from storage.summary import change, load_spans, summary, timeseries
-from web.charts import county_key
+from storage.summary import change, last_published, load_spans, summary, timeseries
+from vocabulary import GOOD_PUBLICATIONS, PARTICIPATING
+from web.charts import county_key, geometry
 
 QUIET = ("baseline",)  # the first import is history, not news
+# A pending request that was signed is told once, by its agreement's arrival ("was on the pending list").
+TOLD_BY_ITS_AGREEMENT = ("pending_removed", "signed")
+# Words for the kinds of change where the alerts' labels say too little on a page of every change.
+TYPE_WORDS = {**{str(k): v for k, v in LABELS.items()},
+              "baseline": "On the first list the tracker read",
+              "pending_removed": "Pending request left the list (signed or withdrawn)"}
+_MODEL_WORDS = tuple(MODELS) + tuple(MODELS.values())
+
+
+def told_elsewhere(event: Event) -> bool:
+    return (event.type, event.payload.get("reason")) == TOLD_BY_ITS_AGREEMENT
 
 
 def event_row(event: Event) -> dict:
+    """An event as pages show it: the alerts' own words, on ICE's clock, history marked as such."""
     payload = public(event)
-    return {**payload, "seq": event.seq, "what": describe(event.payload),
+    told = summarize(event.seq, event.payload, agreement_id=event.agreement_id)
+    label = TYPE_WORDS["baseline"] if event.type == "baseline" else told.label
+    details = [*([told.where] if told.where else []), *told.changes,
+               *(f for f in told.facts if not f.startswith(_MODEL_WORDS))]
+    if event.type == "local_signal":
+        details = [f for f in told.facts if f != payload.get("title")]
+    return {**payload, "seq": event.seq, "what": describe(event.payload), "label": label, "subject": told.subject,
+            "details": details,
+            "documents": [d for d in told.documents if d.url],
+            "link_pending": any(d.url is None for d in told.documents),
+            "list_day": human_date(payload.get("published_at")), "found_day": human_date(payload.get("detected_at")),
             "agreement_uid": event.payload.get("agreement_uid")}
+
+
+def event_rows(session: Session, query: Select, limit: int, keep_all: bool = False) -> tuple[list[dict], bool]:
+    """Up to `limit` rows of `query` (newest first), leaving out what another row already tells; and whether more."""
+    rows: list[dict] = []
+    before: int | None = None
+    while len(rows) <= limit:
+        page = query if before is None else query.where(Event.seq < before)
+        batch = list(session.scalars(page.limit(limit + 1)))
+        rows += [event_row(e) for e in batch if keep_all or not told_elsewhere(e)]
+        if len(batch) <= limit:
+            break
+        before = batch[-1].seq
+    return rows[:limit], len(rows) > limit
 
 
 def recent_events(session: Session, state: str | None = None, limit: int = 12,
                   kinds: tuple[str, ...] | None = None) -> list[dict]:
-    query = select(Event).where(Event.type.not_in(QUIET)).order_by(Event.seq.desc()).limit(limit)
+    query = select(Event).where(Event.type.not_in(QUIET)).order_by(Event.seq.desc())
     if state:
         query = query.where(Event.state == state)
     if kinds:
         query = query.where(Event.type.in_(kinds))
-    return [event_row(e) for e in session.scalars(query)]
+    return event_rows(session, query, limit)[0]
+
+
+def list_day(session: Session, today: dt.date) -> dt.date:
+    """The day of ICE's latest participating list: changes are counted up to it, not up to today."""
+    latest = last_published(session)
+    return min(today, latest) if latest else today
+
+
+def first_list_day(session: Session) -> dt.date | None:
+    first = session.scalar(select(func.min(Publication.published_at)).where(
+        Publication.kind == PARTICIPATING, Publication.status.in_(GOOD_PUBLICATIONS)))
+    return first.date() if first else None
+
+
+def changes(session: Session, spans: list, anchor: dt.date) -> list[dict]:
+    """The net change over 7 and 30 days up to ICE's latest list, or since the first list when history is shorter."""
+    first = first_list_day(session)
+    found: dict[str, int] = {}
+    for days in (7, 30):
+        if first is not None and anchor - dt.timedelta(days=days) < first:
+            words = f"since the first list read, on {human_date(first.isoformat())}"
+            found.setdefault(words, change(spans, anchor, (anchor - first).days))
+        else:
+            found[f"in the {days} days up to ICE's latest list"] = change(spans, anchor, days)
+    return [{"value": value, "words": words} for words, value in found.items()]
 
 
 def overview(session: Session, today: dt.date) -> dict:
     spans = load_spans(session)
     now = summary(session, today, spans=spans)
+    anchor = list_day(session, today)
     return {
         "summary": now,
         "states_count": sum(1 for s in now["states"].values() if s["agreements"]),
-        "change_7": change(spans, today, 7),
-        "change_30": change(spans, today, 30),
+        "changes": changes(session, spans, anchor),
+        "unmapped": unmapped_states(now["states"]),
         "series": timeseries(session, today, spans=spans)["weeks"],
         "events": recent_events(session, limit=15),
     }
+
+
+def unmapped_states(states: dict[str, dict]) -> dict[str, int]:
+    """Agreements in places the national map does not draw (territories), by place name."""
+    drawn = geometry()["states"]
+    return {state_name(code): s["agreements"] for code, s in states.items() if code not in drawn and s["agreements"]}
+
+
+def county_placing(state: str, agreements: list[dict]) -> dict:
+    """Why some of a state's agreements are not on its county map: no county given, or a county the map lacks."""
+    known = {county_key(c["name"]) for c in geometry()["counties"].values() if c["state"] == state}
+    listed = [r for r in agreements if not r["missing_since"]]
+    no_county = [r for r in listed if not r["county"]]
+    unknown = [r for r in listed if r["county"] and county_key(r["county"]) not in known]
+    return {"no_county": len(no_county), "unknown": len(unknown),
+            "unknown_names": sorted({r["county"] for r in unknown}),
+            "city_police": sum(1 for r in no_county if (r["agency_type"] or "").lower() == "municipality")}
 
 
 def current_agreements(session: Session, state: str | None = None) -> list[dict]:
@@ -61,6 +142,13 @@ def agreement_list(session: Session, state: str | None, as_of: dt.date | None) -
     return in_order(rows_as_of(session, as_of, state))
 
 
+def list_date(publication: Publication) -> str:
+    """A list as pages name it: by the day ICE published it (ICE's own stamp for stores older than that clock)."""
+    if publication.published_at is not None:
+        return human_date(publication.published_at.date().isoformat()) or "a later list"
+    return human_date(publication.stamp) or "a later list"
+
+
 def agreement_rows(session: Session, state: str, list_kind: str = "participating") -> list[dict]:
     """The state's current agreements (or pending requests), each with its store id and whether ICE still lists it."""
     if list_kind == "participating":
@@ -71,19 +159,20 @@ def agreement_rows(session: Session, state: str, list_kind: str = "participating
                 for a in session.scalars(select(Agreement).where(Agreement.list_kind == "pending",
                                                                  Agreement.status == "active",
                                                                  Agreement.state == state))]
-    missing = dict(session.execute(
-        select(Agreement.uid, Publication.stamp)
+    missing = {uid: list_date(publication) for uid, publication in session.execute(
+        select(Agreement.uid, Publication)
         .join(Publication, Publication.id == Agreement.missing_since_publication_id)
         .where(Agreement.state == state, Agreement.list_kind == list_kind, Agreement.missing_count > 0)
-    ).all())
+    ).all()}
     for row in rows:
-        row["missing_since"] = (missing[row["id"]] or "a later list") if row["id"] in missing else None
+        row["missing_since"] = missing.get(row["id"])
     return sorted(rows, key=lambda r: ((r["agency"] or "").lower(), r["model"] or ""))
 
 
 def state_view(session: Session, state: str, today: dt.date, national: dict) -> dict:
     """One state's page; `national` is today's summary, for the state's numbers and rank."""
     spans = load_spans(session, state=state)
+    anchor = list_day(session, today)
     empty = {"agreements": 0, "agencies": 0, "models": dict.fromkeys(national["models"], 0)}
     numbers = national["states"].get(state, empty)
     agreements = agreement_rows(session, state)
@@ -95,11 +184,10 @@ def state_view(session: Session, state: str, today: dt.date, national: dict) -> 
         "numbers": numbers,
         "rank": ranked.index(state) + 1 if state in ranked else None,
         "publication": national["publication"],
-        "change_7": change(spans, today, 7),
-        "change_30": change(spans, today, 30),
+        "changes": changes(session, spans, anchor),
         "series": timeseries(session, today, state=state, spans=spans)["weeks"],
         "agreements": agreements,
-        "no_county": sum(1 for r in agreements if not r["county"]),
+        "placing": county_placing(state, agreements),
         "counties": counties,
         "pending": agreement_rows(session, state, "pending"),
         "events": recent_events(session, state, limit=20),
@@ -126,7 +214,7 @@ def agency_view(session: Session, uid: str) -> dict | None:
                                    .order_by(AgreementVersion.valid_from, AgreementVersion.id)):
         versions.setdefault(version.agreement_id, []).append(version)
     events = [event_row(e) for e in session.scalars(select(Event).where(Event.agreement_id.in_(ids))
-                                                      .order_by(Event.seq))]
+                                                      .order_by(Event.seq)) if not told_elsewhere(e)]
     links = [a.moa_url for a in held if a.moa_url] + [a.addendum_url for a in held if a.addendum_url]
     parses = {p.url: p.fields for p in session.scalars(select(MoaParse).where(MoaParse.url.in_(links)))}
     wanted = [a.last_publication_id for a in held] + [a.missing_since_publication_id for a in held]
@@ -143,7 +231,7 @@ def agency_view(session: Session, uid: str) -> dict | None:
             "moa_url": a.moa_url, "addendum_url": a.addendum_url, "was_pending": a.was_pending,
             "first_seen": iso_z(a.first_seen), "last_seen": iso_z(a.last_seen),
             "removed_at": iso_z(a.removed_at) if a.removed_at else None,
-            "missing_since": (publications[a.missing_since_publication_id].stamp or "a later list")
+            "missing_since": list_date(publications[a.missing_since_publication_id])
             if a.missing_count and a.missing_since_publication_id in publications else None,
             "ice_url": sources.get(a.last_publication_id),
             "moa": parses.get(a.moa_url) if a.moa_url else None,
@@ -157,12 +245,10 @@ def agency_view(session: Session, uid: str) -> dict | None:
 def events_page(session: Session, state: str | None, kind: str | None, since: dt.datetime | None,
                 until: dt.datetime | None, before: int | None, limit: int) -> tuple[list[dict], int | None]:
     """Newest first, `limit` at a time; the second value is the `before` of the next (older) page."""
-    query = selected_events(since, kind, state, until).order_by(Event.seq.desc()).limit(limit + 1)
+    query = selected_events(since, kind, state, until).order_by(Event.seq.desc())
     if before is not None:
         query = query.where(Event.seq < before)
-    rows = [event_row(e) for e in session.scalars(query)]
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, more = event_rows(session, query, limit, keep_all=kind == "pending_removed")
     return rows, (rows[-1]["seq"] if more and rows else None)
 
 

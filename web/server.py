@@ -41,7 +41,7 @@ def serve(config: TrackerSettings, host: str, port: int) -> int:
         sessions = connect_read_only(config.database_url)
     except StoreMissing as exc:
         raise UserError(f"{exc}: run `python scheduler.py once` (or backfill) first") from None
-    app = create_app(sessions, feeds_dir=config.feeds_dir)
+    app = create_app(sessions, feeds_dir=config.feeds_dir, corrections=config.corrections_contact)
     for stop in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop, _stopped)
     uvicorn.run(app, host=host, port=port, proxy_headers=True, forwarded_allow_ips="127.0.0.1",

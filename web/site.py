@@ -17,9 +17,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from alerts.event_text import MODELS, human_date
 from storage.summary import store_fingerprint
 from web import charts, data
 from web.answers import AnswerCache
+from web.freshness import Freshness, freshness
 
 HERE = Path(__file__).resolve().parent
 
@@ -33,12 +35,28 @@ def today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
-def templates() -> Environment:
+def short_day(value: str) -> str:
+    """`2025-05-19` → `May 19`, for chart ticks where the year would crowd the axis."""
+    day = dt.date.fromisoformat(value[:10])
+    return f"{day:%b} {day.day}"
+
+
+def contact_link(contact: str) -> str | None:
+    """Where the corrections contact links: a mail address, or a web address; plain text otherwise."""
+    if "@" in contact and " " not in contact and "/" not in contact:
+        return f"mailto:{contact}"
+    return web_link(contact)
+
+
+def templates(corrections: str = "") -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(state_name=data.state_name, series=charts.SERIES)
+    env.globals.update(state_name=data.state_name, series=charts.SERIES, models=MODELS,
+                       corrections=corrections, corrections_link=contact_link(corrections) if corrections else None)
     env.filters["web_link"] = web_link
     env.filters["signed"] = lambda n: f"{n:+,}" if n else "no change"
+    env.filters["day"] = lambda value: human_date(value) or ""
+    env.filters["short_day"] = short_day
     return env
 
 
@@ -48,8 +66,15 @@ class Site:
 
     sessions: sessionmaker[Session]
     feeds_dir: Path | None = None
-    templates: Environment = field(default_factory=templates)
+    corrections: str = ""
+    templates: Environment = field(init=False)
     cache: AnswerCache = field(default_factory=AnswerCache)
+
+    def __post_init__(self) -> None:
+        self.templates = templates(self.corrections)
+
+    def freshness(self, session: Session) -> Freshness:
+        return freshness(session, today())
 
     def answer(self, session: Session, key: Any, compute: Callable[[], Any]) -> Any:
         return self.cache.get(store_fingerprint(session), key, compute)
