@@ -21,8 +21,8 @@ from web.app import create_app
 
 
 class Explorer:
-    def __init__(self, database_url: str, feeds_dir: Path | None = None) -> None:
-        app = create_app(connect_read_only(database_url), feeds_dir=feeds_dir)
+    def __init__(self, database_url: str, feeds_dir: Path | None = None, corrections: str = "") -> None:
+        app = create_app(connect_read_only(database_url), feeds_dir=feeds_dir, corrections=corrections)
         self.socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.socket.bind(("127.0.0.1", 0))
