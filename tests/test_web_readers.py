@@ -247,7 +247,7 @@ def redraw_screenshot(target: Path) -> None:
             chromium.close()
             explorer.close()
         with Image.open(Path(folder) / "explorer.png") as image:
-            image.convert("RGB").quantize(colors=128).save(target, optimize=True)
+            image.convert("RGB").quantize(colors=256, method=Image.Quantize.MAXCOVERAGE).save(target, optimize=True)
 
 
 if __name__ == "__main__":
