@@ -47,10 +47,13 @@ def backfilled(home: Path) -> str:
 
 
 def with_failed_crawl(source: Path, home: Path) -> str:
-    """A copy of `source` whose last crawl of ICE's page failed."""
+    """A copy of `source` whose last crawl of ICE's page failed, after a local crawl read Dallas's council."""
     shutil.copy(source, home / "tracker.db")
     url = f"sqlite:///{home / 'tracker.db'}"
     with connect(url).begin() as session:
+        session.add(CrawlRun(source="local:legistar", status=RunStatus.OK, started_at=dt.datetime(2026, 1, 4, 6),
+                             finished_at=dt.datetime(2026, 1, 4, 6, 2),
+                             stats={"local": {"local/items": 12, "local/items/Dallas City Council": 12}}))
         session.add(CrawlRun(source="ice", status=RunStatus.FAILED, started_at=dt.datetime(2026, 1, 5, 14),
                              finished_at=dt.datetime(2026, 1, 5, 14, 1),
                              error="www.ice.gov: DNS lookup failed: no such host\nTraceback (most recent call last)"))
@@ -148,7 +151,7 @@ def test_an_empty_store_says_how_to_fill_it(explorers, visit):
         page = visit(width=width).page
         page.goto(explorers["empty"].url("/"))
         banner = page.locator("section.banner").inner_text()
-        assert "No list of ICE's has been read yet" in banner
+        assert "No ICE list has been read yet" in banner
         assert "scheduler.py once --only ice" in banner and "scheduler.py backfill PATH" in banner
         assert "0 agreements" not in body_text(page)
         assert page.locator("#n-agreements").count() == 0
@@ -208,6 +211,10 @@ def test_the_state_page_says_when_local_sources_were_checked(explorers, visit):
     local = page.locator("p.local-sources").inner_text()
     assert "watched in Texas" in local and "none has been checked yet" in local
     assert "has mentioned 287(g)" not in body_text(page)
+    page.goto(explorers["failed"].url("/state/TX"))
+    local = page.locator("p.local-sources").inner_text()
+    assert "Dallas City Council" in local and "last checked January 4, 2026" in local
+    assert "None of them has mentioned 287(g) so far" in body_text(page)
     page.goto(explorers["backfilled"].url("/state/WY"))
     assert "watches no county, city or sheriff's page in Wyoming" in page.locator("p.local-sources").inner_text()
 

@@ -138,7 +138,7 @@ def test_an_empty_store_shows_empty_pages(tmp_path):
     connect(url)
     with serving(url) as client:
         home = client.get("/").text
-        assert "No list of ICE's has been read yet" in home and "backfill" in home
+        assert "No ICE list has been read yet" in home and "backfill" in home
         assert client.get("/state/TX").status_code == 200
         assert client.get("/api/summary.json").json()["agreements"] == 0
 

@@ -16,7 +16,7 @@
     input.type = "search";
     input.id = id;
     input.autocomplete = "off";
-    input.placeholder = "agency, county, model…";
+    input.placeholder = table.getAttribute("data-filter-hint") || "";
     var count = document.createElement("output");
     count.setAttribute("aria-live", "polite");
     count.htmlFor = id;
