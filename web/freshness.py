@@ -17,12 +17,13 @@ from scrapers.backfill import SOURCE as BACKFILL
 from scrapers.jurisdictions import Jurisdiction, RegistryError
 from scrapers.jurisdictions import load as load_registry
 from service.status import ICE_SOURCE, last_run
-from storage.models import CrawlRun, Publication
+from storage.models import CrawlRun, Publication, utcnow
 from vocabulary import FAILING_RUNS, GOOD_PUBLICATIONS, PARTICIPATING, PENDING, RunStatus
 
 REASON_CHARS = 160
 OLD_AFTER_DAYS = 14  # a list older than two weeks is worth a reader's attention
 LOCAL_RUNS_READ = 200
+LONGEST_CRAWL = dt.timedelta(hours=2)  # a crawl still "running" after this died (killed, a machine restart)
 
 
 def age_words(then: dt.date, today: dt.date) -> str:
@@ -125,7 +126,8 @@ class Freshness:
 def _latest_list(session: Session, kind: str) -> tuple[dt.datetime | None, str | None]:
     row = session.execute(
         select(Publication.published_at, Publication.source_url)
-        .where(Publication.kind == kind, Publication.status.in_(GOOD_PUBLICATIONS))
+        .where(Publication.kind == kind, Publication.status.in_(GOOD_PUBLICATIONS),
+               Publication.published_at.is_not(None))
         .order_by(Publication.published_at.desc(), Publication.id.desc()).limit(1)
     ).first()
     return (row.published_at, row.source_url) if row else (None, None)
@@ -138,8 +140,14 @@ def _crawl(session: Session) -> Crawl | None:
         run = last_run(session, BACKFILL)
     if run is None:
         return None
-    reason = short_reason(run.error) if run.status in FAILING_RUNS else None
-    return Crawl(status=run.status, at=run.finished_at or run.started_at, reason=reason, backfill=backfill)
+    status = run.status
+    if status == RunStatus.RUNNING and utcnow() - run.started_at > LONGEST_CRAWL:
+        status = RunStatus.FAILED
+        run_error = "the crawl stopped without finishing"
+    else:
+        run_error = run.error
+    reason = short_reason(run_error) if status in FAILING_RUNS else None
+    return Crawl(status=status, at=run.finished_at or run.started_at, reason=reason, backfill=backfill)
 
 
 def freshness(session: Session, today: dt.date) -> Freshness:
