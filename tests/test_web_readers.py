@@ -139,11 +139,18 @@ def test_history_from_the_archive_is_dated_by_ice_and_marked(explorers, visit):
 
 
 def test_a_signed_pending_request_is_one_line(explorers, visit):
-    page = visit().page
-    page.goto(explorers["backfilled"].url("/events"))
-    text = page.locator("table.events").inner_text()
-    assert "New agreement" in text and "was on the pending list" in text
-    assert "Pending request signed" not in text  # told by the agreement's own line
+    v = visit()
+    v.go(explorers["backfilled"].url("/methodology"))
+    signed = [e for e in v.json("/api/events.json?type=pending_removed")["events"] if e.get("reason") == "signed"]
+    assert signed
+    agency, state = signed[-1]["agency"], signed[-1]["state"]
+    v.go(explorers["backfilled"].url(f"/events?state={state}"))
+    rows = v.page.locator("table.events tbody tr").filter(has=v.page.locator("th.agency", has_text=agency))
+    texts = rows.all_inner_texts()
+    assert any("New agreement" in t and "pending" in t for t in texts), texts
+    assert not any("Pending request signed" in t or "withdrawn" in t for t in texts), texts
+    v.go(explorers["backfilled"].url(f"/events?state={state}&type=pending_removed"))  # asked for, it is there
+    assert "Pending request signed" in v.page.locator("table.events tr", has_text=agency).first.inner_text()
 
 
 def test_an_empty_store_says_how_to_fill_it(explorers, visit):
