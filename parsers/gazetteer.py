@@ -18,6 +18,11 @@ from dataclasses import dataclass
 from functools import cache
 
 CITY_MIN_POPULATION = 1000
+# A city this large whose name is at least `DOMINANT_RATIO` times more populous than any namesake is
+# known by its name alone ("Atlanta", "Phoenix"): naming it is evidence of its state.
+BIG_CITY_POPULATION = 250_000
+DOMINANT_RATIO = 5
+_CITY_AGENCY = re.compile(r"\s+(?:Police Department|Police Dept\.?|Department of Public Safety|Marshal'?s Office)$", re.I)
 _KIND_SUFFIX = re.compile(r"\s+(County|Parish|Borough|Census Area|City and Borough|Municipality|Municipio)$")
 
 # Spanish names that differ from the English ones (the rest are written alike).
@@ -120,14 +125,33 @@ def _cities() -> dict[str, tuple[City, ...]]:
     return {key: tuple(sorted(value, key=lambda c: -c.population)) for key, value in found.items()}
 
 
+@cache
+def _big_cities() -> dict[str, str]:
+    found = {}
+    for key, cities in _cities().items():
+        first = cities[0]
+        runner_up = cities[1].population if len(cities) > 1 else 0
+        if first.population >= BIG_CITY_POPULATION and first.population >= DOMINANT_RATIO * runner_up:
+            found[key] = first.state
+    return found
+
+
 class Gazetteer:
     """Lookups by name: states, counties (with FIPS), cities, and the agencies given."""
 
     def __init__(self, agencies: Iterable[tuple[str, str, str | None]] = ()) -> None:
+        from parsers.county_names import county_from_name
+
         self._agencies: dict[str, list[Agency]] = {}
+        self._agency_places: dict[str, set[str]] = {}
         for name, state, county in agencies:
-            if name and state:
-                self._agencies.setdefault(fold(name), []).append(Agency(name, state.upper(), county or ""))
+            if not (name and state):
+                continue
+            agency = Agency(" ".join(name.split()), state.upper(), county or "")
+            self._agencies.setdefault(fold(agency.name), []).append(agency)
+            for place in {county, county_from_name(agency.name), _CITY_AGENCY.sub("", agency.name)}:
+                if place:
+                    self._agency_places.setdefault(fold(_KIND_SUFFIX.sub("", place)), set()).add(agency.state)
 
     def state(self, name: str) -> str | None:
         """USPS code of a state's name (English or Spanish), its code, or its AP abbreviation."""
@@ -155,6 +179,10 @@ class Gazetteer:
         """The given agencies whose name folds to this one."""
         return tuple(self._agencies.get(fold(name), ()))
 
-    def agency_names(self) -> tuple[str, ...]:
-        """Every given agency's name, for finding them in text."""
-        return tuple(a.name for group in self._agencies.values() for a in group)
+    def agency_states(self, place: str) -> frozenset[str]:
+        """States where a given agency serves a county or city of this name: where 287(g) news is likely."""
+        return frozenset(self._agency_places.get(fold(_KIND_SUFFIX.sub("", place.strip())), ()))
+
+    def big_cities(self) -> dict[str, str]:
+        """Folded names of large cities known by name alone, and their states."""
+        return dict(_big_cities())

@@ -1,22 +1,29 @@
 """Read a news or meeting report about 287(g): is it a local signal, where, and how far along. Pure.
 
 A report is a local signal when it tells of a named US county, city, sheriff or police
-department moving toward, into or away from a 287(g) agreement. It needs three things in
-agreement: a 287(g) mention with immigration context (the matcher of `parsers.signals`,
-which already refuses US-287 and other statutes), a stage cue in a sentence about the
-agreement, and a named local place in that sentence or in the headline it continues.
-Explainers, national counts, statewide laws and lawsuits name no local decision, or only
-an old one (a year two or more before the report), and are left alone.
+department moving toward, into or away from a 287(g) agreement. It needs three things to
+agree: a 287(g) mention with immigration context (the matcher of `parsers.signals`, which
+already refuses US-287 and other statutes), a stage cue in a sentence about the agreement,
+and a named local place in that sentence or in the headline it continues. Explainers,
+national counts, statewide laws and lawsuits name no local decision, or only an old one
+(a year two or more before the report, or a past-perfect "had signed"), and are left alone.
+
+The stage comes from the headline when it states one (headlines are written to say what
+happened), else from the strongest cue in the report's lead: a decision (ended, rejected,
+signed, approved) outranks the process around it (scheduled, debated), which outranks an
+intention (proposed). Cues in the future or the conditional ("could end", "if approved",
+"whether to approve") are not decisions.
 
 One signal per report, for its main place: the first local place the headline names, else
 the first the signal's sentence names. Reports of several decisions ("Lee and Collier
-approve…") are rare, and one placed signal is worth more to an organizer than several
+approve…") are rare, and one well-placed signal serves an organizer better than several
 half-placed ones; the other places stay readable in the excerpt.
 
-The place's state is decided by evidence, never by the outlet: a place named in one state
-only, state names and AP abbreviations in the text, and the other places the report names.
-A county named in several states with no evidence for one of them yields no signal rather
-than a guess, because a signal routed to the wrong state's organizers is worse than none.
+The state is decided by evidence, never by the outlet: a place named in one state only,
+state names in the text and a dateline, large cities known by name ("Atlanta"), the
+populations of like-named cities, and the agencies on ICE's lists (where a county of that
+name already works with ICE). A place left ambiguous yields no signal rather than a guess:
+a signal routed to the wrong state's organizers is worse than none.
 """
 
 from __future__ import annotations
@@ -25,13 +32,26 @@ import re
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cache
 
 from parsers.gazetteer import AP_STATES, Gazetteer
 from parsers.signals import find_signals, mention_spans, normalize
 from vocabulary import Stage
 
 FOLD_DAYS = 4
+ROUNDUP_STATES = 3
 OLD_NEWS_YEARS = 2
+LEAD_SENTENCES = 8
+# How much each kind of evidence counts toward a state (a place named in n states gives each 1/n).
+STATE_NAMED = 2.0
+DATELINE = 2.0
+CITY_AND_STATE = 0.5  # "Gastonia, N.C." mid-story is as often another state as this one
+BIG_CITY = 1.0
+AGENCY_ON_LIST = 0.75
+STATE_MIN_SCORE = 0.9
+STATE_MARGIN = 0.5
+# A city name this populous is a city's before it is a county's ("Miami commissioners").
+CITY_BEFORE_COUNTY = 100_000
 
 
 @dataclass(frozen=True)
@@ -52,56 +72,83 @@ class NewsSignal:
 
 @dataclass(frozen=True)
 class Place:
-    """A local place named in the text, with every state it could be in."""
+    """A local place named in the text, with the states it could be in and how likely each is."""
 
-    kind: str  # county, city or agency
-    name: str  # as the gazetteer spells it: "Collier County", "Naples", an agency's name
-    states: tuple[str, ...]
+    kind: str  # county or city
+    name: str  # as printed, without "County": "Collier", "Fort Myers"
+    weights: tuple[tuple[str, float], ...]
     start: int
     agency: str = ""
 
+    @property
+    def states(self) -> tuple[str, ...]:
+        return tuple(state for state, _ in self.weights)
+
 
 _W = r"[A-Z][A-Za-z.'’\-]*"
-_NAME = rf"{_W}(?:\s+(?:{_W}|de|del|la|du))*?"
-_COUNTY = re.compile(rf"(?P<name>(?:{_W}\s+){{0,3}}{_W})\s+(?P<kind>County|Parish|Borough)(?:'s|’s)?\b")
+_NAMES = rf"{_W}(?:\s+(?:{_W}|de|del|la|du)){{0,3}}"
+_COUNTY = re.compile(rf"(?P<name>{_NAMES})\s+(?P<kind>County|Parish|Borough)\b")
 _COUNTIES = re.compile(rf"(?P<a>{_W}(?:\s+{_W})?),?\s+(?:and|y)\s+(?P<b>{_W}(?:\s+{_W})?)\s+(?:counties|parishes)\b")
-_COUNTY_OF = re.compile(
-    rf"\b(?:[Cc]ounty|[Pp]arish|[Cc]ondado|[Pp]arroquia)\s+(?:of|de)\s+(?P<name>{_W}(?:\s+{_W}){{0,2}})"
-)
+_COUNTY_OF = re.compile(rf"\b(?:[Cc]ounty|[Pp]arish|[Cc]ondado)\s+(?:of\s+|de\s+|del\s+)?(?P<name>{_NAMES})")
 _CITY = re.compile(
-    rf"\b(?:City|Town|Village|[Cc]iudad|[Pp]ueblo)\s+(?:of|de)\s+(?P<a>{_W}(?:\s+{_W}){{0,2}})"
-    rf"|(?P<b>{_W}(?:\s+{_W}){{0,2}})\s+(?:[Cc]ity|[Tt]own|[Vv]illage)\s+(?:[Cc]ouncil|[Cc]ommission|[Bb]oard|[Mm]anager)"
-    rf"|(?P<c>{_W}(?:\s+{_W}){{0,2}})\s+(?:[Pp]olice(?:\s+[Dd]epartment|\s+[Cc]hief)?|PD)\b"
-    rf"|(?:[Pp]olic[ií]a|[Cc]oncejo(?:\s+[Mm]unicipal)?|[Aa]lcald[ea])\s+de\s+(?P<d>{_W}(?:\s+{_W}){{0,2}})"
+    rf"\b(?:City|Town|Village|[Cc]iudad|[Pp]ueblo)\s+(?:of|de)\s+(?P<of>{_NAMES})"
+    rf"|(?P<council>{_NAMES})\s+(?:[Cc]ity|[Tt]own|[Vv]illage)\s+(?:[Cc]ouncil|[Cc]ommission|[Bb]oard|[Mm]anager|[Hh]all)"
+    rf"|(?P<police>{_NAMES})\s+(?:[Pp]olice(?:\s+[Dd]epartment|\s+[Cc]hief)?|PD)\b"
+    rf"|(?P<app>{_NAMES}),\s+(?:a|the)\s+(?:small\s+|rural\s+)?(?:city|town|village)\b"
+    rf"|(?:[Pp]olic[ií]a|[Cc]oncejo(?:\s+[Mm]unicipal)?|[Aa]lcald[ea]|[Cc]oncejo\s+[Mm]unicipal)\s+de\s+(?P<es>{_NAMES})"
 )
-_CITY_STATE = re.compile(
-    rf"(?P<city>{_W}(?:\s+{_W}){{0,2}}),\s+(?P<state>[A-Z][a-z]{{1,4}}\.(?:\s?[A-Z][a-z]?\.)?|[A-Z]{{2}}\b)"
+_BODY = re.compile(
+    rf"(?P<name>{_NAMES})\s+(?:[Cc]ommissioners?|[Cc]ommission|[Ss]upervisors|[Bb]oard of [Ss]upervisors|[Cc]ouncil"
+    rf"(?:members?)?|[Mm]ayor|[Ll]eaders|[Oo]fficials|[Aa]ldermen|[Ss]electmen|[Ff]reeholders|[Ss]heriff)\b"
 )
-_SHERIFF_OFFICE = re.compile(r"\s*(?:Sheriff'?s?’?s?\s+(?:Office|Department)|Sheriff|Police\s+Department|Jail)")
+_CITY_STATE = re.compile(rf"(?P<city>{_NAMES}),\s+(?P<state>[A-Z][a-z]{{1,4}}\.(?:\s?[A-Z][a-z]?\.)?|[A-Z]{{2}}\b)")
+_DATELINE = re.compile(r"^[A-Z][A-Z .'\-]+,\s+(?P<state>[A-Z][a-z]{1,4}\.(?:\s?[A-Z][a-z]?\.)?|[A-Z][a-z]+)\b")
+_OFFICE = re.compile(r"\s*(?:Sheriff(?:'s|’s|s)?\s+(?:Office|Department)|Sheriff|Police\s+Department|Jail)")
+_ALIASES = {"LA": "Los Angeles", "L.A.": "Los Angeles", "NYC": "New York", "OKC": "Oklahoma City"}
+_NOT_A_NAME = {"The", "A", "An", "This", "That", "Last", "Every", "Each", "Our", "Their", "His", "Her", "Its", "New",
+               "County", "City", "State", "Local", "Other", "Both", "All", "Some", "Many", "El", "La", "Los", "Las"}
 
 _TOPIC = re.compile(
-    r"287|\bICE\b|[Ii]mmigration|[Ii]nmigraci[oó]n|[Tt]ask[- ][Ff]orce|[Ww]arrant [Ss]ervice|[Jj]ail [Ee]nforcement|"
-    r"agreement|acuerdo|partnership|program|contract|convenio|memorandum|MOA\b",
+    r"287|\bICE\b|[Ii]mmigration|[Ii]nmigraci[oó]n|[Mm]igratori|[Tt]ask[- ][Ff]orce|[Ww]arrant [Ss]ervice|[Jj]ail "
+    r"[Ee]nforcement|agreement|acuerdo|partnership|participa|program|contract|convenio|colaboraci[oó]n|memorand|MOA\b|MOU\b",
 )
 _LOCAL_ACTOR = re.compile(
-    r"\b(?:commissioners?|commission|council(?:members?|man|woman)?|supervisors?|aldermen|board|sheriff|"
-    r"police|mayor|county|city|town|village|comisionados?|comisi[oó]n|concejo|concejales|alguacil|"
-    r"polic[ií]a|alcalde(?:sa)?|condado|ciudad|junta)\b",
+    r"\b(?:commissioners?|commission|council(?:members?|man|woman)?|supervisors?|aldermen|board|sheriff|police|"
+    r"mayor|county|city|town|village|comisionados?|comisi[oó]n|concejo|concejales|alguacil|polic[ií]a|alcalde(?:sa)?|"
+    r"condado|ciudad|junta|tribunal de comisionados)\b",
     re.IGNORECASE,
 )
 _DECOY_TITLE = re.compile(
-    r"\b(?:lawsuit|sues|sued|judge|court|ruling|explainer|what is|what to know|how many|map|data show|analysis|"
-    r"study|report finds|legislature|lawmakers|bill would|demanda|juez|tribunal|qué es)\b",
+    r"\b(?:lawsuit|sues|sued|suit|judge|court rules|ruling|explainer|what is|what to know|how many|map|data show|"
+    r"analysis|study|report finds|legislature|lawmakers|bill would|states? (?:ban|terminate)|demanda|juez|tribunal "
+    r"federal|qu[eé] es|mapa)\b|^(?:how|why|what|here'?s|c[oó]mo|qu[eé])\b",
     re.IGNORECASE,
 )
+_SPACED_G = re.compile(r"\b287 g\.(?!\w)")  # "el programa 287 g." ends a sentence; the agenda matcher reads it as an address
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[\"“¿¡(]?[A-Z0-9ÁÉÍÓÚÑ])")
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_SENTENCE_END = re.compile(r"(?<=[.!?;])[\"”’)]?\s+(?=[\"“¿¡(]?[A-Z0-9ÁÉÍÓÚÑ])")
 _ABBREVIATION = re.compile(
     r"(?:\b(?:St|Ste|Mr|Mrs|Ms|Dr|Sen|Rep|Gov|Lt|Sgt|Capt|Col|Gen|Jr|Sr|No|Co|Inc|vs|U\.S|Jan|Feb|Mar|Apr|Jun|"
-    r"Jul|Aug|Sept?|Oct|Nov|Dec|Ft|Mt)|\b[A-Z]|" + "|".join(re.escape(a[:-1]) for a in AP_STATES) + r")\.$"
+    r"Jul|Aug|Sept?|Oct|Nov|Dec|Ft|Mt|Maj|Cmdr|Det|Dept)|\b[A-Z]|" + "|".join(re.escape(a[:-1]) for a in AP_STATES)
+    + r")\.$"
+)
+# Words that make a following decision hypothetical, or past background ("had signed").
+_NOT_NOW = re.compile(
+    r"\b(?:could|would|may|might|should|will|can|shall|whether to|to be|be|been|being|if|unless|not|n't|never|"
+    r"had|had already|had previously|plans? to|wants? to|seeks? to|hopes? to|ask\w* (?:\w+ ){0,3}to|urg\w* (?:\w+ ){0,4}to|"
+    r"(?:authority|power|ability|right|option|vote|votes|motion|petition|letter|campaign|calls?|effort|push|bid) to|"
+    r"calls? (?:on|for) (?:[\w'’]+ ){0,8}to|pledged? to|promised? to|vowed? to|podría|podrían|si)\s+$",
+    re.IGNORECASE,
 )
 
-_NOT_DECIDED = r"(?<!\bbe )(?<!\bif )(?<!\bunless )(?<!\bnot )(?<!\bbeen )(?<!n't )"
+_NEGATED = re.compile(r"\b(?:not|n't|never|no|nor)\s+(?:\w+\s+)?$", re.IGNORECASE)
+_PLUPERFECT = re.compile(r"\b(?:had|hab[ií]a|hab[ií]an)\b(?![^,;]*,)", re.IGNORECASE)
+_BACKGROUND = re.compile(r"\b(?:last (?:" + "|".join(_MONTHS) + r")|initially|previously|originally|earlier this year|"
+                         r"in the past|years? ago)\b", re.IGNORECASE)
+_DECISIONS = {Stage.ENDED, Stage.REJECTED, Stage.SIGNED, Stage.APPROVED}
+_AGREEMENT = r"(?:287|agreement|partnership|participation|contract|program|ties|relationship|memorandum|MOA|deal|pact)"
 _CUES: tuple[tuple[Stage, re.Pattern[str]], ...] = tuple(
     (stage, re.compile(pattern, re.IGNORECASE))
     for stage, pattern in (
@@ -109,37 +156,42 @@ _CUES: tuple[tuple[Stage, re.Pattern[str]], ...] = tuple(
                         r"effort|bid|push|call|measure|resolution)s?\s+to\s+(?:end|terminate|rescind|exit|withdraw|"
                         r"cancel|pull out)|\bmotion to (?:end|terminate|rescind|exit)[^.;]{0,60}?\bfail|"
                         r"\bdeclined to (?:end|terminate|rescind|exit|withdraw|cancel)"),
-        (Stage.ENDED, rf"\b(?:{_NOT_DECIDED}terminat(?:ed|es|ing)|{_NOT_DECIDED}rescind(?:ed|s|ing)?|"
-                      r"end(?:ed|s|ing)? (?:its|the|their|his|her|a|our) (?:[\w()-]+ ){0,3}(?:287|agreement|"
-                      r"partnership|participation|contract|program|ties)|exit(?:ed|s|ing)?\b|pull(?:ed|s|ing)? out|"
-                      r"withdr(?:ew|awn|aws) from|cut(?:s|ting)? ties|cancel(?:l?ed|s)\b|no longer (?:participat|"
-                      r"part|in)|puso fin|pone fin|poner fin|termin(?:ó|aron|ar)\b|rescindi(?:ó|eron)|"
-                      r"cancel(?:ó|aron)|abandon(?:ed|s|ó|aron))"),
-        (Stage.REJECTED, r"\b(?:rejected|rejects|voted (?:\d+-\d+ )?(?:down|against)|votes down|"
-                         r"declined to|declines to|"
-                         r"refus(?:ed|es) to|(?:will|would|does|do) not (?:sign|join|enter|pursue|seek|participate|"
-                         r"apply)|won'?t (?:sign|join|enter|pursue|seek|participate)|shot down|killed|"
-                         r"withdr(?:ew|awn|aws) (?:the|its|his|her|a) (?:proposal|item|request|application|motion)|"
-                         r"(?:motion|proposal|measure) (?:failed|died)|tie vote|deadlock(?:ed)?|"
-                         r"rechaz(?:ó|aron|a|an)|vot(?:ó|aron) en contra|no firmar(?:á|án)|se neg(?:ó|aron))\b"),
-        (Stage.SIGNED, rf"\b(?:{_NOT_DECIDED}signed(?! off)|signs\b(?! off)|inked|entered into|joined|joins|"
-                       r"officially (?:part|partner|join)|ICE (?:added|approved)|added to ICE|"
-                       r"firm(?:ó|aron)|se uni(?:ó|eron)|suscribi(?:ó|eron))"),
-        (Stage.APPROVED, rf"\b(?:{_NOT_DECIDED}approved|approves|OK'?d|OKs|okayed|greenlit|green light|signed off|"
-                         r"voted (?:\d+-\d+ |unanimously )?(?:on \w+ )?(?:to|in favor)|votes? (?:\d+-\d+ )?to "
-                         r"(?:approve|join|enter|sign|move forward|participate|authorize)|{_NOT_DECIDED}authorized|"
-                         r"authorizes|passed|adopted|aprob(?:ó|aron|ado|ada)|luz verde|vot(?:ó|aron) a favor)\b"),
-        (Stage.SCHEDULED, r"\b(?:will (?:vote|consider|decide|take up|weigh|hear)|to vote|(?:is|are) (?:scheduled|set|"
-                          r"expected|slated) to (?:vote|consider|decide|take up)|on (?:the|its|their|\w+'s) agenda|"
-                          r"agenda item|vote (?:is )?(?:set|scheduled) for|next meeting|public hearing (?:is )?set|"
-                          r"votar(?:á|án)|en la agenda|program(?:ad[oa]|ó) (?:una )?votaci[oó]n)\b"),
-        (Stage.DEBATED, r"\b(?:discuss(?:ed|es|ing|ion)|debat(?:ed|es|ing|e)|public comment|spoke (?:against|out|in "
-                        r"favor)|heard from|workshop|tabled|postpon(?:ed|es)|delayed|took no action|no decision|"
-                        r"pushed back|packed|urged|heated|discuti(?:ó|eron|r)|debati(?:ó|eron|r)|aplaz(?:ó|aron))\b"),
+        (Stage.ENDED, rf"\b(?:terminat(?:ed|es|ing|e)\b|rescind(?:ed|s|ing)?\b|end(?:ed|s|ing)?\s+(?!of\b)(?:[\w()'’-]+\s+)"
+                      rf"{{0,4}}?{_AGREEMENT}|vot\w* (?:\S+ ){{0,3}}to end|in favor of (?:removing|ending|terminating)|"
+                      r"exit(?:ed|s|ing)?\b|pull(?:ed|s|ing)? out|withdr(?:ew|awn|aws) from|cut(?:s|ting)? ties|"
+                      r"dissolv(?:ed|es)|cancel(?:l?ed|s)\b|no longer (?:participat|part of|in the)|opt(?:ed|s)? out|"
+                      r"puso fin|pone fin|poner fin|termin(?:ó|aron|ar)\b|rescindi(?:ó|eron)|cancel(?:ó|aron)|"
+                      r"abandon(?:ed|s|ó|aron))"),
+        (Stage.REJECTED, r"\b(?:rejected|rejects|voted (?:\d+-\d+ )?(?:down|against|not to)|votes down|"
+                         r"declined to|declines to|refus(?:ed|es) to|won'?t (?:sign|join|enter|pursue|seek|participate)|"
+                         r"will not (?:sign|join|enter|pursue|seek|participate|apply)|shot down|walked back|"
+                         r"walks back|withdr(?:ew|awn|aws) (?:the|its|his|her|a|an) (?:[\w-]+ ){0,2}(?:proposal|item|"
+                         r"request|application|motion|commitment)|(?:motion|proposal|measure|vote) (?:failed|died)|"
+                         r"failed (?:in|on) a|tie vote|deadlock(?:ed)?|rechaz(?:ó|aron|a|an)|vot(?:ó|aron) en contra|"
+                         r"no firmar(?:á|án)|se neg(?:ó|aron))\b"),
+        (Stage.SIGNED, r"\b(?:signed(?! off)|signs\b(?! off)|sign (?:task|jail|warrant|287|agreement|deal)|inked|"
+                       r"entered into|(?:re)?joined|(?:re)?joins|officially (?:part|partner|join)|ICE (?:added|approved)|"
+                       r"added to ICE|partnered with|partners with|team(?:s|ed)? (?:up )?with ICE|extended its|"
+                       r"firm(?:ó|aron)|se un(?:ió|ieron|e|en)\b|suscribi(?:ó|eron)|se registr(?:ó|aron))"),
+        (Stage.APPROVED, r"\b(?:approved|approves|OK'?d|OKs|okayed|greenlit|green light|signed off|adopts|adopted|"
+                         r"voted (?:\S+ ){0,3}(?:to|in favor)|votes? (?:\d+-\d+ )?to (?:approve|join|enter|sign|move "
+                         r"forward|participate|authorize|allow)|authorized|authorizes|moved to approve[^.]*carried|"
+                         r"motion (?:carried|passed)|agreed to (?:approve|join|sign|enter|allow)|aprob(?:ó|aron|ado|ada|ación)|luz verde|vot(?:ó|aron) a favor|"
+                         r"sell(?:ó|aron))\b"),
+        (Stage.SCHEDULED, r"\b(?:will (?:vote|consider|decide|take up|weigh|hear|discuss)|to vote|(?:is|are) (?:scheduled|"
+                          r"set|expected|slated) to (?:vote|consider|decide|take up)|on (?:the|its|their|\w+'s) agenda|"
+                          r"agenda item|vote (?:is )?(?:set|scheduled) for|set to vote|could vote|public hearing (?:is )?set|"
+                          r"to consider|votar(?:á|án)|en la agenda|program(?:ad[oa]|ó) (?:una )?votaci[oó]n)\b"),
+        (Stage.DEBATED, r"\b(?:discuss(?:ed|es|ing|ion)|debat(?:ed|ing)|public comment|spoke (?:against|out|in "
+                        r"favor)|heard from|told (?:commissioners|the council|council members|the board|supervisors)|"
+                        r"workshop|tabled|postpon(?:ed|es)|delayed|took no action|no action|no decision|pushed back|"
+                        r"presentation|audit|raucous|opposition|oppose|asked (?:the )?(?:board|commissioners|council)|"
+                        r"discuti(?:ó|eron|r)|debati(?:ó|eron|r)|aplaz(?:ó|aron)|pidieron)\b"),
         (Stage.PROPOSED, r"\b(?:(?:will|would|plans? to|intends? to|wants? to|hopes? to|seeks? to|(?:is|are) "
                          r"(?:seeking|applying|pursuing|exploring|considering|looking)) (?:to )?(?:seek|apply|pursue|"
-                         r"join|sign|enter|participate|start|be)?|applied|application|propos(?:ed|al|es)|"
-                         r"announced|seeking|pursuing|exploring|solicit(?:ó|ará|ar)|planea|propuesta|busca)\b"),
+                         r"join|sign|enter|participate|start|help)|applied|applies|application|intention to|"
+                         r"would like to participate|propos(?:ed|al|es)|seeking|pursuing|exploring|solicit(?:ó|ará|ar)|"
+                         r"planea|propuesta|busca)\b"),
     )
 )
 # Decisions outrank talk about them; the order of `_CUES` is the order of the checks.
@@ -163,13 +215,30 @@ def sentences(text: str) -> list[str]:
     return [p for p in pieces if p]
 
 
+def _cues(sentence: str) -> list[tuple[Stage, int]]:
+    """Every stage cue in a sentence that tells of something done or set, with its position."""
+    hits = []
+    for stage, pattern in _CUES:
+        for m in pattern.finditer(sentence):
+            before = sentence[max(0, m.start() - 60) : m.start()]
+            if _NEGATED.search(before) or stage in _DECISIONS and (
+                _NOT_NOW.search(before) or _PLUPERFECT.search(sentence[: m.start()])
+            ):
+                continue
+            hits.append((stage, m.start()))
+            break
+    return hits
+
+
+def _stage_in(sentence: str) -> Stage | None:
+    hits = _cues(sentence)
+    return min(hits, key=lambda hit: (_RANK[hit[0]], hit[1]))[0] if hits else None
+
+
 def stage_of(text: str) -> str | None:
     """The stage one sentence (or an agenda item) tells of, or None when it tells of none."""
-    flat = normalize(text)
-    for stage, pattern in _CUES:
-        if pattern.search(flat):
-            return str(stage)
-    return None
+    stage = _stage_in(normalize(text))
+    return str(stage) if stage else None
 
 
 def is_about_287g(text: str) -> bool:
@@ -177,73 +246,114 @@ def is_about_287g(text: str) -> bool:
     flat = normalize(text)
     if find_signals(flat):
         return True
-    spans = mention_spans(flat)
+    spans = mention_spans(flat) + [(m.start(), m.end()) for m in _SPACED_G.finditer(flat)]
     return any(re.search(r"\bICE\b|inmigra|migra", flat[max(0, s - 300) : e + 300]) for s, e in spans)
 
 
+def _clean_name(name: str) -> str:
+    words = name.split()
+    while words and words[0] in _NOT_A_NAME:
+        words = words[1:]
+    name = " ".join(words).removesuffix("'s").removesuffix("’s")
+    return _ALIASES.get(name, name)
+
+
+def _county(name: str, start: int, text: str, places: Gazetteer, kind: str = "County") -> Place | None:
+    words = _clean_name(name).split()
+    for i in range(len(words)):
+        candidate = " ".join(words[i:])
+        counties = [c for c in places.counties(candidate) if kind == "County" or c.name.endswith(kind)]
+        if counties:
+            office = _OFFICE.match(text, start + len(name) + len(kind) + 1)
+            agency = f"{counties[0].name}{office.group(0)}".strip() if office else ""
+            states = sorted({c.state for c in counties})
+            return Place("county", candidate, tuple((s, 1 / len(states)) for s in states), start, agency)
+    return None
+
+
+def _city(name: str, start: int, places: Gazetteer, agency: str = "") -> Place | None:
+    words = _clean_name(name).split()
+    for i in range(len(words)):
+        candidate = " ".join(words[i:])
+        cities = places.cities(candidate)
+        if cities:
+            total = sum(c.population for c in cities)
+            weights: dict[str, float] = {}
+            for c in cities:
+                weights[c.state] = weights.get(c.state, 0) + c.population / total
+            return Place("city", candidate, tuple(sorted(weights.items())), start, agency)
+    return None
+
+
 def _places(text: str, places: Gazetteer) -> list[Place]:
-    found: list[Place] = []
+    """Every local place the text names, in reading order (one per position)."""
+    found: dict[int, Place] = {}
     for m in _COUNTY.finditer(text):
-        words = m["name"].split()
-        for i in range(len(words)):
-            name = " ".join(words[i:])
-            counties = [c for c in places.counties(name) if c.name.split()[-1] == m["kind"] or m["kind"] == "County"]
-            if counties:
-                office = _SHERIFF_OFFICE.match(text, m.end())
-                agency = f"{counties[0].name}{office.group(0)}" if office else ""
-                found.append(Place("county", name, tuple(sorted({c.state for c in counties})), m.start() + len(
-                    " ".join(words[:i])) + (1 if i else 0), agency.strip()))
-                break
+        place = _county(m["name"], m.start(), text, places, m["kind"])
+        if place:
+            found.setdefault(place.start, place)
     for m in _COUNTIES.finditer(text):
         for key in ("a", "b"):
-            counties = places.counties(m[key])
-            if counties:
-                found.append(Place("county", m[key], tuple(sorted({c.state for c in counties})), m.start(key)))
+            place = _county(m[key], m.start(key), text, places)
+            if place:
+                found.setdefault(place.start, place)
     for m in _COUNTY_OF.finditer(text):
-        words = m["name"].split()
-        for i in range(len(words), 0, -1):
-            counties = places.counties(" ".join(words[:i]))
-            if counties:
-                found.append(Place("county", " ".join(words[:i]), tuple(sorted({c.state for c in counties})),
-                                   m.start("name")))
-                break
+        if places.state(m["name"].split(",")[0]):
+            continue
+        place = _county(m["name"], m.start("name"), text, places)
+        if place:
+            found.setdefault(place.start, place)
     for m in _CITY.finditer(text):
-        key = next(k for k in "abcd" if m[k])
-        words = m[key].split()
-        for i in range(len(words)):
-            name = " ".join(words[i:])
-            if name in ("County", "The") or places.counties(name) and key in "bc" and not places.cities(name):
-                continue
-            cities = places.cities(name)
-            if cities:
-                agency = m.group(0)[m.start(key) - m.start() :].strip() if key == "c" else ""
-                found.append(Place("city", name, tuple(sorted({c.state for c in cities})), m.start(key), agency))
-                break
-    for agency_name in places.agency_names():
-        at = text.lower().find(agency_name.lower())
-        if at >= 0:
-            agencies = places.agencies(agency_name)
-            found.append(Place("agency", agency_name, tuple(sorted({a.state for a in agencies})), at, agency_name))
-    return sorted(found, key=lambda p: p.start)
+        key = next(k for k in ("of", "council", "police", "app", "es") if m[k])
+        agency = m.group(0)[m.start(key) - m.start() :].strip() if key == "police" else ""
+        place = _city(m[key], m.start(key), places, agency)
+        if place and not any(p.start <= place.start < p.start + len(p.name) + 8 for p in found.values()):
+            found.setdefault(place.start, place)
+    for m in _BODY.finditer(text):
+        if any(p.start <= m.start("name") < p.start + len(p.name) + 12 for p in found.values()):
+            continue
+        name = _clean_name(m["name"])
+        cities = places.cities(name)
+        county_word = re.search(r"[Cc]ommission|[Ss]upervisors|[Ss]heriff|[Ff]reeholders", m.group(0))
+        if county_word and places.counties(name) and not (cities and cities[0].population >= CITY_BEFORE_COUNTY):
+            place = _county(name, m.start("name"), text, places)
+        else:
+            place = _city(name, m.start("name"), places)
+        if place:
+            found.setdefault(place.start, place)
+    return sorted(found.values(), key=lambda p: p.start)
 
 
-def _state_evidence(text: str, places: Gazetteer, named: list[Place]) -> Counter[str]:
+@cache
+def _state_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"\b(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")\b")
+
+
+def _state_evidence(text: str, places: Gazetteer, named: list[Place], first: str = "") -> Counter[str]:
     votes: Counter[str] = Counter()
-    folded_names = places.state_names()
-    pattern = re.compile(r"\b(" + "|".join(sorted((re.escape(n) for n in folded_names), key=len, reverse=True))
-                         + r")\b", re.IGNORECASE)
-    for m in pattern.finditer(text):
-        if m.group(0)[0].isupper() and not re.match(r"\s+(?:County|Parish|Street|Avenue|Ave|St)\b", text[m.end():]):
-            votes[folded_names[m.group(0).lower()] if m.group(0).lower() in folded_names
-                  else places.state(m.group(0)) or ""] += 2
+    names = places.state_names()
+    spelled = tuple(n.title() for n in names if n not in ("washington", "georgia y", "carolina"))
+    for m in _state_pattern(spelled).finditer(text):
+        if not re.match(r"\s+(?:County|Parish|Street|Avenue|Ave|St|Road|Rd)\b", text[m.end() :]):
+            votes[names[m.group(0).lower()]] += STATE_NAMED
+    dateline = _DATELINE.match(first)
+    if dateline and places.state(dateline["state"]):
+        votes[places.state(dateline["state"])] += DATELINE
     for m in _CITY_STATE.finditer(text):
         state = places.state(m["state"])
         if state:
-            votes[state] += 2
+            votes[state] += CITY_AND_STATE
+    big = places.big_cities()
+    for m in re.finditer(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)?\b", text):
+        state = big.get(m.group(0).lower())
+        if state:
+            votes[state] += BIG_CITY
     for place in named:
-        for state in place.states:
-            votes[state] += 1 / len(place.states)
-    votes.pop("", None)
+        for state, weight in place.weights:
+            votes[state] += weight
+        for state in places.agency_states(place.name):
+            if state in place.states:
+                votes[state] += AGENCY_ON_LIST
     return votes
 
 
@@ -252,36 +362,75 @@ def _choose_state(place: Place, votes: Counter[str]) -> str | None:
         return place.states[0]
     ranked = sorted(place.states, key=lambda s: -votes[s])
     best, second = ranked[0], ranked[1]
-    if votes[best] >= 1.5 and votes[best] > votes[second] + 0.5:
+    if votes[best] >= STATE_MIN_SCORE and votes[best] >= votes[second] + STATE_MARGIN:
         return best
     return None
 
 
 def _is_old(sentence: str, published: date | None) -> bool:
+    """A sentence about a year or more before the report: background, not news."""
     if published is None:
         return False
     years = [int(y) for y in _YEAR.findall(sentence)]
-    return bool(years) and max(years) <= published.year - OLD_NEWS_YEARS
+    if years and max(years) <= published.year - OLD_NEWS_YEARS:
+        return True
+    return False
 
 
-def _stage_in(sentence: str) -> tuple[Stage, int] | None:
-    hits = [(stage, m.start()) for stage, pattern in _CUES if (m := pattern.search(sentence))]
-    if not hits:
-        return None
-    return min(hits, key=lambda hit: (_RANK[hit[0]], hit[1]))
+def _best_in_lead(lead: list[str], title_places: list[Place], places: Gazetteer,
+                  published: date | None) -> tuple[str, Stage, list[Place]] | None:
+    """The lead sentence with the strongest stage cue that is about the agreement and a local place."""
+    best: tuple[int, int, str, Stage, list[Place]] | None = None
+    for position, sentence in enumerate(lead):
+        if not _TOPIC.search(sentence) or _is_old(sentence, published):
+            continue
+        stage = _stage_in(sentence)
+        if stage is None or stage in _DECISIONS and _BACKGROUND.search(sentence):
+            continue
+        here = _places(sentence, places)
+        if not here and not (title_places and _LOCAL_ACTOR.search(sentence)):
+            continue
+        if best is None or (_RANK[stage], position) < best[:2]:
+            best = (_RANK[stage], position, sentence, stage, here)
+    return best[2:] if best else None
+
+
+def _signal_sentence(title: str, lead: list[str], title_places: list[Place], places: Gazetteer,
+                     published: date | None) -> tuple[str, Stage, list[Place]] | None:
+    """The sentence that carries the signal, its stage, and the places it names.
+
+    A headline that names its place and states a stage decides; one that names no place
+    only stands in when the lead states no stage itself.
+    """
+    title_stage = None
+    if _TOPIC.search(title) and (title_places or _LOCAL_ACTOR.search(title)) and not _is_old(title, published):
+        title_stage = _stage_in(title)
+    if title_stage is not None and title_places:
+        support = next((s for s in lead if _stage_in(s) == title_stage and _TOPIC.search(s)), title)
+        return support, title_stage, title_places
+    found = _best_in_lead(lead, title_places, places, published)
+    if found is not None or title_stage is None:
+        return found
+    named = next((s for s in lead if _TOPIC.search(s) and _places(s, places)), None)
+    return (named, title_stage, _places(named, places)) if named else None
+
+
+def _is_roundup(lead: list[str], places: Gazetteer) -> bool:
+    """A lead naming places in several states is a national or regional roundup, not one place's news."""
+    certain = set()
+    for place in _places(" ".join(lead), places):
+        state, weight = max(place.weights, key=lambda w: w[1])
+        if weight >= 0.9:
+            certain.add(state)
+    return len(certain) >= ROUNDUP_STATES
 
 
 def _to_signal(place: Place, state: str, stage: Stage, excerpt: str, places: Gazetteer) -> NewsSignal:
     if place.kind == "county":
         county = places.counties(place.name, state)[0]
         return NewsSignal(str(stage), state, county.name, county.fips, place.agency, excerpt)
-    if place.kind == "agency":
-        agency = next(a for a in places.agencies(place.name) if a.state == state)
-        counties = places.counties(agency.county, state) if agency.county else ()
-        jurisdiction = counties[0].name if counties else agency.name
-        return NewsSignal(str(stage), state, jurisdiction, counties[0].fips if counties else None, agency.name,
-                          excerpt)
-    return NewsSignal(str(stage), state, f"City of {place.name}", None, place.agency, excerpt)
+    return NewsSignal(str(stage), state, f"City of {places.cities(place.name, state)[0].name}", None, place.agency,
+                      excerpt)
 
 
 def read_report(title: str, text: str, *, places: Gazetteer, published: date | None = None) -> list[NewsSignal]:
@@ -289,36 +438,33 @@ def read_report(title: str, text: str, *, places: Gazetteer, published: date | N
     title = normalize(title)
     if not is_about_287g(f"{title}\n{text}"):
         return []
-    body = sentences(text)
-    lead = [title, *body[:12]]
+    body = [s for s in sentences(text) if s.casefold() != title.casefold()]
     title_places = _places(title, places)
     if _DECOY_TITLE.search(title) and not title_places:
         return []
-    everything = "\n".join(lead + body[12:])
-    votes = _state_evidence(everything, places, _places(everything, places))
-    for sentence in lead:
-        if not _TOPIC.search(sentence) or _is_old(sentence, published):
-            continue
-        found = _stage_in(sentence)
-        if found is None:
-            continue
-        here = _places(sentence, places) if sentence is not title else title_places
-        if not here and not (title_places and _LOCAL_ACTOR.search(sentence)):
-            continue
-        main = title_places[0] if title_places else here[0]
-        state = _choose_state(main, votes)
-        if state is None:
-            return []
-        signal = _to_signal(main, state, found[0], sentence, places)
-        return [replace(signal, published=published)]
-    return []
+    lead = body[:LEAD_SENTENCES]
+    if not title_places and _is_roundup(lead, places):
+        return []
+    found = _signal_sentence(title, lead, title_places, places, published)
+    if found is None:
+        return []
+    excerpt, stage, here = found
+    if not (title_places or here):
+        return []
+    main = (title_places or here)[0]
+    everything = "\n".join([title, *body])
+    votes = _state_evidence(everything, places, _places(everything, places), body[0] if body else "")
+    state = _choose_state(main, votes)
+    if state is None:
+        return []
+    return [replace(_to_signal(main, state, stage, excerpt, places), published=published)]
 
 
 def same_signal(a: NewsSignal, b: NewsSignal, *, days: int = FOLD_DAYS) -> bool:
     """Two reports of one event: same state, place and stage, published within `days` of each other.
 
-    Places compare by county FIPS and name when both have a FIPS, else by jurisdiction name;
-    a report without a date folds by place and stage alone.
+    Places compare by jurisdiction name, and by county FIPS when both have one; a report
+    without a date folds by place and stage alone.
     """
     if a.stage != b.stage or a.state != b.state:
         return False
