@@ -22,7 +22,8 @@ CITY_MIN_POPULATION = 1000
 # known by its name alone ("Atlanta", "Phoenix"): naming it is evidence of its state.
 BIG_CITY_POPULATION = 250_000
 DOMINANT_RATIO = 5
-_CITY_AGENCY = re.compile(r"\s+(?:Police Department|Police Dept\.?|Department of Public Safety|Marshal'?s Office)$", re.I)
+_CITY_AGENCY = re.compile(r"\s+(?:Police Department|Police Dept\.?|Department of Public Safety|Marshal'?s Office)$",
+                          re.IGNORECASE)
 _KIND_SUFFIX = re.compile(r"\s+(County|Parish|Borough|Census Area|City and Borough|Municipality|Municipio)$")
 
 # Spanish names that differ from the English ones (the rest are written alike).

@@ -8,11 +8,11 @@ and a named local place in that sentence or in the headline it continues. Explai
 national counts, statewide laws and lawsuits name no local decision, or only an old one
 (a year two or more before the report, or a past-perfect "had signed"), and are left alone.
 
-The stage comes from the headline when it states one (headlines are written to say what
-happened), else from the strongest cue in the report's lead: a decision (ended, rejected,
-signed, approved) outranks the process around it (scheduled, debated), which outranks an
-intention (proposed). Cues in the future or the conditional ("could end", "if approved",
-"whether to approve") are not decisions.
+The stage comes from a headline that names its place and states one (headlines are written
+to say what happened), else from the strongest cue in the report's lead (`parsers.stages`
+ranks them: decisions over process over intentions; "could end" and "had signed" are not
+decisions). Sentences about a year two or more before the report, and decisions marked as
+background ("last June", "initially"), are not the news.
 
 One signal per report, for its main place: the first local place the headline names, else
 the first the signal's sentence names. Reports of several decisions ("Lee and Collier
@@ -36,6 +36,9 @@ from functools import cache
 
 from parsers.gazetteer import AP_STATES, Gazetteer
 from parsers.signals import find_signals, mention_spans, normalize
+from parsers.stages import DECISIONS as _DECISIONS
+from parsers.stages import RANK as _RANK
+from parsers.stages import strongest
 from vocabulary import Stage
 
 FOLD_DAYS = 4
@@ -124,7 +127,8 @@ _DECOY_TITLE = re.compile(
     r"federal|qu[eé] es|mapa)\b|^(?:how|why|what|here'?s|c[oó]mo|qu[eé])\b",
     re.IGNORECASE,
 )
-_SPACED_G = re.compile(r"\b287 g\.(?!\w)")  # "el programa 287 g." ends a sentence; the agenda matcher reads it as an address
+# "el programa 287 g." ends a sentence; the agenda matcher reads a dotted "287 g." as an address.
+_SPACED_G = re.compile(r"\b287 g\.(?!\w)")
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")
@@ -135,68 +139,8 @@ _ABBREVIATION = re.compile(
     + r")\.$"
 )
 # Words that make a following decision hypothetical, or past background ("had signed").
-_NOT_NOW = re.compile(
-    r"\b(?:could|would|may|might|should|will|can|shall|whether to|to be|be|been|being|if|unless|not|n't|never|"
-    r"had|had already|had previously|plans? to|wants? to|seeks? to|hopes? to|ask\w* (?:\w+ ){0,3}to|urg\w* (?:\w+ ){0,4}to|"
-    r"(?:authority|power|ability|right|option|vote|votes|motion|petition|letter|campaign|calls?|effort|push|bid) to|"
-    r"calls? (?:on|for) (?:[\w'’]+ ){0,8}to|pledged? to|promised? to|vowed? to|podría|podrían|si)\s+$",
-    re.IGNORECASE,
-)
-
-_NEGATED = re.compile(r"\b(?:not|n't|never|no|nor)\s+(?:\w+\s+)?$", re.IGNORECASE)
-_PLUPERFECT = re.compile(r"\b(?:had|hab[ií]a|hab[ií]an)\b(?![^,;]*,)", re.IGNORECASE)
 _BACKGROUND = re.compile(r"\b(?:last (?:" + "|".join(_MONTHS) + r")|initially|previously|originally|earlier this year|"
                          r"in the past|years? ago)\b", re.IGNORECASE)
-_DECISIONS = {Stage.ENDED, Stage.REJECTED, Stage.SIGNED, Stage.APPROVED}
-_AGREEMENT = r"(?:287|agreement|partnership|participation|contract|program|ties|relationship|memorandum|MOA|deal|pact)"
-_CUES: tuple[tuple[Stage, re.Pattern[str]], ...] = tuple(
-    (stage, re.compile(pattern, re.IGNORECASE))
-    for stage, pattern in (
-        (Stage.DEBATED, r"\b(?:fail(?:ed|s)?|rejected|voted down|defeated|declined)\b[^.;]{0,40}?\b(?:motion|proposal|"
-                        r"effort|bid|push|call|measure|resolution)s?\s+to\s+(?:end|terminate|rescind|exit|withdraw|"
-                        r"cancel|pull out)|\bmotion to (?:end|terminate|rescind|exit)[^.;]{0,60}?\bfail|"
-                        r"\bdeclined to (?:end|terminate|rescind|exit|withdraw|cancel)"),
-        (Stage.ENDED, rf"\b(?:terminat(?:ed|es|ing|e)\b|rescind(?:ed|s|ing)?\b|end(?:ed|s|ing)?\s+(?!of\b)(?:[\w()'’-]+\s+)"
-                      rf"{{0,4}}?{_AGREEMENT}|vot\w* (?:\S+ ){{0,3}}to end|in favor of (?:removing|ending|terminating)|"
-                      r"exit(?:ed|s|ing)?\b|pull(?:ed|s|ing)? out|withdr(?:ew|awn|aws) from|cut(?:s|ting)? ties|"
-                      r"dissolv(?:ed|es)|cancel(?:l?ed|s)\b|no longer (?:participat|part of|in the)|opt(?:ed|s)? out|"
-                      r"puso fin|pone fin|poner fin|termin(?:ó|aron|ar)\b|rescindi(?:ó|eron)|cancel(?:ó|aron)|"
-                      r"abandon(?:ed|s|ó|aron))"),
-        (Stage.REJECTED, r"\b(?:rejected|rejects|voted (?:\d+-\d+ )?(?:down|against|not to)|votes down|"
-                         r"declined to|declines to|refus(?:ed|es) to|won'?t (?:sign|join|enter|pursue|seek|participate)|"
-                         r"will not (?:sign|join|enter|pursue|seek|participate|apply)|shot down|walked back|"
-                         r"walks back|withdr(?:ew|awn|aws) (?:the|its|his|her|a|an) (?:[\w-]+ ){0,2}(?:proposal|item|"
-                         r"request|application|motion|commitment)|(?:motion|proposal|measure|vote) (?:failed|died)|"
-                         r"failed (?:in|on) a|tie vote|deadlock(?:ed)?|rechaz(?:ó|aron|a|an)|vot(?:ó|aron) en contra|"
-                         r"no firmar(?:á|án)|se neg(?:ó|aron))\b"),
-        (Stage.SIGNED, r"\b(?:signed(?! off)|signs\b(?! off)|sign (?:task|jail|warrant|287|agreement|deal)|inked|"
-                       r"entered into|(?:re)?joined|(?:re)?joins|officially (?:part|partner|join)|ICE (?:added|approved)|"
-                       r"added to ICE|partnered with|partners with|team(?:s|ed)? (?:up )?with ICE|extended its|"
-                       r"firm(?:ó|aron)|se un(?:ió|ieron|e|en)\b|suscribi(?:ó|eron)|se registr(?:ó|aron))"),
-        (Stage.APPROVED, r"\b(?:approved|approves|OK'?d|OKs|okayed|greenlit|green light|signed off|adopts|adopted|"
-                         r"voted (?:\S+ ){0,3}(?:to|in favor)|votes? (?:\d+-\d+ )?to (?:approve|join|enter|sign|move "
-                         r"forward|participate|authorize|allow)|authorized|authorizes|moved to approve[^.]*carried|"
-                         r"motion (?:carried|passed)|agreed to (?:approve|join|sign|enter|allow)|aprob(?:ó|aron|ado|ada|ación)|luz verde|vot(?:ó|aron) a favor|"
-                         r"sell(?:ó|aron))\b"),
-        (Stage.SCHEDULED, r"\b(?:will (?:vote|consider|decide|take up|weigh|hear|discuss)|to vote|(?:is|are) (?:scheduled|"
-                          r"set|expected|slated) to (?:vote|consider|decide|take up)|on (?:the|its|their|\w+'s) agenda|"
-                          r"agenda item|vote (?:is )?(?:set|scheduled) for|set to vote|could vote|public hearing (?:is )?set|"
-                          r"to consider|votar(?:á|án)|en la agenda|program(?:ad[oa]|ó) (?:una )?votaci[oó]n)\b"),
-        (Stage.DEBATED, r"\b(?:discuss(?:ed|es|ing|ion)|debat(?:ed|ing)|public comment|spoke (?:against|out|in "
-                        r"favor)|heard from|told (?:commissioners|the council|council members|the board|supervisors)|"
-                        r"workshop|tabled|postpon(?:ed|es)|delayed|took no action|no action|no decision|pushed back|"
-                        r"presentation|audit|raucous|opposition|oppose|asked (?:the )?(?:board|commissioners|council)|"
-                        r"discuti(?:ó|eron|r)|debati(?:ó|eron|r)|aplaz(?:ó|aron)|pidieron)\b"),
-        (Stage.PROPOSED, r"\b(?:(?:will|would|plans? to|intends? to|wants? to|hopes? to|seeks? to|(?:is|are) "
-                         r"(?:seeking|applying|pursuing|exploring|considering|looking)) (?:to )?(?:seek|apply|pursue|"
-                         r"join|sign|enter|participate|start|help)|applied|applies|application|intention to|"
-                         r"would like to participate|propos(?:ed|al|es)|seeking|pursuing|exploring|solicit(?:ó|ará|ar)|"
-                         r"planea|propuesta|busca)\b"),
-    )
-)
-# Decisions outrank talk about them; the order of `_CUES` is the order of the checks.
-_RANK = {cue[0]: rank for rank, cue in enumerate(_CUES)}
-
 
 def sentences(text: str) -> list[str]:
     """Split prose into sentences, keeping "St. Lucie", "Fla." and "U.S." inside theirs."""
@@ -215,29 +159,9 @@ def sentences(text: str) -> list[str]:
     return [p for p in pieces if p]
 
 
-def _cues(sentence: str) -> list[tuple[Stage, int]]:
-    """Every stage cue in a sentence that tells of something done or set, with its position."""
-    hits = []
-    for stage, pattern in _CUES:
-        for m in pattern.finditer(sentence):
-            before = sentence[max(0, m.start() - 60) : m.start()]
-            if _NEGATED.search(before) or stage in _DECISIONS and (
-                _NOT_NOW.search(before) or _PLUPERFECT.search(sentence[: m.start()])
-            ):
-                continue
-            hits.append((stage, m.start()))
-            break
-    return hits
-
-
-def _stage_in(sentence: str) -> Stage | None:
-    hits = _cues(sentence)
-    return min(hits, key=lambda hit: (_RANK[hit[0]], hit[1]))[0] if hits else None
-
-
 def stage_of(text: str) -> str | None:
     """The stage one sentence (or an agenda item) tells of, or None when it tells of none."""
-    stage = _stage_in(normalize(text))
+    stage = strongest(normalize(text))
     return str(stage) if stage else None
 
 
@@ -384,7 +308,7 @@ def _best_in_lead(lead: list[str], title_places: list[Place], places: Gazetteer,
     for position, sentence in enumerate(lead):
         if not _TOPIC.search(sentence) or _is_old(sentence, published):
             continue
-        stage = _stage_in(sentence)
+        stage = strongest(sentence)
         if stage is None or stage in _DECISIONS and _BACKGROUND.search(sentence):
             continue
         here = _places(sentence, places)
@@ -404,9 +328,9 @@ def _signal_sentence(title: str, lead: list[str], title_places: list[Place], pla
     """
     title_stage = None
     if _TOPIC.search(title) and (title_places or _LOCAL_ACTOR.search(title)) and not _is_old(title, published):
-        title_stage = _stage_in(title)
+        title_stage = strongest(title)
     if title_stage is not None and title_places:
-        support = next((s for s in lead if _stage_in(s) == title_stage and _TOPIC.search(s)), title)
+        support = next((s for s in lead if strongest(s) == title_stage and _TOPIC.search(s)), title)
         return support, title_stage, title_places
     found = _best_in_lead(lead, title_places, places, published)
     if found is not None or title_stage is None:
