@@ -105,8 +105,11 @@ _BODY = re.compile(
     rf"(?:members?)?|[Mm]ayor|[Ll]eaders|[Oo]fficials|[Aa]ldermen|[Ss]electmen|[Ff]reeholders|[Ss]heriff)\b"
 )
 _CITY_STATE = re.compile(rf"(?P<city>{_NAMES}),\s+(?P<state>[A-Z][a-z]{{1,4}}\.(?:\s?[A-Z][a-z]?\.)?|[A-Z]{{2}}\b)")
-_DATELINE = re.compile(r"^[A-Z][A-Z .'\-]+,\s+(?P<state>[A-Z][a-z]{1,4}\.(?:\s?[A-Z][a-z]?\.)?|[A-Z][a-z]+)\b")
-_OFFICE = re.compile(r"\s*(?:Sheriff(?:'s|’s|s)?\s+(?:Office|Department)|Sheriff|Police\s+Department|Jail)")
+_DATELINE = re.compile(
+    r"^[A-Z][A-Z .'\-]+,\s+(?P<state>[A-Z][a-z]{1,4}\.(?:\s?[A-Z][a-z]?\.)?|[A-Z][a-z]+(?: [A-Z][a-z]+)?|[A-Z]{2})"
+    r"(?=[\s,(—–-]|$)"
+)
+_OFFICE = re.compile(r"\s*(?:Sheriff|Police)")
 _ALIASES = {"LA": "Los Angeles", "L.A.": "Los Angeles", "NYC": "New York", "OKC": "Oklahoma City"}
 _NOT_A_NAME = {"The", "A", "An", "This", "That", "Last", "Every", "Each", "Our", "Their", "His", "Her", "Its", "New",
                "County", "City", "State", "Local", "Other", "Both", "All", "Some", "Many", "El", "La", "Los", "Las"}
@@ -121,10 +124,12 @@ _LOCAL_ACTOR = re.compile(
     r"condado|ciudad|junta|tribunal de comisionados)\b",
     re.IGNORECASE,
 )
+_COURT_TITLE = re.compile(r"\b(?:lawsuits?|sues|sued|suit|judge|court|ruling|demanda|juez|tribunal federal)\b",
+                          re.IGNORECASE)
 _DECOY_TITLE = re.compile(
-    r"\b(?:lawsuit|sues|sued|suit|judge|court rules|ruling|explainer|what is|what to know|how many|map|data show|"
-    r"analysis|study|report finds|legislature|lawmakers|bill would|states? (?:ban|terminate)|demanda|juez|tribunal "
-    r"federal|qu[eé] es|mapa)\b|^(?:how|why|what|here'?s|c[oó]mo|qu[eé])\b",
+    r"\b(?:explainer|what is|what to know|how many|map|data show|"
+    r"analysis|study|report finds|legislature|lawmakers|bill would|states? (?:ban|terminate)|qu[eé] es|"
+    r"mapa)\b|^(?:how|why|what|here'?s|c[oó]mo|qu[eé])\b",
     re.IGNORECASE,
 )
 # "el programa 287 g." ends a sentence; the agenda matcher reads a dotted "287 g." as an address.
@@ -189,7 +194,9 @@ def _county(name: str, start: int, text: str, places: Gazetteer, kind: str = "Co
         counties = [c for c in places.counties(candidate) if kind == "County" or c.name.endswith(kind)]
         if counties:
             office = _OFFICE.match(text, start + len(name) + len(kind) + 1)
-            agency = f"{counties[0].name}{office.group(0)}".strip() if office else ""
+            agency = ""
+            if office:
+                agency = counties[0].name + (" Police Department" if "Police" in office[0] else " Sheriff's Office")
             states = sorted({c.state for c in counties})
             return Place("county", candidate, tuple((s, 1 / len(states)) for s in states), start, agency)
     return None
@@ -364,7 +371,7 @@ def read_report(title: str, text: str, *, places: Gazetteer, published: date | N
         return []
     body = [s for s in sentences(text) if s.casefold() != title.casefold()]
     title_places = _places(title, places)
-    if _DECOY_TITLE.search(title) and not title_places:
+    if _COURT_TITLE.search(title) or _DECOY_TITLE.search(title) and not title_places:
         return []
     lead = body[:LEAD_SENTENCES]
     if not title_places and _is_roundup(lead, places):

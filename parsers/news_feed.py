@@ -22,7 +22,7 @@ from urllib.parse import urljoin, urlsplit
 
 # Hosts whose feeds append " - Outlet" to every headline.
 NEWS_SEARCH_HOSTS = ("news.google.", "bing.com", "news.yahoo.")
-_SUFFIX = re.compile(r"^(?P<title>.+?)\s+[-–—|]\s+(?P<outlet>[^-–—|]{2,60})$")
+_SUFFIX = re.compile(r"^(?P<title>.+)\s[-–—|]\s(?P<outlet>(?:(?!\s[-–—|]\s).){2,60})$")
 _SPACE = re.compile(r"\s+")
 
 

@@ -40,7 +40,9 @@ PHRASES: tuple[tuple[Stage, tuple[str, ...]], ...] = (
         r"will not (?:sign|join|enter|pursue|seek|participate|apply)", r"shot down", r"walked back", r"walks back",
         r"withdr(?:ew|awn|aws) (?:the|its|his|her|a|an) (?:[\w-]+ ){0,2}(?:proposal|item|request|application|motion|"
         r"commitment)",
-        r"(?:motion|proposal|measure|vote) (?:failed|died)", r"failed (?:in|on) a", r"tie vote", r"deadlock(?:ed)?",
+        r"(?:motion|proposal|measure|vote) (?:failed|died)",
+        r"motion to (?:approve|adopt|enter|join)[^.;]{0,80}?\bfail",
+        r"(?:voted|vote of|split|tied) (?P<tie>\d)-(?P=tie)\b", r"failed (?:in|on) a", r"tie vote", r"deadlock(?:ed)?",
         r"rechaz(?:ó|aron|a|an)", r"vot(?:ó|aron) en contra", r"no firmar(?:á|án)", r"se neg(?:ó|aron)",
     )),
     (Stage.SIGNED, (
