@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 
 _SPACE = re.compile(r"[ \t\r\f\v]+")
+# Fewer words than this is a menu or an error page ("Home", "Subscribe to read"), not an article.
+MIN_WORDS = 8
 
 
 def main_text(body: bytes, url: str) -> str:
@@ -31,4 +33,5 @@ def main_text(body: bytes, url: str) -> str:
     if not text:
         return ""
     lines = (_SPACE.sub(" ", line).strip() for line in text.splitlines())
-    return "\n".join(line for line in lines if line)
+    text = "\n".join(line for line in lines if line)
+    return text if len(text.split()) >= MIN_WORDS else ""

@@ -167,9 +167,14 @@ class Gazetteer:
         return dict(_state_names())
 
     def counties(self, name: str, state: str | None = None) -> tuple[County, ...]:
-        """Counties so named (`Collier`, `Collier County`, `St. Lucie`), in one state or all."""
+        """Counties so named (`Collier`, `Collier County`, `Orleans Parish`), in one state or all.
+
+        A kind written out ("Parish") must match; a bare name matches every kind.
+        """
+        kind = _KIND_SUFFIX.search(name.strip())
         found = _counties().get(fold(_KIND_SUFFIX.sub("", name.strip())), ())
-        return tuple(c for c in found if state is None or c.state == state)
+        return tuple(c for c in found if (state is None or c.state == state) and (kind is None or c.name.endswith(
+            kind.group(1))))
 
     def cities(self, name: str, state: str | None = None) -> tuple[City, ...]:
         """Places so named, most populous first, in one state or all."""
