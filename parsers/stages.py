@@ -77,7 +77,8 @@ PHRASES: tuple[tuple[Stage, tuple[str, ...]], ...] = (
     )),
     (Stage.PROPOSED, (
         r"(?:will|would|plans? to|intends? to|wants? to|hopes? to|seeks? to|(?:is|are) (?:seeking|applying|pursuing|"
-        r"exploring|considering|looking)) (?:to )?(?:seek|apply|pursue|join|sign|enter|participate|start|help)",
+        r"exploring|considering|looking)) (?:to )?(?:\w+ly )?(?:seek|apply|pursue|join|sign|enter|participate|start|"
+        r"help)",
         r"applied", r"applies", r"application", r"intention to", r"would like to participate", r"propos(?:ed|al|es)",
         r"seeking", r"pursuing", r"exploring", r"solicit(?:ó|ará|ar)", r"planea", r"propuesta", r"busca",
     )),
@@ -94,6 +95,7 @@ _NOT_NOW = re.compile(
     r"\b(?:" + "|".join((
         r"could", r"would", r"may", r"might", r"should", r"will", r"can", r"shall", r"whether to", r"to be", r"be",
         r"been", r"being", r"if", r"unless", r"not", r"n't", r"never", r"had", r"had already", r"had previously",
+        r"(?:expected|set|scheduled|slated|poised|likely|going|about) to",
         r"plans? to", r"wants? to", r"seeks? to", r"hopes? to", r"ask\w* (?:\w+ ){0,3}to", r"urg\w* (?:\w+ ){0,4}to",
         r"(?:authority|power|ability|right|option|votes?|motion|petition|letter|campaign|calls?|effort|push|bid) to",
         r"calls? (?:on|for) (?:[\w'’]+ ){0,8}to", r"pledged? to", r"promised? to", r"vowed? to",

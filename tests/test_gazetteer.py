@@ -9,8 +9,7 @@ from parsers.gazetteer import Gazetteer
 
 @pytest.fixture(scope="module")
 def places() -> Gazetteer:
-    return Gazetteer([("St. Lucie County Sheriff's Office", "FL", ""), ("Kenner Police Department", "LA", None),
-                      ("Marion County Sheriff's Office", "fl", "Marion County")])
+    return Gazetteer()
 
 
 @pytest.mark.parametrize("written, state", [("Florida", "FL"), ("Fla.", "FL"), ("TX", "TX"),
@@ -33,14 +32,16 @@ def test_cities_most_populous_first(places):
     naples = places.cities("Naples")
     assert naples[0].state == "FL"
     assert [c.population for c in naples] == sorted((c.population for c in naples), reverse=True)
-    assert places.cities("Fort Myers")[0].state == "FL"
+    assert places.cities("Fort Myers")[0].state == places.cities("Ft. Myers")[0].state == "FL"
 
 
-def test_agencies_on_ices_lists_tell_where_a_place_works_with_ice(places):
-    assert places.agency_states("St. Lucie") == {"FL"}
-    assert places.agency_states("Marion County") == {"FL"}
-    assert places.agency_states("Kenner") == {"LA"}
-    assert places.agency_states("Collier") == frozenset()
+def test_towns_too_small_for_the_city_list_are_known_from_their_police_departments_on_ices_lists():
+    assert Gazetteer().cities("Jupiter Island") == ()
+    known = Gazetteer([("Jupiter Island Police Department", "FL", "Martin County"),
+                       ("Florida Gulf Coast University Police Department", "FL", "Lee County")])
+    assert [(c.name, c.state) for c in known.cities("Jupiter Island")] == [("Jupiter Island", "FL")]
+    assert known.cities("Florida Gulf Coast University") == ()
+    assert [a.state for a in known.agencies("jupiter island police department")] == ["FL"]
 
 
 def test_big_cities_known_by_name_alone(places):

@@ -128,12 +128,22 @@ def test_a_county_named_in_many_states_with_nothing_to_choose_between_them_is_no
                        places=places) == []
 
 
-def test_ice_lists_place_a_county_named_in_many_states(places):
+def test_a_namesake_on_ices_lists_does_not_pull_a_report_into_its_state():
+    """News of a signing comes before ICE lists the agency; the county already listed may be another state's."""
     with_lists = Gazetteer([("Washington County Sheriff's Office", "AR", "Washington County")])
-    found = read_report("Washington County sheriff signs 287(g) agreement",
-                        "The Washington County Sheriff's Office signed a 287(g) agreement with ICE on Monday.",
-                        places=with_lists)
-    assert [(s.state, s.county_fips) for s in found] == [("AR", "05143")]
+    assert read_report("Washington County sheriff signs 287(g) agreement",
+                       "The Washington County Sheriff's Office signed a 287(g) agreement with ICE on Monday.",
+                       places=with_lists) == []
+
+
+def test_a_town_known_only_from_ices_lists_is_placed():
+    title, text = ("Jupiter Island police join ICE program",
+                   "The Jupiter Island Police Department signed a 287(g) task force agreement with ICE on Tuesday.")
+    with_lists = Gazetteer([("Jupiter Island Police Department", "FL", "Martin County")])
+    found = read_report(title, text, places=with_lists)
+    assert [(s.stage, s.state, s.jurisdiction, s.agency) for s in found] == [
+        ("signed", "FL", "City of Jupiter Island", "Jupiter Island Police Department")]
+    assert read_report(title, text, places=Gazetteer()) == []
 
 
 def test_spanish_reports_are_read(places):
