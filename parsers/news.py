@@ -36,7 +36,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
 
-from parsers.gazetteer import AP_STATES, Gazetteer
+from parsers.gazetteer import AP_STATES, Gazetteer, fold
 from parsers.signals import find_signals, mention_spans, normalize
 from parsers.stages import DECISIONS as _DECISIONS
 from parsers.stages import RANK as _RANK
@@ -52,8 +52,19 @@ STATE_NAMED = 2.0
 DATELINE = 2.0
 CITY_AND_STATE = 0.5  # "Gastonia, N.C." mid-story is as often another state as this one
 BIG_CITY = 1.0
+OUTLET = 0.75
 STATE_MIN_SCORE = 0.9
 STATE_MARGIN = 0.5
+# An outlet's town counts when it is this many times larger than any namesake ("Tulsa World").
+DOMINANT_CITY = 5
+_MASTHEAD_WORDS = frozenset({
+    "News", "Times", "Star", "Post", "Daily", "Tribune", "Journal", "Herald", "World", "Press", "Sun", "Record",
+    "Observer", "Voice", "Independent", "Today", "Review", "Gazette", "Standard", "Express", "Telegraph", "Public",
+    "Media", "Radio", "Network", "Leader", "Enterprise", "Democrat", "Republican", "Courier", "Ledger", "Mercury",
+    "Chronicle", "Bulletin", "Citizen", "Portal", "Globe", "Union", "Progress", "Page", "Beacon", "Banner", "Register",
+    "Sentinel", "Examiner", "Inquirer", "Dispatch", "Messenger", "Advocate", "Reporter", "Signal", "Tribuna", "Diario",
+    "Noticias", "Nación", "Center", "Business", "Morning", "Evening", "Weekly", "County", "City", "Live", "Now",
+})
 # A city name this populous is a city's before it is a county's ("Miami commissioners").
 CITY_BEFORE_COUNTY = 100_000
 
@@ -123,7 +134,7 @@ _TOPIC = re.compile(
     r"[Ee]nforcement|agreement|acuerdo|partnership|participa|program|contract|convenio|colaboraci[oó]n|memorand|MOA\b|MOU\b",
 )
 _LOCAL_ACTOR = re.compile(
-    r"\b(?:commissioners?|commission|council(?:members?|man|woman)?|supervisors?|aldermen|board|sheriff|police|"
+    r"\b(?:commissioners?|commission|council(?:members?|man|woman)?|supervisors?|aldermen|board|sheriff|police|committee|"
     r"mayor|county|city|town|village|comisionados?|comisi[oó]n|concejo|concejales|alguacil|polic[ií]a|alcalde(?:sa)?|"
     r"condado|ciudad|junta|tribunal de comisionados)\b",
     re.IGNORECASE,
@@ -289,6 +300,29 @@ def _state_evidence(text: str, places: Gazetteer, named: list[Place], first: str
     return votes
 
 
+def outlet_state(outlet: str, places: Gazetteer, place: str = "") -> str | None:
+    """The state an outlet's name places it in ("Tulsa World", "Florida Phoenix"), or None when it does not say.
+
+    A masthead named like the place reported on ("Lincoln Times-News" on Lincoln County)
+    is named for that place, wherever it is, and says nothing of the state.
+    """
+    names = places.state_names()
+    spelled = tuple(n.title() for n in names if n not in ("washington", "georgia y", "carolina"))
+    named = _state_pattern(spelled).search(outlet)
+    if named:
+        return names[named.group(0).lower()]
+    words = [w for w in re.findall(r"[A-Z][\w.'’-]*", outlet)]
+    for size in (3, 2, 1):
+        for i in range(len(words) - size + 1):
+            span = words[i : i + size]
+            if size == 1 and span[0] in _MASTHEAD_WORDS or fold(" ".join(span)) == fold(place):
+                continue
+            cities = places.cities(" ".join(span))
+            if cities and (len(cities) == 1 or cities[0].population >= DOMINANT_CITY * cities[1].population):
+                return cities[0].state
+    return None
+
+
 def _choose_state(place: Place, votes: Counter[str]) -> str | None:
     if len(place.states) == 1:
         return place.states[0]
@@ -311,19 +345,27 @@ def _is_old(sentence: str, published: date | None) -> bool:
 
 def _best_in_lead(lead: list[str], title_places: list[Place], places: Gazetteer,
                   published: date | None) -> tuple[str, Stage, list[Place]] | None:
-    """The lead sentence with the strongest stage cue that is about the agreement and a local place."""
+    """The lead sentence with the strongest stage cue that is about the agreement and a local place.
+
+    A sentence whose actor is local ("the committee discussed…") but unnamed continues the
+    place the headline or an earlier sentence of the lead named, as minutes and briefs do.
+    """
     best: tuple[int, int, str, Stage, list[Place]] | None = None
+    named_before: list[Place] = list(title_places)
     for position, sentence in enumerate(lead):
+        here = _places(sentence, places)
         if not _TOPIC.search(sentence) or _is_old(sentence, published):
+            named_before = named_before or here
             continue
         stage = strongest(sentence)
         if stage is None or stage in _DECISIONS and _BACKGROUND.search(sentence):
+            named_before = named_before or here
             continue
-        here = _places(sentence, places)
-        if not here and not (title_places and _LOCAL_ACTOR.search(sentence)):
-            continue
-        if best is None or (_RANK[stage], position) < best[:2]:
+        if not here and named_before and _LOCAL_ACTOR.search(sentence):
+            here = named_before[:1]
+        if here and (best is None or (_RANK[stage], position) < best[:2]):
             best = (_RANK[stage], position, sentence, stage, here)
+        named_before = named_before or here
     return best[2:] if best else None
 
 
@@ -366,8 +408,14 @@ def _to_signal(place: Place, state: str, stage: Stage, excerpt: str, places: Gaz
     return NewsSignal(str(stage), state, f"City of {places.cities(place.name, state)[0].name}", None, agency, excerpt)
 
 
-def read_report(title: str, text: str, *, places: Gazetteer, published: date | None = None) -> list[NewsSignal]:
-    """The local signal a news or meeting report carries, as a list of one, or [] when it carries none."""
+def read_report(title: str, text: str, *, places: Gazetteer, published: date | None = None,
+                outlet: str = "") -> list[NewsSignal]:
+    """The local signal a news or meeting report carries, as a list of one, or [] when it carries none.
+
+    `outlet` is the publisher's name as the feed gives it. It is never the place, but a
+    local outlet reports on its own state: its name ("Tulsa World") is weak evidence that
+    settles a county named in several states when the report itself says nothing more.
+    """
     title = normalize(title)
     if not is_about_287g(f"{title}\n{text}"):
         return []
@@ -387,6 +435,9 @@ def read_report(title: str, text: str, *, places: Gazetteer, published: date | N
     main = (title_places or here)[0]
     everything = "\n".join([title, *body])
     votes = _state_evidence(everything, places, _places(everything, places), body[0] if body else "")
+    home = outlet_state(outlet, places, main.name) if outlet else None
+    if home:
+        votes[home] += OUTLET
     state = _choose_state(main, votes)
     if state is None:
         return []

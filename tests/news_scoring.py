@@ -100,7 +100,7 @@ def read_all(places: Gazetteer) -> list[Reading]:
         label = known[item.link]
         text = main_text((NEWS / label["file"]).read_bytes(), item.link) or item.summary
         published = item.published_at.date() if item.published_at else None
-        signals = read_report(item.title, text, places=places, published=published)
+        signals = read_report(item.title, text, places=places, published=published, outlet=item.outlet)
         readings.append(Reading(label, item.outlet, tuple(signals)))
     return readings
 

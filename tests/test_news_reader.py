@@ -128,6 +128,23 @@ def test_a_county_named_in_many_states_with_nothing_to_choose_between_them_is_no
                        places=places) == []
 
 
+def test_the_outlets_home_state_settles_a_county_named_in_several_states(places):
+    title, text = ("Harris County sheriff opts out of 287(g)",
+                   "Sheriff Ed Gonzalez said Tuesday the Harris County Sheriff's Office will end its 287(g) agreement "
+                   "with ICE to save $675,000 a year.")
+    assert read_report(title, text, places=places) == []
+    found = read_report(title, text, places=places, outlet="Houston Chronicle")
+    assert [(s.stage, s.state, s.jurisdiction, s.county_fips) for s in found] == [("ended", "TX", "Harris County",
+                                                                                 "48201")]
+
+
+def test_a_masthead_named_for_the_county_says_nothing_of_its_state(places):
+    assert read_report("Lincoln County sheriff won't seek 287(g)",
+                       "Lincoln County Sheriff David Carpenter said the county will not seek a 287(g) agreement "
+                       "with ICE.",
+                       places=places, outlet="Lincoln Times-News") == []
+
+
 def test_a_namesake_on_ices_lists_does_not_pull_a_report_into_its_state():
     """News of a signing comes before ICE lists the agency; the county already listed may be another state's."""
     with_lists = Gazetteer([("Washington County Sheriff's Office", "AR", "Washington County")])
