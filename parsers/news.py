@@ -123,7 +123,9 @@ _DATELINE = re.compile(
     rf"^(?:[A-Z][A-Z .'\-]+|[A-Z][a-z]+(?: [A-Z][a-z]+)?(?=,\s+\S+\s+[—–-]\s)),\s+(?P<state>{_DATELINE_STATE})"
     r"(?=[\s,(—–-]|$)"
 )
-_OFFICE = re.compile(r"\s*(?:Sheriff|Police)")
+_OFFICE = re.compile(r"\s*(?:Sheriff|Police)", re.IGNORECASE)
+_SHERIFF = re.compile(r"\b(?:sheriff|alguacil)", re.IGNORECASE)
+_POLICE = re.compile(r"\b(?:police|polic[ií]a)\b", re.IGNORECASE)
 _ALIASES = {"LA": "Los Angeles", "L.A.": "Los Angeles", "NYC": "New York", "OKC": "Oklahoma City"}
 _NOT_A_NAME = {"The", "A", "An", "This", "That", "Last", "Every", "Each", "Our", "Their", "His", "Her", "Its", "New",
                "County", "City", "State", "Local", "Other", "Both", "All", "Some", "Many", "Recently", "Today",
@@ -399,13 +401,17 @@ def _is_roundup(lead: list[str], places: Gazetteer) -> bool:
     return len(certain) >= ROUNDUP_STATES
 
 
-def _to_signal(place: Place, state: str, stage: Stage, excerpt: str, places: Gazetteer) -> NewsSignal:
-    listed = [a.name for a in places.agencies(place.agency) if a.state == state] if place.agency else []
-    agency = listed[0] if listed else place.agency
+def _to_signal(place: Place, state: str, stage: Stage, excerpt: str, places: Gazetteer, context: str) -> NewsSignal:
+    """The signal for a place; its agency is the office named, else the sheriff or police the report speaks of."""
     if place.kind == "county":
         county = places.counties(place.name, state)[0]
-        return NewsSignal(str(stage), state, county.name, county.fips, agency, excerpt)
-    return NewsSignal(str(stage), state, f"City of {places.cities(place.name, state)[0].name}", None, agency, excerpt)
+        name, fips = county.name, county.fips
+        office = place.agency or (f"{county.name} Sheriff's Office" if _SHERIFF.search(context) else "")
+    else:
+        name, fips = f"City of {places.cities(place.name, state)[0].name}", None
+        office = place.agency or (f"{place.name} Police Department" if _POLICE.search(context) else "")
+    listed = [a.name for a in places.agencies(office) if a.state == state] if office else []
+    return NewsSignal(str(stage), state, name, fips, listed[0] if listed else office, excerpt)
 
 
 def read_report(title: str, text: str, *, places: Gazetteer, published: date | None = None,
@@ -441,7 +447,8 @@ def read_report(title: str, text: str, *, places: Gazetteer, published: date | N
     state = _choose_state(main, votes)
     if state is None:
         return []
-    return [replace(_to_signal(main, state, stage, excerpt, places), published=published)]
+    signal = _to_signal(main, state, stage, excerpt, places, " ".join([title, *lead]))
+    return [replace(signal, published=published)]
 
 
 def same_signal(a: NewsSignal, b: NewsSignal, *, days: int = FOLD_DAYS) -> bool:

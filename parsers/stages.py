@@ -32,7 +32,10 @@ PHRASES: tuple[tuple[Stage, tuple[str, ...]], ...] = (
         r"withdr(?:ew|awn|aws) from", r"cut(?:s|ting)? ties", r"dissolv(?:ed|es)", r"cancel(?:l?ed|s)\b",
         r"no longer (?:participat|part of|in the)", r"opt(?:ed|s)? out",
         r"puso fin", r"pone fin", r"poner fin", r"termin(?:ó|aron|ar)\b", r"rescindi(?:ó|eron)", r"cancel(?:ó|aron)",
-        r"abandon(?:ed|s|ó|aron)",
+        r"abandon(?:ed|s|ó|aron)", r"sever(?:s|ed|ing)? ties",
+        rf"(?:drops|dropped|scraps|scrapped|quits|leaves|left)\s+(?:its |the |their )?(?:[\w()-]+\s+){{0,3}}?"
+        rf"{_AGREEMENT}",
+        r"termina\b", r"terminan\b", r"sale del programa", r"salió del programa",
     )),
     (Stage.REJECTED, (
         r"rejected", r"rejects", r"voted (?:\d+-\d+ )?(?:down|against|not to)", r"votes down", r"declined to",
@@ -43,6 +46,7 @@ PHRASES: tuple[tuple[Stage, tuple[str, ...]], ...] = (
         r"(?:motion|proposal|measure|vote) (?:failed|died)",
         r"motion to (?:approve|adopt|enter|join)[^.;]{0,80}?\bfail",
         r"(?:voted|vote of|split|tied) (?P<tie>\d)-(?P=tie)\b", r"failed (?:in|on) a", r"tie vote", r"deadlock(?:ed)?",
+        r"nix(?:es|ed)", r"turn(?:s|ed) down", r"says no to", r"said no to", r"votes? no\b", r"balk(?:s|ed) at",
         r"rechaz(?:ó|aron|a|an)", r"vot(?:ó|aron) en contra", r"no firmar(?:á|án)", r"se neg(?:ó|aron)",
     )),
     (Stage.SIGNED, (
@@ -50,22 +54,28 @@ PHRASES: tuple[tuple[Stage, tuple[str, ...]], ...] = (
         r"entered into", r"(?:re)?joined", r"(?:re)?joins", r"officially (?:part|partner|join)",
         r"ICE (?:added|approved)", r"added to ICE", r"partnered with", r"partners with",
         r"team(?:s|ed)? (?:up )?with ICE",
-        r"extended its", r"firm(?:ó|aron)", r"se un(?:ió|ieron|e|en)\b", r"suscribi(?:ó|eron)", r"se registr(?:ó|aron)",
+        r"extended its", r"inks\b", r"enroll(?:s|ed)\b", r"signs? up\b", r"signed up", r"latest to join",
+        r"announce[sd]? (?:a |its |the )?(?:new )?partnership",
+        r"firm(?:ó|aron|a|an)\b", r"se un(?:ió|ieron|e|en)\b", r"se sum(?:ó|aron|a|an)\b", r"suscribi(?:ó|eron)",
+        r"se registr(?:ó|aron)",
     )),
     (Stage.APPROVED, (
-        r"approved", r"approves", r"OK'?d", r"OKs", r"okayed", r"greenlit", r"green light", r"signed off", r"adopts",
+        r"approved", r"approves", r"OK'?d", r"OKs", rf"OK (?:\S+ ){{0,2}}{_AGREEMENT}",
+        r"okayed", r"greenlit", r"green light", r"signed off", r"adopts",
         r"adopted", r"voted (?:\S+ ){0,3}(?:to|in favor)",
         r"votes? (?:\d+-\d+ )?to (?:approve|join|enter|sign|move forward|participate|authorize|allow)",
         r"authorized", r"authorizes", r"moved to approve[^.]*carried", r"motion (?:carried|passed)",
         r"agreed to (?:approve|join|sign|enter|allow)",
-        r"aprob(?:ó|aron|ado|ada|ación)", r"luz verde", r"vot(?:ó|aron) a favor", r"sell(?:ó|aron)",
+        r"back(?:s|ed)\b", r"moves? forward with", r"moved forward with", r"advance[sd]\b", r"greenlights?",
+        r"aprob(?:ó|aron|ado|ada|ación)", r"aprueban?\b", r"luz verde", r"vot(?:ó|aron) a favor", r"sell(?:ó|aron)",
     )),
     (Stage.SCHEDULED, (
         r"will (?:vote|consider|decide|take up|weigh|hear|discuss)", r"to vote",
         r"(?:is|are) (?:scheduled|set|expected|slated) to (?:vote|consider|decide|take up)",
         r"on (?:the|its|their|\w+'s) agenda", r"agenda item", r"vote (?:is )?(?:set|scheduled) for", r"set to vote",
         r"could vote", r"public hearing (?:is )?set", r"to consider",
-        r"votar(?:á|án)", r"en la agenda", r"program(?:ad[oa]|ó) (?:una )?votaci[oó]n",
+        r"to (?:weigh|decide|discuss|take up)", r"weighs?\b", r"mulls?\b",
+        r"votar(?:á|án)", r"considerar(?:á|án)", r"en la agenda", r"program(?:ad[oa]|ó) (?:una )?votaci[oó]n",
     )),
     (Stage.DEBATED, (
         r"discuss(?:ed|es|ing|ion)", r"debat(?:ed|ing)", r"public comment", r"spoke (?:against|out|in favor)",
@@ -80,7 +90,8 @@ PHRASES: tuple[tuple[Stage, tuple[str, ...]], ...] = (
         r"exploring|considering|looking)) (?:to )?(?:\w+ly )?(?:seek|apply|pursue|join|sign|enter|participate|start|"
         r"help)",
         r"applied", r"applies", r"application", r"intention to", r"would like to participate", r"propos(?:ed|al|es)",
-        r"seeking", r"pursuing", r"exploring", r"solicit(?:ó|ará|ar)", r"planea", r"propuesta", r"busca",
+        r"seeking", r"pursuing", r"exploring", r"explores", r"eyes\b", r"eyeing", r"considering joining",
+        r"solicit(?:ó|ará|ar|a)\b", r"planea", r"propuesta", r"busca",
     )),
 )
 CUES: tuple[tuple[Stage, re.Pattern[str]], ...] = tuple(

@@ -193,6 +193,13 @@ def test_a_lawsuit_over_an_old_agreement_is_not_a_signal(places):
     ("Commissioners could end the 287(g) program, but they have not taken it up.", None),
     ("The commission voted 6-1 to end the city's 287(g) agreement with ICE.", "ended"),
     ("El alguacil firmó el acuerdo 287(g) con ICE.", "signed"),
+    ("Polk County sheriff inks deal with ICE", "signed"),
+    ("Council nixes 287(g) partnership", "rejected"),
+    ("Jackson County legislators OK 287(g) pact", "approved"),
+    ("County board weighs joining ICE program", "scheduled"),
+    ("Sheriff eyes 287(g) task force model", "proposed"),
+    ("Condado de Collier aprueba acuerdo 287(g)", "approved"),
+    ("Gwinnett sheriff drops 287(g) program", "ended"),
 ])
 def test_stage_of_a_sentence(sentence, stage):
     assert stage_of(sentence) == stage
