@@ -151,6 +151,15 @@ _DECOY_TITLE = re.compile(
 )
 # "el programa 287 g." ends a sentence; the agenda matcher reads a dotted "287 g." as an address.
 _SPACED_G = re.compile(r"\b287 g\.(?!\w)")
+# Headlines about the program, a state or the country rather than one place; their local
+# news, if any, leads the story ("Two Louisiana agencies team with ICE" — "In February, …").
+_NATIONAL_TITLE = re.compile(
+    r"\b(?:Trump|Biden|Obama|administration|nationwide|national|across the (?:country|U\.?S\.?|nation)|states|"
+    r"agencies|sheriffs|police departments|counties|program that|program which)\b",
+    re.IGNORECASE,
+)
+# "In Collier County, Florida, the sheriff signed…": a place given as an example of a wider story.
+_AN_EXAMPLE = re.compile(r"^(?:(?P<in>In)|For example|For instance|Among them|Take)\b(?P<words>[^,]{0,60}),")
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")
@@ -391,6 +400,11 @@ def _signal_sentence(title: str, lead: list[str], title_places: list[Place], pla
     return (named, title_stage, _places(named, places)) if named else None
 
 
+def _is_an_example(sentence: str, places: Gazetteer) -> bool:
+    example = _AN_EXAMPLE.match(sentence)
+    return bool(example) and (not example["in"] or bool(_places(example["words"], places)))
+
+
 def _is_roundup(lead: list[str], places: Gazetteer) -> bool:
     """A lead naming places in several states is a national or regional roundup, not one place's news."""
     certain = set()
@@ -430,13 +444,14 @@ def read_report(title: str, text: str, *, places: Gazetteer, published: date | N
     if _COURT_TITLE.search(title) or _DECOY_TITLE.search(title) and not title_places:
         return []
     lead = body[:LEAD_SENTENCES]
-    if not title_places and _is_roundup(lead, places):
+    if not title_places and (_is_roundup(lead, places) or _NATIONAL_TITLE.search(title) and not (
+            body and _places(body[0], places))):
         return []
     found = _signal_sentence(title, lead, title_places, places, published)
     if found is None:
         return []
     excerpt, stage, here = found
-    if not (title_places or here):
+    if not (title_places or here) or not title_places and _is_an_example(excerpt, places):
         return []
     main = (title_places or here)[0]
     everything = "\n".join([title, *body])

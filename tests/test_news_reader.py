@@ -177,6 +177,18 @@ def test_a_statewide_law_naming_no_local_decision_is_not_a_signal(places):
                        "ICE by December, lawmakers said.", places=places) == []
 
 
+@pytest.mark.parametrize("title, text", [
+    ("ICE program that deputizes local police has grown tenfold",
+     "The 287(g) program now counts more than 1,000 agreements nationwide. In Collier County, Florida, the sheriff "
+     "signed a task force agreement in February. Critics say the program encourages racial profiling."),
+    ("Trump administration pays local police bonuses for ICE arrests",
+     "Agencies that sign 287(g) agreements with ICE can receive quarterly bonuses. The Polk County Sheriff's Office "
+     "in Florida joined the task force model this year, records show."),
+])
+def test_a_national_story_citing_a_county_as_an_example_is_not_that_countys_news(places, title, text):
+    assert read_report(title, text, places=places) == []
+
+
 def test_a_lawsuit_over_an_old_agreement_is_not_a_signal(places):
     assert read_report("Lawsuit targets Teller County 287(g) agreement",
                        "The ACLU sued Teller County Sheriff Jason Mikesell, saying the 287(g) agreement he signed with "
