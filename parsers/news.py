@@ -19,9 +19,10 @@ the first the signal's sentence names. Reports of several decisions ("Lee and Co
 approve…") are rare, and one well-placed signal serves an organizer better than several
 half-placed ones; the other places stay readable in the excerpt.
 
-The state is decided by evidence in the report, never by the outlet: a place named in one
-state only, state names in the text and a dateline, large cities known by name ("Atlanta"),
-and the populations of like-named cities. ICE's lists are not evidence: news of a signing
+The state is decided by evidence (`parsers.news_places`): a place named in one state only,
+state names in the text and a dateline, large cities known by name ("Atlanta"), the
+populations of like-named cities, and weakly the outlet's home state (the outlet's town is
+never the place). ICE's lists are not evidence: news of a signing
 comes before ICE lists the agency, so a namesake already on the list ("Jackson County,
 FL") would pull a new county's news into the wrong state. A place left ambiguous yields no
 signal rather than a guess: a signal routed to the wrong state's organizers is worse than
@@ -31,12 +32,11 @@ none.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date
-from functools import cache
 
-from parsers.gazetteer import AP_STATES, Gazetteer, fold
+from parsers.gazetteer import AP_STATES, Gazetteer
+from parsers.news_places import Place, choose_state, places_in, state_votes
 from parsers.signals import find_signals, mention_spans, normalize
 from parsers.stages import DECISIONS as _DECISIONS
 from parsers.stages import RANK as _RANK
@@ -48,25 +48,6 @@ ROUNDUP_STATES = 3
 OLD_NEWS_YEARS = 2
 LEAD_SENTENCES = 8
 # How much each kind of evidence counts toward a state (a place named in n states gives each 1/n).
-STATE_NAMED = 2.0
-DATELINE = 2.0
-CITY_AND_STATE = 0.5  # "Gastonia, N.C." mid-story is as often another state as this one
-BIG_CITY = 1.0
-OUTLET = 0.75
-STATE_MIN_SCORE = 0.9
-STATE_MARGIN = 0.5
-# An outlet's town counts when it is this many times larger than any namesake ("Tulsa World").
-DOMINANT_CITY = 5
-_MASTHEAD_WORDS = frozenset({
-    "News", "Times", "Star", "Post", "Daily", "Tribune", "Journal", "Herald", "World", "Press", "Sun", "Record",
-    "Observer", "Voice", "Independent", "Today", "Review", "Gazette", "Standard", "Express", "Telegraph", "Public",
-    "Media", "Radio", "Network", "Leader", "Enterprise", "Democrat", "Republican", "Courier", "Ledger", "Mercury",
-    "Chronicle", "Bulletin", "Citizen", "Portal", "Globe", "Union", "Progress", "Page", "Beacon", "Banner", "Register",
-    "Sentinel", "Examiner", "Inquirer", "Dispatch", "Messenger", "Advocate", "Reporter", "Signal", "Tribuna", "Diario",
-    "Noticias", "Nación", "Center", "Business", "Morning", "Evening", "Weekly", "County", "City", "Live", "Now",
-})
-# A city name this populous is a city's before it is a county's ("Miami commissioners").
-CITY_BEFORE_COUNTY = 100_000
 
 
 @dataclass(frozen=True)
@@ -85,51 +66,8 @@ class NewsSignal:
     published: date | None = None
 
 
-@dataclass(frozen=True)
-class Place:
-    """A local place named in the text, with the states it could be in and how likely each is."""
-
-    kind: str  # county or city
-    name: str  # as printed, without "County": "Collier", "Fort Myers"
-    weights: tuple[tuple[str, float], ...]
-    start: int
-    agency: str = ""
-
-    @property
-    def states(self) -> tuple[str, ...]:
-        return tuple(state for state, _ in self.weights)
-
-
-_W = r"[A-Z][A-Za-z.'’\-]*"
-_NAMES = rf"{_W}(?:\s+(?:{_W}|de|del|la|du)){{0,3}}"
-_COUNTY = re.compile(rf"(?P<name>{_NAMES})\s+(?P<kind>County|Parish|Borough)\b")
-_COUNTIES = re.compile(rf"(?P<a>{_W}(?:\s+{_W})?),?\s+(?:and|y)\s+(?P<b>{_W}(?:\s+{_W})?)\s+(?:counties|parishes)\b")
-_COUNTY_OF = re.compile(rf"\b(?:[Cc]ounty|[Pp]arish|[Cc]ondado)\s+(?:of\s+|de\s+|del\s+)?(?P<name>{_NAMES})")
-_CITY = re.compile(
-    rf"\b(?:City|Town|Village|[Cc]iudad|[Pp]ueblo)\s+(?:of|de)\s+(?P<of>{_NAMES})"
-    rf"|(?P<council>{_NAMES})\s+(?:[Cc]ity|[Tt]own|[Vv]illage)\s+(?:[Cc]ouncil|[Cc]ommission|[Bb]oard|[Mm]anager|[Hh]all)"
-    rf"|(?P<police>{_NAMES})\s+(?:[Pp]olice(?:\s+[Dd]epartment|\s+[Cc]hief)?|PD)\b"
-    rf"|(?P<app>{_NAMES}),\s+(?:a|the)\s+(?:small\s+|rural\s+)?(?:city|town|village)\b"
-    rf"|(?:[Pp]olic[ií]a|[Cc]oncejo(?:\s+[Mm]unicipal)?|[Aa]lcald[ea]|[Cc]oncejo\s+[Mm]unicipal)\s+de\s+(?P<es>{_NAMES})"
-)
-_BODY = re.compile(
-    rf"(?P<name>{_NAMES})\s+(?:[Cc]ommissioners?|[Cc]ommission|[Ss]upervisors|[Bb]oard of [Ss]upervisors|[Cc]ouncil"
-    rf"(?:members?)?|[Mm]ayor|[Ll]eaders|[Oo]fficials|[Aa]ldermen|[Ss]electmen|[Ff]reeholders|[Ss]heriff)\b"
-)
-_CITY_STATE = re.compile(rf"(?P<city>{_NAMES}),\s+(?P<state>[A-Z][a-z]{{1,4}}\.(?:\s?[A-Z][a-z]?\.)?|[A-Z]{{2}}\b)")
-# "NAPLES, Fla. —" or "Dickson, TN —": where the story was filed, which names its state.
-_DATELINE_STATE = r"[A-Z][a-z]{1,4}\.(?:\s?[A-Z][a-z]?\.)?|[A-Z][a-z]+(?: [A-Z][a-z]+)?|[A-Z]{2}"
-_DATELINE = re.compile(
-    rf"^(?:[A-Z][A-Z .'\-]+|[A-Z][a-z]+(?: [A-Z][a-z]+)?(?=,\s+\S+\s+[—–-]\s)),\s+(?P<state>{_DATELINE_STATE})"
-    r"(?=[\s,(—–-]|$)"
-)
-_OFFICE = re.compile(r"\s*(?:Sheriff|Police)", re.IGNORECASE)
 _SHERIFF = re.compile(r"\b(?:sheriff|alguacil)", re.IGNORECASE)
 _POLICE = re.compile(r"\b(?:police|polic[ií]a)\b", re.IGNORECASE)
-_ALIASES = {"LA": "Los Angeles", "L.A.": "Los Angeles", "NYC": "New York", "OKC": "Oklahoma City"}
-_NOT_A_NAME = {"The", "A", "An", "This", "That", "Last", "Every", "Each", "Our", "Their", "His", "Her", "Its", "New",
-               "County", "City", "State", "Local", "Other", "Both", "All", "Some", "Many", "Recently", "Today",
-               "Yesterday"}
 
 _TOPIC = re.compile(
     r"287|\bICE\b|[Ii]mmigration|[Ii]nmigraci[oó]n|[Mm]igratori|[Tt]ask[- ][Ff]orce|[Ww]arrant [Ss]ervice|[Jj]ail "
@@ -205,145 +143,6 @@ def is_about_287g(text: str) -> bool:
     return any(re.search(r"\bICE\b|inmigra|migra", flat[max(0, s - 300) : e + 300]) for s, e in spans)
 
 
-def _clean_name(name: str) -> str:
-    words = name.split()
-    while words and words[0] in _NOT_A_NAME:
-        words = words[1:]
-    name = " ".join(words).removesuffix("'s").removesuffix("’s")
-    return _ALIASES.get(name, name)
-
-
-def _county(name: str, start: int, text: str, places: Gazetteer, kind: str = "County") -> Place | None:
-    words = _clean_name(name).split()
-    for i in range(len(words)):
-        candidate = " ".join(words[i:])
-        counties = [c for c in places.counties(candidate) if kind == "County" or c.name.endswith(kind)]
-        if counties:
-            office = _OFFICE.match(text, start + len(name) + len(kind) + 1)
-            agency = ""
-            if office:
-                agency = counties[0].name + (" Police Department" if "Police" in office[0] else " Sheriff's Office")
-            states = sorted({c.state for c in counties})
-            return Place("county", candidate, tuple((s, 1 / len(states)) for s in states), start, agency)
-    return None
-
-
-def _city(name: str, start: int, places: Gazetteer, agency: str = "") -> Place | None:
-    words = _clean_name(name).split()
-    for i in range(len(words)):
-        candidate = " ".join(words[i:])
-        cities = places.cities(candidate)
-        if cities:
-            total = sum(c.population + 1 for c in cities)
-            weights: dict[str, float] = {}
-            for c in cities:
-                weights[c.state] = weights.get(c.state, 0) + (c.population + 1) / total
-            agency = f"{candidate} Police Department" if agency else ""
-            return Place("city", candidate, tuple(sorted(weights.items())), start, agency)
-    return None
-
-
-def _places(text: str, places: Gazetteer) -> list[Place]:
-    """Every local place the text names, in reading order (one per position)."""
-    found: dict[int, Place] = {}
-    for m in _COUNTY.finditer(text):
-        place = _county(m["name"], m.start(), text, places, m["kind"])
-        if place:
-            found.setdefault(place.start, place)
-    for m in _COUNTIES.finditer(text):
-        for key in ("a", "b"):
-            place = _county(m[key], m.start(key), text, places)
-            if place:
-                found.setdefault(place.start, place)
-    for m in _COUNTY_OF.finditer(text):
-        if places.state(m["name"].split(",")[0]):
-            continue
-        place = _county(m["name"], m.start("name"), text, places)
-        if place:
-            found.setdefault(place.start, place)
-    for m in _CITY.finditer(text):
-        key = next(k for k in ("of", "council", "police", "app", "es") if m[k])
-        place = _city(m[key], m.start(key), places, "police" if key == "police" else "")
-        if place and not any(p.start <= place.start < p.start + len(p.name) + 8 for p in found.values()):
-            found.setdefault(place.start, place)
-    for m in _BODY.finditer(text):
-        if any(p.start <= m.start("name") < p.start + len(p.name) + 12 for p in found.values()):
-            continue
-        name = _clean_name(m["name"])
-        cities = places.cities(name)
-        county_word = re.search(r"[Cc]ommission|[Ss]upervisors|[Ss]heriff|[Ff]reeholders", m.group(0))
-        if county_word and places.counties(name) and not (cities and cities[0].population >= CITY_BEFORE_COUNTY):
-            place = _county(name, m.start("name"), text, places)
-        else:
-            place = _city(name, m.start("name"), places)
-        if place:
-            found.setdefault(place.start, place)
-    return sorted(found.values(), key=lambda p: p.start)
-
-
-@cache
-def _state_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile(r"\b(" + "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True)) + r")\b")
-
-
-def _state_evidence(text: str, places: Gazetteer, named: list[Place], first: str = "") -> Counter[str]:
-    votes: Counter[str] = Counter()
-    names = places.state_names()
-    spelled = tuple(n.title() for n in names if n not in ("washington", "georgia y", "carolina"))
-    for m in _state_pattern(spelled).finditer(text):
-        if not re.match(r"\s+(?:County|Parish|Street|Avenue|Ave|St|Road|Rd)\b", text[m.end() :]):
-            votes[names[m.group(0).lower()]] += STATE_NAMED
-    dateline = _DATELINE.match(first)
-    if dateline and places.state(dateline["state"]):
-        votes[places.state(dateline["state"])] += DATELINE
-    for m in _CITY_STATE.finditer(text):
-        state = places.state(m["state"])
-        if state:
-            votes[state] += CITY_AND_STATE
-    big = places.big_cities()
-    for m in re.finditer(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)?\b", text):
-        state = big.get(m.group(0).lower())
-        if state:
-            votes[state] += BIG_CITY
-    for place in named:
-        for state, weight in place.weights:
-            votes[state] += weight
-    return votes
-
-
-def outlet_state(outlet: str, places: Gazetteer, place: str = "") -> str | None:
-    """The state an outlet's name places it in ("Tulsa World", "Florida Phoenix"), or None when it does not say.
-
-    A masthead named like the place reported on ("Lincoln Times-News" on Lincoln County)
-    is named for that place, wherever it is, and says nothing of the state.
-    """
-    names = places.state_names()
-    spelled = tuple(n.title() for n in names if n not in ("washington", "georgia y", "carolina"))
-    named = _state_pattern(spelled).search(outlet)
-    if named:
-        return names[named.group(0).lower()]
-    words = [w for w in re.findall(r"[A-Z][\w.'’-]*", outlet)]
-    for size in (3, 2, 1):
-        for i in range(len(words) - size + 1):
-            span = words[i : i + size]
-            if size == 1 and span[0] in _MASTHEAD_WORDS or fold(" ".join(span)) == fold(place):
-                continue
-            cities = places.cities(" ".join(span))
-            if cities and (len(cities) == 1 or cities[0].population >= DOMINANT_CITY * cities[1].population):
-                return cities[0].state
-    return None
-
-
-def _choose_state(place: Place, votes: Counter[str]) -> str | None:
-    if len(place.states) == 1:
-        return place.states[0]
-    ranked = sorted(place.states, key=lambda s: -votes[s])
-    best, second = ranked[0], ranked[1]
-    if votes[best] >= STATE_MIN_SCORE and votes[best] >= votes[second] + STATE_MARGIN:
-        return best
-    return None
-
-
 def _is_old(sentence: str, published: date | None) -> bool:
     """A sentence about a year or more before the report: background, not news."""
     if published is None:
@@ -364,7 +163,7 @@ def _best_in_lead(lead: list[str], title_places: list[Place], places: Gazetteer,
     best: tuple[int, int, str, Stage, list[Place]] | None = None
     named_before: list[Place] = list(title_places)
     for position, sentence in enumerate(lead):
-        here = _places(sentence, places)
+        here = places_in(sentence, places)
         if not _TOPIC.search(sentence) or _is_old(sentence, published):
             named_before = named_before or here
             continue
@@ -396,19 +195,19 @@ def _signal_sentence(title: str, lead: list[str], title_places: list[Place], pla
     found = _best_in_lead(lead, title_places, places, published)
     if found is not None or title_stage is None:
         return found
-    named = next((s for s in lead if _TOPIC.search(s) and _places(s, places)), None)
-    return (named, title_stage, _places(named, places)) if named else None
+    named = next((s for s in lead if _TOPIC.search(s) and places_in(s, places)), None)
+    return (named, title_stage, places_in(named, places)) if named else None
 
 
 def _is_an_example(sentence: str, places: Gazetteer) -> bool:
     example = _AN_EXAMPLE.match(sentence)
-    return bool(example) and (not example["in"] or bool(_places(example["words"], places)))
+    return bool(example) and (not example["in"] or bool(places_in(example["words"], places)))
 
 
 def _is_roundup(lead: list[str], places: Gazetteer) -> bool:
     """A lead naming places in several states is a national or regional roundup, not one place's news."""
     certain = set()
-    for place in _places(" ".join(lead), places):
+    for place in places_in(" ".join(lead), places):
         state, weight = max(place.weights, key=lambda w: w[1])
         if weight >= 0.9:
             certain.add(state)
@@ -440,12 +239,12 @@ def read_report(title: str, text: str, *, places: Gazetteer, published: date | N
     if not is_about_287g(f"{title}\n{text}"):
         return []
     body = [s for s in sentences(text) if s.casefold() != title.casefold()]
-    title_places = _places(title, places)
+    title_places = places_in(title, places)
     if _COURT_TITLE.search(title) or _DECOY_TITLE.search(title) and not title_places:
         return []
     lead = body[:LEAD_SENTENCES]
     if not title_places and (_is_roundup(lead, places) or _NATIONAL_TITLE.search(title) and not (
-            body and _places(body[0], places))):
+            body and places_in(body[0], places))):
         return []
     found = _signal_sentence(title, lead, title_places, places, published)
     if found is None:
@@ -455,11 +254,9 @@ def read_report(title: str, text: str, *, places: Gazetteer, published: date | N
         return []
     main = (title_places or here)[0]
     everything = "\n".join([title, *body])
-    votes = _state_evidence(everything, places, _places(everything, places), body[0] if body else "")
-    home = outlet_state(outlet, places, main.name) if outlet else None
-    if home:
-        votes[home] += OUTLET
-    state = _choose_state(main, votes)
+    votes = state_votes(everything, places, places_in(everything, places), body[0] if body else "", outlet=outlet,
+                        place=main.name)
+    state = choose_state(main, votes)
     if state is None:
         return []
     signal = _to_signal(main, state, stage, excerpt, places, " ".join([title, *lead]))
