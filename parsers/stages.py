@@ -64,7 +64,10 @@ PHRASES: tuple[tuple[Stage, tuple[str, ...]], ...] = (
         r"okayed", r"greenlit", r"green light", r"signed off", r"adopts",
         r"adopted", r"voted (?:\S+ ){0,3}(?:to|in favor)",
         r"votes? (?:\d+-\d+ )?to (?:approve|join|enter|sign|move forward|participate|authorize|allow)",
-        r"authorized", r"authorizes", r"moved to approve[^.]*carried", r"motion (?:carried|passed)",
+        r"authoriz(?:ed|es) (?:\w+ ){0,5}?to (?:sign|enter|join|execute|participate|move|proceed|negotiate|apply|"
+        r"implement)",
+        rf"authoriz(?:ed|es) (?:the |an? |its )?(?:[\w()-]+ ){{0,2}}{_AGREEMENT}",
+        r"moved to approve[^.]*carried", r"motion (?:carried|passed)",
         r"agreed to (?:approve|join|sign|enter|allow)",
         r"back(?:s|ed)\b", r"moves? forward with", r"moved forward with", r"advance[sd]\b", r"greenlights?",
         r"aprob(?:ó|aron|ado|ada|ación)", r"aprueban?\b", r"luz verde", r"vot(?:ó|aron) a favor", r"sell(?:ó|aron)",
