@@ -108,8 +108,10 @@ _ABBREVIATION = re.compile(
     + r")\.$"
 )
 # Words that make a following decision hypothetical, or past background ("had signed").
-_BACKGROUND = re.compile(r"\b(?:last (?:" + "|".join(_MONTHS) + r")|initially|previously|originally|earlier this year|"
-                         r"in the past|years? ago)\b", re.IGNORECASE)
+_BACKGROUND = re.compile(r"\b(?:last (?:year|" + "|".join(_MONTHS) + r")|initially|previously|originally|earlier this "
+                         r"year|in the past|years? ago|a year ago|el año pasado|anteriormente|inicialmente)\b",
+                         re.IGNORECASE)
+
 
 def sentences(text: str) -> list[str]:
     """Split prose into sentences, keeping "St. Lucie", "Fla." and "U.S." inside theirs."""

@@ -68,7 +68,7 @@ PHRASES: tuple[tuple[Stage, tuple[str, ...]], ...] = (
         r"implement)",
         rf"authoriz(?:ed|es) (?:the |an? |its )?(?:[\w()-]+ ){{0,2}}{_AGREEMENT}",
         r"moved to approve[^.]*carried", r"motion (?:carried|passed)",
-        r"agreed to (?:approve|join|sign|enter|allow)",
+        r"agreed to (?:approve|join|sign|enter|allow)", r"gave (?:\w+ )?approval",
         r"back(?:s|ed)\b", r"moves? forward with", r"moved forward with", r"advance[sd]\b", r"greenlights?",
         r"aprob(?:ó|aron|ado|ada|ación)", r"aprueban?\b", r"luz verde", r"vot(?:ó|aron) a favor", r"sell(?:ó|aron)",
     )),
@@ -78,6 +78,9 @@ PHRASES: tuple[tuple[Stage, tuple[str, ...]], ...] = (
         r"on (?:the|its|their|\w+'s) agenda", r"agenda item", r"vote (?:is )?(?:set|scheduled) for", r"set to vote",
         r"could vote", r"public hearing (?:is )?set", r"to consider",
         r"to (?:weigh|decide|discuss|take up)", r"weighs?\b", r"mulls?\b",
+        r"(?:discussion|consideration) and (?:possible )?action",
+        r"consider(?:ation of)? (?:the )?(?:approv|adopt|authoriz)",
+        r"request(?:ing|s)? (?:for )?approval", rf"approval of (?:a |an |the )?(?:[\w()-]+ ){{0,3}}?{_AGREEMENT}",
         r"votar(?:á|án)", r"considerar(?:á|án)", r"en la agenda", r"program(?:ad[oa]|ó) (?:una )?votaci[oó]n",
     )),
     (Stage.DEBATED, (

@@ -212,6 +212,9 @@ def test_a_lawsuit_over_an_old_agreement_is_not_a_signal(places):
     ("Sheriff eyes 287(g) task force model", "proposed"),
     ("Condado de Collier aprueba acuerdo 287(g)", "approved"),
     ("Gwinnett sheriff drops 287(g) program", "ended"),
+    ("Discussion and possible action on a 287(g) memorandum of agreement with ICE", "scheduled"),
+    ("Consider approval of the 287(g) Warrant Service Officer agreement with ICE", "scheduled"),
+    ("Commissioners gave final approval to the 287(g) agreement on Tuesday", "approved"),
 ])
 def test_stage_of_a_sentence(sentence, stage):
     assert stage_of(sentence) == stage
