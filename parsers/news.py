@@ -47,7 +47,6 @@ FOLD_DAYS = 4
 ROUNDUP_STATES = 3
 OLD_NEWS_YEARS = 2
 LEAD_SENTENCES = 8
-# How much each kind of evidence counts toward a state (a place named in n states gives each 1/n).
 
 
 @dataclass(frozen=True)
@@ -107,7 +106,7 @@ _ABBREVIATION = re.compile(
     r"Jul|Aug|Sept?|Oct|Nov|Dec|Ft|Mt|Maj|Cmdr|Det|Dept)|\b[A-Z]|" + "|".join(re.escape(a[:-1]) for a in AP_STATES)
     + r")\.$"
 )
-# Words that make a following decision hypothetical, or past background ("had signed").
+# Words that mark a decision as background to the report, not its news.
 _BACKGROUND = re.compile(r"\b(?:last (?:year|" + "|".join(_MONTHS) + r")|initially|previously|originally|earlier this "
                          r"year|in the past|years? ago|a year ago|el año pasado|anteriormente|inicialmente)\b",
                          re.IGNORECASE)
