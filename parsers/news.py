@@ -97,6 +97,9 @@ _NATIONAL_TITLE = re.compile(
 )
 # "In Collier County, Florida, the sheriff signed…": a place given as an example of a wider story.
 _AN_EXAMPLE = re.compile(r"^(?:(?P<in>In)|For example|For instance|Among them|Take)\b(?P<words>[^,]{0,60}),")
+# A headline's "287(g)" with its letter in parentheses is the program, context or not: a feed
+# item read without its article (the page refused) has nothing else to go on.
+_PROGRAM_IN_TITLE = re.compile(r"\b287\s*\(\s*g\s*\)", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")
@@ -237,7 +240,7 @@ def read_report(title: str, text: str, *, places: Gazetteer, published: date | N
     settles a county named in several states when the report itself says nothing more.
     """
     title = normalize(title)
-    if not is_about_287g(f"{title}\n{text}"):
+    if not (_PROGRAM_IN_TITLE.search(title) or is_about_287g(f"{title}\n{text}")):
         return []
     body = [s for s in sentences(text) if s.casefold() != title.casefold()]
     title_places = places_in(title, places)

@@ -102,6 +102,12 @@ def test_every_printed_form_of_287g_is_read(written, places):
         ("approved", "FL", "Collier County", "12021")]
 
 
+def test_a_feed_item_read_without_its_article_is_placed_from_its_headline(places):
+    found = read_report("Collier County commissioners approve 287(g) deal",
+                        "Collier County commissioners approve 287(g) deal Naples Daily News", places=places)
+    assert [(s.stage, s.state, s.jurisdiction) for s in found] == [("approved", "FL", "Collier County")]
+
+
 def test_a_highway_named_287_is_not_an_agreement(places):
     assert read_report("Commission approves widening of U.S. 287",
                        "WELD COUNTY, Colo. — Weld County commissioners approved a plan to widen U.S. 287 near Berthoud "
