@@ -15,9 +15,11 @@ decisions). Sentences about a year two or more before the report, and decisions 
 background ("last June", "initially"), are not the news.
 
 One signal per report, for its main place: the first local place the headline names, else
-the first the signal's sentence names. Reports of several decisions ("Lee and Collier
-approve…") are rare, and one well-placed signal serves an organizer better than several
-half-placed ones; the other places stay readable in the excerpt.
+the first the signal's sentence names. Reports of two decisions ("Lee and Collier
+approve…", "Two Louisiana agencies team with ICE") are rare, and one well-placed signal
+serves an organizer better than several half-placed ones; the other place stays readable
+in the excerpt. A roundup of three or more places, or of places in three states, is a
+count, not local news, and yields nothing.
 
 The state is decided by evidence (`parsers.news_places`): a place named in one state only,
 state names in the text and a dateline, large cities known by name ("Atlanta"), the
@@ -95,6 +97,8 @@ _NATIONAL_TITLE = re.compile(
     r"agencies|sheriffs|police departments|counties|program that|program which)\b",
     re.IGNORECASE,
 )
+# "Two Louisiana agencies team with ICE": a brief on two places' decisions is their news, not a roundup.
+_A_PAIR = re.compile(r"\b(?:two|2|both|a pair of|dos|ambos)\b", re.IGNORECASE)
 # "In Collier County, Florida, the sheriff signed…": a place given as an example of a wider story.
 _AN_EXAMPLE = re.compile(r"^(?:(?P<in>In)|For example|For instance|Among them|Take)\b(?P<words>[^,]{0,60}),")
 # A headline's "287(g)" with its letter in parentheses is the program, context or not: a feed
@@ -248,7 +252,7 @@ def read_report(title: str, text: str, *, places: Gazetteer, published: date | N
         return []
     lead = body[:LEAD_SENTENCES]
     if not title_places and (_is_roundup(lead, places) or _NATIONAL_TITLE.search(title) and not (
-            body and places_in(body[0], places))):
+            _A_PAIR.search(title) or body and places_in(body[0], places))):
         return []
     found = _signal_sentence(title, lead, title_places, places, published)
     if found is None:

@@ -102,6 +102,9 @@ PHRASES: tuple[tuple[Stage, tuple[str, ...]], ...] = (
         r"help)",
         r"applied", r"applies", r"application", r"intention to", r"would like to participate", r"propos(?:ed|al|es)",
         r"seeking", r"pursuing", r"exploring", r"explores", r"eyes\b", r"eyeing", r"considering joining",
+        r"(?:is|are) joining",
+        r"(?:wants?|wanted|hopes?|hoped|plans?|planned) to (?:partner|work|collaborate) with "
+        r"(?:ICE|federal immigration)",
         r"solicit(?:ó|ará|ar|a)\b", r"planea", r"propuesta", r"busca",
     )),
 )
