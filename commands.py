@@ -35,7 +35,7 @@ def export_command(config: TrackerSettings, sessions: Sessions, args: Namespace)
         if args.as_of:
             rows = rows_as_of(session, args.as_of, args.state, args.include_removed, args.list_kind)
         else:
-            rows = current_rows(session, args.state, args.include_removed, args.list_kind)
+            rows = current_rows(session, args.state, args.include_removed, args.list_kind, include_missing=False)
     data = render(in_order(rows), args.format)
     if output is None:
         sys.stdout.flush()
@@ -151,15 +151,21 @@ def digest_command(config: TrackerSettings, sessions: Sessions, send_now: bool =
 
 
 def summary_command(sessions: Sessions, args: Namespace) -> int:
-    """`scheduler.py summary`: counts for a day, per state or model, or week by week."""
-    from storage.summary import summary, table, timeseries
+    """`scheduler.py summary`: counts for a day, per state or model, or week by week (of one state too)."""
+    from storage.summary import history_start, summary, table, timeseries
 
     as_of = args.as_of or dt.datetime.now(dt.UTC).date()
+    state = getattr(args, "state", None)
     with sessions() as session:
+        start = history_start(session, args.list_kind)
+        if args.as_of and (start is None or as_of < start):
+            raise UserError(f"no count for {as_of}: " + (
+                f"the stored history of ICE's {args.list_kind} list starts on {start}" if start
+                else f"no {args.list_kind} list is stored yet (run `scheduler.py once --only ice` or `backfill`)"))
         if args.by == "week":
-            result = timeseries(session, as_of, args.list_kind)
+            result = timeseries(session, as_of, args.list_kind, state=state)
         else:
-            result = summary(session, as_of, args.list_kind)
+            result = summary(session, as_of, args.list_kind, state=state)
     if args.format == "json":
         print(json.dumps(result, ensure_ascii=False))
         return 0
@@ -171,12 +177,17 @@ def summary_command(sessions: Sessions, args: Namespace) -> int:
         return 0
     if args.by != "week":
         what = "participating agreements" if args.list_kind == "participating" else "pending requests"
-        print(f"{what} as of {as_of} (ICE list of {result['publication'] or 'nothing yet'})")
+        print(f"{what}{f' in {state}' if state else ''} as of {as_of} "
+              f"(ICE list of {result['publication'] or 'nothing yet'})")
+    _print_table(header, rows)
+    return 0
+
+
+def _print_table(header: list, rows: list) -> None:
     widths = [max(len(str(v)) for v in column) for column in zip(header, *rows, strict=True)]
     for line in (header, *rows):
         print("  ".join(str(v).rjust(w) if isinstance(v, int) else str(v).ljust(w)
                         for v, w in zip(line, widths, strict=True)).rstrip())
-    return 0
 
 
 def backfill_command(config: TrackerSettings, sessions: Sessions, path: str) -> int:

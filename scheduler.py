@@ -114,6 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
     summary = sub.add_parser("summary", help="active agreements and agencies, nationally, per state and model")
     summary.add_argument("--as-of", type=_iso_date, dest="as_of")
     summary.add_argument("--by", choices=["state", "model", "week"], default="state")
+    summary.add_argument("--state", type=_state, help="one state's counts (with --by week: its weekly series)")
     summary.add_argument("--list", choices=["participating", "pending"], default="participating", dest="list_kind")
     summary.add_argument("--format", choices=["table", "csv", "json"], default="table")
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.destinations import watchers
@@ -26,7 +26,8 @@ from alerts.slack import SlackRefused, SlackUnavailable
 from alerts.slack_blocks import SlackPart, escape
 from alerts.subscriptions import ALL_STATES, EmailSubscription, SlackSubscription, Subscriptions
 from settings import TrackerSettings
-from storage.models import Agreement, Destination, Publication
+from storage.models import Destination, Publication
+from storage.summary import last_published, summary
 
 EVENT_WORDS = {
     "agreement_added": "new agreements",
@@ -79,45 +80,26 @@ def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
-def area_counts(session: Session, states: Iterable[str]) -> list[AreaCount]:
-    """Today's counts per watched state, or nationally when every state is watched."""
+def area_counts(session: Session, states: Iterable[str], today: dt.date) -> list[AreaCount]:
+    """Today's counts per watched state, or nationally when every state is watched.
+
+    The same counts as `summary` and the explorer (one agency count, one rule for agreements
+    ICE's latest list left out), taken at the latest list when the store runs ahead of the clock.
+    """
+    day = max(today, last_published(session) or today)
+    agreements = summary(session, day)
+    pending = summary(session, day, list_kind="pending")
     wanted = sorted(set(states))
-    national = ALL_STATES in wanted
-    active = (Agreement.status == "active",)
-    participating = (*active, Agreement.list_kind == "participating")
-
-    def scoped(query, column=Agreement.state):
-        return query if national else query.where(column.in_(wanted))
-
-    group = () if national else (Agreement.state,)
-    by_model: dict[str | None, dict[str, int]] = {}
-    for *key, model, count in session.execute(
-        scoped(select(*group, Agreement.model, func.count()).where(*participating)).group_by(*group, Agreement.model)
-    ):
-        by_model.setdefault(key[0] if key else None, {})[model] = int(count)
-    agencies = {
-        (key[0] if key else None): int(count)
-        for *key, count in session.execute(
-            scoped(select(*group, func.count(distinct(Agreement.agency))).where(*participating)).group_by(*group)
-        )
-    }
-    pending = {
-        (key[0] if key else None): int(count)
-        for *key, count in session.execute(
-            scoped(select(*group, func.count()).where(*active, Agreement.list_kind == "pending")).group_by(*group)
-        )
-    }
-    areas = [None] if national else sorted(wanted, key=state_name)
-    return [
-        AreaCount(
-            name="Nationally" if code is None else state_name(code),
-            agreements=sum(by_model.get(code, {}).values()),
-            agencies=agencies.get(code, 0),
-            models=by_model.get(code, {}),
-            pending=pending.get(code, 0),
-        )
-        for code in areas
-    ]
+    if ALL_STATES in wanted:
+        return [AreaCount("Nationally", agreements["agreements"], agreements["agencies"],
+                          {m: n for m, n in agreements["models"].items() if n}, pending["agreements"])]
+    counts = []
+    for code in sorted(wanted, key=state_name):
+        here = agreements["states"].get(code, {})
+        counts.append(AreaCount(state_name(code), here.get("agreements", 0), here.get("agencies", 0),
+                                {m: n for m, n in here.get("models", {}).items() if n},
+                                pending["states"].get(code, {}).get("agreements", 0)))
+    return counts
 
 
 def latest_list(session: Session) -> str | None:
@@ -143,7 +125,7 @@ def watched_kinds(sub: SlackSubscription | EmailSubscription) -> str:
     return _and([EVENT_WORDS[e] for e in EVENT_WORDS if e in sub.events])
 
 
-def welcome(session: Session, sub: SlackSubscription | EmailSubscription) -> Welcome:
+def welcome(session: Session, sub: SlackSubscription | EmailSubscription, today: dt.date) -> Welcome:
     """What a destination is told when it is first seen, with today's counts for its states."""
     where = watched_states(sub.states)
     kinds = watched_kinds(sub)
@@ -161,7 +143,7 @@ def welcome(session: Session, sub: SlackSubscription | EmailSubscription) -> Wel
         lines.append("It starts now; earlier changes are not sent here.")
     listed = latest_list(session)
     heading = f"Today, from ICE's list of {listed}:" if listed else "The tracker has not read ICE's lists yet."
-    counts = tuple(area.line() for area in area_counts(session, sub.states)) if listed else ()
+    counts = tuple(area.line() for area in area_counts(session, sub.states, today)) if listed else ()
     return Welcome(
         title=f"287(g) tracker is now watching {where}",
         lines=tuple(lines),
@@ -225,7 +207,7 @@ def send_welcomes(
             if not retry:
                 destination.welcome_batch = f"welcome{uuid.uuid4().hex[:24]}-0"
                 session.commit()
-            message = welcome(session, watcher.sub)
+            message = welcome(session, watcher.sub, now.date())
             try:
                 if isinstance(watcher.sub, SlackSubscription):
                     sender = slack_for(watcher.sub)
