@@ -48,7 +48,9 @@ def export_command(config: TrackerSettings, sessions: Sessions, args: Namespace)
 
 
 def events_command(config: TrackerSettings, sessions: Sessions, args: Namespace) -> int:
-    from storage.event_log import CSV_COLUMNS, csv_row, describe, public, query_events
+    from alerts.event_table import table_lines
+    from alerts.events_csv import csv_chunks
+    from storage.event_log import public, query_events
 
     out = sys.stdout
     with sessions() as session:
@@ -56,21 +58,11 @@ def events_command(config: TrackerSettings, sessions: Sessions, args: Namespace)
         if args.format == "jsonl":
             for event in events:
                 out.write(json.dumps(public(event), ensure_ascii=False) + "\n")
-            return 0
-        if args.format == "csv":
-            writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
-            writer.writeheader()
-            for event in events:
-                writer.writerow(csv_row(event))
-            return 0
-        width = shutil.get_terminal_size((160, 20)).columns
-        out.write(f"{'published':20} {'type':19} {'st':2} {'model':5} {'signed':10} agency / what\n")
-        for event in events:
-            p = event.payload
-            published = p.get("published_at") or p["detected_at"]
-            line = (f"{published:20} {p['type']:19} {p.get('state') or '':2} {p.get('model') or '':5} "
-                    f"{p.get('signed') or '':10} {p.get('agency') or ''}  {describe(p)}")
-            out.write(line[: max(width, 80)].rstrip() + "\n")
+        elif args.format == "csv":
+            out.writelines(csv_chunks(events))
+        else:
+            width = shutil.get_terminal_size((160, 20)).columns
+            out.writelines(line + "\n" for line in table_lines(((e.seq, e.payload) for e in events), width))
     return 0
 
 

@@ -11,7 +11,8 @@ import us
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storage.event_log import describe, public, query_events, selected_events
+from alerts.event_text import sentence
+from storage.event_log import public, query_events, selected_events
 from storage.export import current_rows, in_order
 from storage.identity import agency_key
 from storage.models import Agreement, AgreementVersion, Event, MoaParse, Publication, iso_z
@@ -32,7 +33,7 @@ def state_name(code: str | None) -> str:
 
 def event_row(event: Event) -> dict:
     payload = public(event)
-    return {**payload, "seq": event.seq, "what": describe(event.payload),
+    return {**payload, "seq": event.seq, "what": sentence(event.payload),
             "agreement_uid": event.payload.get("agreement_uid")}
 
 
