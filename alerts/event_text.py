@@ -371,7 +371,7 @@ def _summarize_group(group: Sequence[EventRow], links: Links) -> EventSummary:
         if title:
             facts.append(title)
         if payload.get("date"):
-            facts.append(f"dated {_text(payload.get('date'))}")
+            facts.append(f"dated {human_date(payload.get('date'))}")
         matched = payload.get("matched")
         if matched:
             words = matched if isinstance(matched, list) else [matched]

@@ -111,3 +111,23 @@ def test_a_signing_is_one_digest_entry_not_a_withdrawal_beside_an_agreement():
     assert alone.label == "Pending request signed"
     assert alone.facts[-1].startswith("signed (was pending since May 19, 2025)")
     assert sentence(left) == "signed (was pending since May 19, 2025)"
+
+
+def test_a_feed_has_one_entry_for_a_signing():
+    import datetime as dt
+    import xml.etree.ElementTree as ET
+
+    from alerts.feeds import render_feed
+    from storage.models import Event
+
+    at = dt.datetime(2025, 6, 6, 15, 17)
+    added = ocala(was_pending=True, pending_since="2025-05-19T02:49:22Z", publication="2025-06-06 am")
+    left = ocala(type="pending_removed", list="pending", reason="signed", pending_since="2025-05-19T02:49:22Z",
+                 publication="2025-06-06 am")
+    events = [Event(seq=seq, id=f"e{seq}", type=p["type"], state="FL", payload=p, published_at=at, detected_at=at)
+              for seq, p in ((2, left), (1, added))]
+    feed = ET.fromstring(render_feed("FL", "FL", events, at))
+    entries = feed.findall("{http://www.w3.org/2005/Atom}entry")
+    assert [e.find("{http://www.w3.org/2005/Atom}title").text for e in entries] == [
+        "FL · New agreement: Ocala Police Department — Municipality, Marion County"]
+    assert "was pending since May 19, 2025" in entries[0].find("{http://www.w3.org/2005/Atom}content").text
