@@ -26,6 +26,7 @@ from errors import UserError
 from settings import TrackerSettings
 
 TITLE = "287(g) tracker: test message"
+TO_OUTBOX = "written to the outbox (not sent)"
 OPS_LINE = "This channel gets the tracker's operational alerts: failed crawls, refused publications, stale sources."
 
 
@@ -45,6 +46,10 @@ class Outcome:
 
     def line(self) -> str:
         return f"{'ok' if self.ok else 'FAILED':<7} {self.target.kind} {self.target.label}: {self.detail}"
+
+    @property
+    def to_outbox(self) -> bool:
+        return self.ok and self.detail.startswith(TO_OUTBOX)
 
 
 def _message(what: str, now: dt.datetime) -> Welcome:
@@ -75,7 +80,7 @@ def targets(config: TrackerSettings, subs: Subscriptions, quiet: TextIO, mail: M
         def send(message: Welcome) -> str:
             ref = sender.post(channel, slack_part(message), f"test{uuid.uuid4().hex[:24]}-0", None)
             if isinstance(sender, FileSender):
-                return "written to the outbox folder (SLACK_BOT_TOKEN is not set)"
+                return f"{TO_OUTBOX}: SLACK_BOT_TOKEN is not set"
             return "posted" if not ref.startswith("webhook:") else "posted through the webhook"
 
         return Target("slack", label, what, send)
@@ -92,7 +97,7 @@ def targets(config: TrackerSettings, subs: Subscriptions, quiet: TextIO, mail: M
             key = f"test:{address}:{uuid.uuid4().hex}"
             mail.send(welcome_email(config, address, message, key, dt.datetime.now(dt.UTC)))
             if mail.to_outbox:
-                return "written to the outbox folder as .eml (SMTP_HOST is not set)"
+                return f"{TO_OUTBOX} as .eml: SMTP_HOST is not set"
             return f"accepted by {config.smtp_host}"
 
         return Target("email", address, what, send)
@@ -145,5 +150,7 @@ def alert_test_command(config: TrackerSettings, to: str | None = None, out: Text
     for outcome in outcomes:
         print(outcome.line(), file=out)
     failed = sum(not o.ok for o in outcomes)
-    print(f"alert-test: {len(outcomes) - failed} sent, {failed} failed", file=out)
+    outbox = sum(o.to_outbox for o in outcomes)
+    held = f", {outbox} {TO_OUTBOX}" if outbox else ""
+    print(f"alert-test: {len(outcomes) - failed - outbox} sent{held}, {failed} failed", file=out)
     return 1 if failed else 0

@@ -48,7 +48,7 @@ class DigestReport:
         return not self.failed
 
     def __str__(self) -> str:
-        verb = "queued in the outbox (not sent)" if self.to_outbox else "sent"
+        verb = "written to the outbox (not sent)" if self.to_outbox else "sent"
         text = f"{self.sent} {verb}, {self.nothing_new} with nothing new, {self.not_due} not due"
         if self.failed:
             text += f", {len(self.failed)} refused by the mail server ({self.failed[0]})"

@@ -433,11 +433,17 @@ def told_as_agreements(rows: Sequence[EventRow]) -> set[int]:
     """The pending requests that left the list because they signed, when their new agreement is among `rows`.
 
     A signing is one line, the new agreement's ("signed (was pending since …)"), not a
-    withdrawal-looking "pending removed" beside it.
+    withdrawal-looking "pending removed" beside it. They are paired by the agreement the pending
+    event names (`signed_as`: one of the agency's agreements) or by state and agency name.
     """
-    signed = {_signing_key(r.payload) for r in rows
-              if r.payload.get("type") == "agreement_added" and r.payload.get("was_pending")}
-    return {r.seq for r in rows if kind_of(r.payload) == "pending_signed" and _signing_key(r.payload) in signed}
+    added = [r.payload for r in rows if r.payload.get("type") == "agreement_added" and r.payload.get("was_pending")]
+    uids = {p.get("agreement_uid") for p in added} - {None}
+    names = {_signing_key(p) for p in added}
+
+    def told(payload: Mapping[str, Any]) -> bool:
+        return payload.get("signed_as") in uids or _signing_key(payload) in names
+
+    return {r.seq for r in rows if kind_of(r.payload) == "pending_signed" and told(r.payload)}
 
 
 def summarize_rows(rows: Iterable[EventRow], links: Links) -> list[EventSummary]:

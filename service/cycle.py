@@ -15,6 +15,7 @@ import signal
 import threading
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from errors import UserError
@@ -22,7 +23,7 @@ from service.crawl import CrawlResult, close_abandoned, run_spider
 from settings import TrackerSettings
 from storage.fetch_backoff import waiting_lines
 from storage.moa_store import MoaReport, store_moa_results, unread_moas
-from storage.models import utcnow
+from storage.models import Publication, utcnow
 from storage.problems import close_problem, open_problem
 from vocabulary import FAILING_RUNS, GOOD_RUNS, RunStatus
 
@@ -30,6 +31,12 @@ Sessions = sessionmaker[Session]
 
 log = logging.getLogger(__name__)
 MOA_BUDGET = 600  # seconds of MOA reading (OCR included) per cycle; the rest waits for the next one
+FIRST_CRAWL_HINT = (
+    "hint: no ICE list has been read yet. If this machine is offline or cannot reach ICE's site, "
+    "`make demo` shows the tracker at work on two real ICE lists served locally, and "
+    "`.venv/bin/python scheduler.py backfill PATH` starts the store from the public archive of ICE's lists "
+    "(README: \"Starting a new install from the public archive\"). The next scheduled crawl tries ICE again."
+)
 
 
 def describe(result: CrawlResult) -> str:
@@ -54,6 +61,8 @@ def run_ice(config: TrackerSettings, sessions: Sessions, stop: threading.Event |
     result = run_spider(sessions, "ice_287g", "ice", timeout=config.crawl_timeout, stop=stop)
     _record_problem(sessions, result)
     print(describe(result), flush=True)
+    if result.status == RunStatus.FAILED and nothing_read_yet(sessions):
+        print(FIRST_CRAWL_HINT, flush=True)
     if config.fetch_moas:
         with sessions() as session:
             for line in waiting_lines(session, utcnow()):
@@ -62,6 +71,12 @@ def run_ice(config: TrackerSettings, sessions: Sessions, stop: threading.Event |
         print(f"moa: {read_new_moas(sessions, config.archive_dir, budget_seconds=MOA_BUDGET, stop=stop)}",
               flush=True)
     return 0 if result.status in GOOD_RUNS else 1
+
+
+def nothing_read_yet(sessions: Sessions) -> bool:
+    """No ICE list in the store, crawled or backfilled: a failure now is a first run's, worth a hint."""
+    with sessions() as session:
+        return session.scalar(select(Publication.id).limit(1)) is None
 
 
 def read_new_moas(sessions: Sessions, archive_dir: Path, *, budget_seconds: float = MOA_BUDGET,

@@ -206,7 +206,8 @@ def _merge_or_count_missing(result: Diff, active: Sequence[Known], old_facts: La
     """
     owner = {m.new: m.old for m in matches}
     matched = set(owner.values())
-    other_names = _names_of([k for k in other_list if k.status == AgreementStatus.ACTIVE])
+    listed_others = [k for k in other_list if k.status == AgreementStatus.ACTIVE]
+    other_names = _names_of(listed_others)
     for i, old in enumerate(active):
         if i in matched:
             continue
@@ -227,7 +228,8 @@ def _merge_or_count_missing(result: Diff, active: Sequence[Known], old_facts: La
             continue
         count = old.missing_count + 1
         since = old.missing_since or pub.published_at or pub.detected_at
-        signed = pub.kind == PENDING and other_names.find(old_facts[i]) is not None
+        agreement = other_names.find(old_facts[i]) if pub.kind == PENDING else None
+        signed = agreement is not None
         if signed or count >= confirmations:
             result.removed.append(old.uid)
             kind = EventType.AGREEMENT_REMOVED if pub.kind == PARTICIPATING else EventType.PENDING_REMOVED
@@ -235,6 +237,7 @@ def _merge_or_count_missing(result: Diff, active: Sequence[Known], old_facts: La
                 kind, old.uid, old.fields, pub, removed_as_of=since, missing_from=count,
                 reason="signed" if signed else None, was_pending=old.was_pending,
                 pending_since=old.first_seen if signed else None,
+                signed_as=listed_others[agreement].uid if agreement is not None else None,
             ))
         else:
             result.missing.append((old.uid, count, since))

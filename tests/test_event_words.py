@@ -87,6 +87,9 @@ def test_the_table_tells_a_signing_once_and_wraps_at_word_breaks(store):
     assert not [line for line in lines if "pending_removed" in line and "Ocala" in line], \
         "the pending entry that signed is not a second line"
     assert not ISO_STAMP.search(body)
+    everything = run_cli(env, "events", "--format", "table").stdout.splitlines()
+    signed_apart = [line for line in everything if "pending_removed" in line and "signed (was pending" in line]
+    assert len(everything) > 900 and signed_apart == [], "every signing is told once, as its new agreement"
 
 
 def test_a_long_name_and_sentence_wrap_whole_words_within_their_columns():
