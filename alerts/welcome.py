@@ -26,8 +26,8 @@ from alerts.slack import SlackRefused, SlackUnavailable
 from alerts.slack_blocks import SlackPart, escape
 from alerts.subscriptions import ALL_STATES, EmailSubscription, SlackSubscription, Subscriptions
 from settings import TrackerSettings
-from storage.models import Destination, Publication
-from storage.summary import last_published, summary
+from storage.models import Destination
+from storage.summary import end_of, last_published, list_stamp, summary
 
 EVENT_WORDS = {
     "agreement_added": "new agreements",
@@ -86,7 +86,7 @@ def area_counts(session: Session, states: Iterable[str], today: dt.date) -> list
     The same counts as `summary` and the explorer (one agency count, one rule for agreements
     ICE's latest list left out), taken at the latest list when the store runs ahead of the clock.
     """
-    day = max(today, last_published(session) or today)
+    day = count_day(session, today)
     agreements = summary(session, day)
     pending = summary(session, day, list_kind="pending")
     wanted = sorted(set(states))
@@ -102,17 +102,15 @@ def area_counts(session: Session, states: Iterable[str], today: dt.date) -> list
     return counts
 
 
-def latest_list(session: Session) -> str | None:
-    """ICE's latest participating list the tracker has read, as a reader says its date."""
-    publication = session.scalars(
-        select(Publication)
-        .where(Publication.kind == "participating", Publication.status.in_(("applied", "baseline")))
-        .order_by(Publication.id.desc())
-        .limit(1)
-    ).first()
-    if publication is None:
-        return None
-    return publication_date({"publication": publication.stamp}) or human_date(publication.applied_at.date().isoformat())
+def count_day(session: Session, today: dt.date) -> dt.date:
+    """The day counts are taken for: today, or the latest list's day when the store runs ahead of the clock."""
+    return max(today, last_published(session) or today)
+
+
+def latest_list(session: Session, today: dt.date) -> str | None:
+    """ICE's list behind today's counts (the newest one applied), as a reader says its date."""
+    stamp = list_stamp(session, "participating", end_of(count_day(session, today)))
+    return publication_date({"publication": stamp}) if stamp else None
 
 
 def watched_states(states: frozenset[str]) -> str:
@@ -141,7 +139,7 @@ def welcome(session: Session, sub: SlackSubscription | EmailSubscription, today:
         lines.append(f"It starts with the changes since {human_date(sub.since.isoformat())}.")
     else:
         lines.append("It starts now; earlier changes are not sent here.")
-    listed = latest_list(session)
+    listed = latest_list(session, today)
     heading = f"Today, from ICE's list of {listed}:" if listed else "The tracker has not read ICE's lists yet."
     counts = tuple(area.line() for area in area_counts(session, sub.states, today)) if listed else ()
     return Welcome(

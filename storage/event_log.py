@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from storage.models import Event
 
-HIDDEN = ("agreement_uid",)
+# Kept for the words people read ("signed (was pending since …)"), not in the event fields machines read.
+HIDDEN = ("agreement_uid", "pending_since", "signed_as")
 
 
 def selected_events(since: dt.datetime | None = None, kind: str | None = None, state: str | None = None,

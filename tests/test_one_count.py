@@ -18,8 +18,8 @@ import pytest
 from sqlalchemy import select
 
 from alerts.digest import headline
-from alerts.subscriptions import EmailSubscription
-from alerts.welcome import area_counts
+from alerts.subscriptions import EmailSubscription, SlackSubscription
+from alerts.welcome import area_counts, welcome
 from storage.db import connect
 from storage.models import Agreement
 from storage.summary import summary
@@ -108,6 +108,8 @@ def test_a_greeting_and_a_digest_count_agencies_as_summary_does(store):
         counted = summary(session, today)
         texas = counted["states"]["TX"]
         (greeting,) = area_counts(session, ["TX"], today)
+        channel = SlackSubscription(channel="#tx", states=frozenset({"TX"}), events=frozenset({"agreement_added"}))
+        heading = welcome(session, channel, today).counts_heading
         sub = EmailSubscription(to=("desk@example.org",), states=frozenset({"TX"}), events=frozenset())
         top = headline(session, sub, [], None, today)
         names = set(session.scalars(select(Agreement.agency).where(
@@ -116,6 +118,8 @@ def test_a_greeting_and_a_digest_count_agencies_as_summary_does(store):
     assert (greeting.agreements, greeting.agencies) == (texas["agreements"], texas["agencies"])
     assert greeting.line().startswith(f"Texas: {texas['agreements']} agreements with {texas['agencies']} agencies")
     assert top.national == counted["agreements"] and top.states == {"TX": texas["agreements"]}
+    assert counted["publication"] == "2025-06-12 am"
+    assert heading == "Today, from ICE's list of June 12, 2025 (am):", "the greeting names the list it counts"
 
 
 def test_a_weekly_series_of_one_state(store):
