@@ -18,6 +18,7 @@ from typing import TextIO
 from alerts import subscriptions as subscriptions_file
 from alerts.deliver import SlackSenders, as_utc
 from alerts.email import MailTransport, MailUnavailable
+from alerts.event_text import human_date
 from alerts.outbox import FileSender
 from alerts.slack import SlackRefused, SlackUnavailable
 from alerts.subscriptions import SlackSubscription, Subscriptions
@@ -58,7 +59,7 @@ def _message(what: str, now: dt.datetime) -> Welcome:
         lines=(
             "This is a test from `python scheduler.py alert-test`: nothing changed on ICE's lists.",
             what,
-            f"Sent {now:%Y-%m-%d %H:%M} UTC.",
+            f"Sent {human_date(now.date().isoformat())} at {now:%H:%M} UTC.",
         ),
         counts_heading="",
         counts=(),
