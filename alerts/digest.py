@@ -124,7 +124,7 @@ def _gather(session: Session, address: str, sub: EmailSubscription, links: Links
 def _period(pending: _Pending) -> str:
     if pending.mark is not None and pending.mark.last_sent_at is not None:
         local = pending.mark.last_sent_at.replace(tzinfo=dt.UTC).astimezone(pending.sub.zone)
-        return f"since {local:%a %d %b %Y %H:%M %Z}"
+        return f"since {human_date(local.date().isoformat())}, {local:%H:%M %Z}"
     if pending.sub.since is not None:
         return f"since {human_date(pending.sub.since.isoformat())}"
     return "since you subscribed"

@@ -86,6 +86,7 @@ def test_the_digest_reads_well_as_text_with_a_proper_sender(tmp_path, smtp_serve
     assert "Nationally: 90 (+6 since the last digest) — JEM 10 · TFM 78 · WSO 2" in text
     assert "  Florida (FL): 51 (+5) — JEM 6 · TFM 43 · WSO 2" in text
     assert "ICE's list of June 6, 2025 (am)." in text
+    assert "since June 6, 2025, 08:00 EDT" in text, "the period in words, not Sat 06 Jun"
     florida = text[text.index("Florida (FL) — 6 changes"):text.index("Texas (TX) — 1 change")]
     headings = re.findall(r"^([A-Z][a-z][A-Za-z ]+) \((\d+)\)$", florida, flags=re.M)
     assert headings == [("New agreements", "2"), ("New pending requests", "1"), ("Withdrawn requests", "1"),
