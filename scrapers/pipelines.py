@@ -159,7 +159,9 @@ class StorePipeline:
         refused = [o for o in self.outcomes if o.status == PublicationStatus.REFUSED]
         local_errors = int(self.stats.get_value("local/errors") or 0)
         if local_errors and not int(self.stats.get_value("local/items") or 0):
-            failures.append(f"{local_errors} errors and nothing read")
+            unreachable = list(self.stats.get_value("local/unreachable") or [])
+            failures += [f"could not read {page}" for page in unreachable] or [
+                f"nothing read: {local_errors} page{'s' if local_errors != 1 else ''} failed (see the crawl log)"]
         if reason == "shutdown":
             status = RunStatus.INTERRUPTED  # a signal stopped it (the tracker shutting down): retried next start
         elif failures:

@@ -17,6 +17,7 @@ import signal
 import threading
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from errors import UserError
@@ -25,7 +26,7 @@ from service.crawl_lease import Elsewhere, one_crawl
 from settings import TrackerSettings
 from storage.fetch_backoff import waiting_lines
 from storage.moa_store import MoaReport, store_moa_results, unread_moas
-from storage.models import utcnow
+from storage.models import Publication, utcnow
 from storage.problems import close_problem, open_problem
 from vocabulary import FAILING_RUNS, GOOD_RUNS, RunStatus
 
@@ -35,6 +36,12 @@ log = logging.getLogger(__name__)
 MOA_BUDGET = 600  # seconds of MOA reading (OCR included) per cycle; the rest waits for the next one
 # How long after its start another process's crawl of the same source is waited for (service.crawl_lease).
 CRAWL_WAIT = dt.timedelta(minutes=3)
+FIRST_CRAWL_HINT = (
+    "hint: no ICE list has been read yet. If this machine is offline or cannot reach ICE's site, "
+    "`make demo` shows the tracker at work on two real ICE lists served locally, and "
+    "`.venv/bin/python scheduler.py backfill PATH` starts the store from the public archive of ICE's lists "
+    "(README: \"Starting a new install from the public archive\"). The next scheduled crawl tries ICE again."
+)
 
 
 def describe(result: CrawlResult) -> str:
@@ -67,6 +74,8 @@ def run_ice(config: TrackerSettings, sessions: Sessions, stop: threading.Event |
         result = run_spider(sessions, "ice_287g", "ice", timeout=config.crawl_timeout, stop=stop)
         _record_problem(sessions, result)
         print(describe(result), flush=True)
+        if result.status == RunStatus.FAILED and nothing_read_yet(sessions):
+            print(FIRST_CRAWL_HINT, flush=True)
         if config.fetch_moas:
             with sessions() as session:
                 for line in waiting_lines(session, utcnow()):
@@ -83,6 +92,12 @@ def _elsewhere_line(elsewhere: Elsewhere) -> str:
     if run is None:
         return elsewhere.line
     return describe(CrawlResult(run.id, run.source, run.status, run.error, None, dict(run.stats or {})))
+
+
+def nothing_read_yet(sessions: Sessions) -> bool:
+    """No ICE list in the store, crawled or backfilled: a failure now is a first run's, worth a hint."""
+    with sessions() as session:
+        return session.scalar(select(Publication.id).limit(1)) is None
 
 
 def read_new_moas(sessions: Sessions, archive_dir: Path, *, budget_seconds: float = MOA_BUDGET,

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from storage.identity import agency_key
 from storage.models import Agreement, AgreementVersion, Event, Publication
+from vocabulary import GOOD_PUBLICATIONS
 
 MODELS = ("JEM", "TFM", "WSO")
 
@@ -99,18 +100,28 @@ def count(spans: Iterable[Span]) -> dict:
 
 
 def list_stamp(session: Session, list_kind: str, at: dt.datetime) -> str | None:
-    """ICE's stamp of the latest list behind the counts: the publication of the newest version begun by `at`."""
-    query = (
+    """ICE's stamp of the newest good list published by `at`: the list the counts come from.
+
+    Named from the publications, not from the versions: a list that only left agreements out
+    begins no version, yet it is the list behind that day's counts.
+    """
+    published = func.coalesce(Publication.published_at, Publication.applied_at)
+    row = session.execute(
         select(Publication.stamp, Publication.filename)
-        .join(AgreementVersion, AgreementVersion.publication_id == Publication.id)
-        .join(Agreement, Agreement.id == AgreementVersion.agreement_id)
-        .where(Agreement.list_kind == list_kind, AgreementVersion.valid_from < at)
-        .order_by(AgreementVersion.valid_from.desc(), AgreementVersion.id.desc()).limit(1)
-    )
-    row = session.execute(query).first()
+        .where(Publication.kind == list_kind, Publication.status.in_(GOOD_PUBLICATIONS), published < at)
+        .order_by(published.desc(), Publication.id.desc()).limit(1)
+    ).first()
     if row is None:
         return None
     return row.stamp or row.filename
+
+
+def history_start(session: Session, list_kind: str = "participating") -> dt.date | None:
+    """The day of the first stored list: no count can be given for a day before it."""
+    first = session.scalar(select(func.min(AgreementVersion.valid_from))
+                           .join(Agreement, Agreement.id == AgreementVersion.agreement_id)
+                           .where(Agreement.list_kind == list_kind))
+    return first.date() if first is not None else None
 
 
 def summary(session: Session, as_of: dt.date, list_kind: str = "participating", state: str | None = None,

@@ -135,11 +135,16 @@ def test_summary_as_of_any_day_counts_what_ices_workbook_of_that_day_lists(backf
     assert sum(answer["models"].values()) == len(expected)
 
 
-def test_an_agreement_missing_once_stays_listed_until_a_second_list_confirms(backfilled):
+def test_an_agreement_missing_once_is_not_exported_though_not_yet_announced_removed(backfilled):
+    """Export agrees with summary: the list of that day is what counts; the removal waits for confirmation."""
     rows = export(backfilled, "--as-of", "2025-06-09")
-    extra = keys(rows) - Counter(workbook_agreements(in_force("2025-06-09")))
-    assert extra == Counter({("PA", "butler county sheriff's office", "WSO"): 1})
-    assert len(rows) == len(workbook_agreements(in_force("2025-06-09"))) + 1
+    assert keys(rows) == Counter(workbook_agreements(in_force("2025-06-09")))
+    butler = ("PA", "butler county sheriff's office", "WSO")
+    with_missing = export(backfilled, "--as-of", "2025-06-09", "--include-removed")
+    (missing,) = [r for r in with_missing if r["status"] == "missing"]
+    assert keys([missing]) == Counter({butler: 1})
+    removed = events(backfilled, "--type", "agreement_removed")
+    assert not [e for e in removed if e["agency"].lower().startswith("butler county")]
 
 
 def test_before_the_first_snapshot_there_is_nothing(backfilled):

@@ -9,8 +9,9 @@ from collections.abc import Iterator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from alerts.event_text import sentence
 from parsers.places import state_name, state_names  # noqa: F401  (the app reads both from here)
-from storage.event_log import describe, public, query_events, selected_events
+from storage.event_log import public, query_events, selected_events
 from storage.export import current_rows, in_order, rows_as_of
 from storage.identity import agency_key
 from storage.models import Agreement, AgreementVersion, Event, MoaParse, Publication, iso_z
@@ -22,7 +23,7 @@ QUIET = ("baseline",)  # the first import is history, not news
 
 def event_row(event: Event) -> dict:
     payload = public(event)
-    return {**payload, "seq": event.seq, "what": describe(event.payload),
+    return {**payload, "seq": event.seq, "what": sentence(event.payload),
             "agreement_uid": event.payload.get("agreement_uid")}
 
 

@@ -28,7 +28,7 @@ from urllib.parse import parse_qs
 
 from settings import TrackerSettings
 from storage.db import connect
-from storage.models import Agreement, Event, Publication
+from storage.models import Agreement, AgreementVersion, Event, Publication
 
 TOKEN = "xoxb-test-token"
 
@@ -411,6 +411,8 @@ def add_active_agreements(session_factory, counts: dict[str, int], model: str = 
                 )
                 session.add(agreement)
                 session.flush()
+                session.add(AgreementVersion(agreement_id=agreement.id, publication_id=publication.id, valid_from=now,
+                                             fields={"state": state, "agency": agreement.agency, "model": model}))
                 ids.append(agreement.id)
         session.commit()
     return ids
