@@ -89,10 +89,10 @@ class TrackerSettings:
     smtp_starttls: bool = True
     smtp_ssl: bool = False
     digest_from: str = "287(g) tracker <tracker@localhost>"
-    ice_crawl_cron: str = "7 * * * *"
+    ice_crawl_cron: str = "*/4 * * * *"
     local_crawl_cron: str = "30 5 * * *"
     digest_cron: str = "0 * * * *"
-    ice_crawl_jitter: int = 300
+    ice_crawl_jitter: int = 30
     timezone: str = "UTC"
     user_agent: str = DEFAULT_USER_AGENT
     fetch_moas: bool = True

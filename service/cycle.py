@@ -13,6 +13,7 @@ import datetime as dt
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -30,6 +31,7 @@ Sessions = sessionmaker[Session]
 
 log = logging.getLogger(__name__)
 MOA_BUDGET = 600  # seconds of MOA reading (OCR included) per cycle; the rest waits for the next one
+SERVICE_MOA_BUDGET = 120  # under `run`, whose ICE crawls come every few minutes: the rest waits for the next
 
 
 def describe(result: CrawlResult) -> str:
@@ -48,18 +50,25 @@ def describe(result: CrawlResult) -> str:
     return " | ".join(parts)
 
 
-def run_ice(config: TrackerSettings, sessions: Sessions, stop: threading.Event | None = None) -> int:
-    """Crawl ICE in its own subprocess (`python -m scrapers.crawl ice_287g`); 0 ok, 1 failed or refused."""
+def run_ice(config: TrackerSettings, sessions: Sessions, stop: threading.Event | None = None,
+            after_crawl: Callable[[], object] | None = None, moa_budget: float = MOA_BUDGET) -> int:
+    """Crawl ICE in its own subprocess (`python -m scrapers.crawl ice_287g`); 0 ok, 1 failed or refused.
+
+    `after_crawl` runs as soon as the crawl is stored, before MOA PDFs are read: the service
+    sends alerts there, so a signing is never held back behind a burst of PDFs.
+    """
     close_abandoned(sessions, "ice", dt.timedelta(seconds=config.crawl_timeout))
     result = run_spider(sessions, "ice_287g", "ice", timeout=config.crawl_timeout, stop=stop)
     _record_problem(sessions, result)
     print(describe(result), flush=True)
+    if after_crawl is not None and not (stop is not None and stop.is_set()):
+        after_crawl()
     if config.fetch_moas:
         with sessions() as session:
             for line in waiting_lines(session, utcnow()):
                 print(f"documents: {line}", flush=True)
     if config.fetch_moas and not (stop is not None and stop.is_set()):
-        print(f"moa: {read_new_moas(sessions, config.archive_dir, budget_seconds=MOA_BUDGET, stop=stop)}",
+        print(f"moa: {read_new_moas(sessions, config.archive_dir, budget_seconds=moa_budget, stop=stop)}",
               flush=True)
     return 0 if result.status in GOOD_RUNS else 1
 

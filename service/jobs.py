@@ -102,9 +102,18 @@ def _guarded(what: str, work: Callable[[TrackerSettings, sessionmaker[Session]],
 
 
 def ice_job() -> str:
-    """Crawl ICE (a `python -m scrapers.crawl ice_287g` subprocess), store, diff and queue alerts."""
-    return _guarded("ICE crawl", lambda config, sessions: cycle.run_ice(config, sessions, stop=_runtime.stopping),
-                    records_problems=True)
+    """Crawl ICE (a `python -m scrapers.crawl ice_287g` subprocess), store, diff, and alert at once.
+
+    Alerts go out right after the crawl, not at the next outbox tick: a signing reaches Slack
+    within the crawl interval plus the crawl itself. MOA PDFs are read afterwards, within a
+    budget that leaves room for the next crawl.
+    """
+    def crawl(config: TrackerSettings, sessions: sessionmaker[Session]) -> int:
+        return cycle.run_ice(config, sessions, stop=_runtime.stopping,
+                             after_crawl=lambda: cycle.run_alerts(config, sessions),
+                             moa_budget=cycle.SERVICE_MOA_BUDGET)
+
+    return _guarded("ICE crawl", crawl, records_problems=True)
 
 
 def local_job() -> str:
