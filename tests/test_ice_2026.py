@@ -100,7 +100,8 @@ def test_a_page_without_the_pending_list_keeps_the_last_one_as_history_and_says_
     assert "no longer links a pending list" in ops_notices(slack_server)[0]
     assert run_cli(env, "status").returncode == 0
 
-    notice = f"ICE stopped publishing its pending list after 2025-05-19; the last one held {before['agreements']} requests"
+    held = before["agreements"]
+    notice = f"ICE stopped publishing its pending list after 2025-05-19; the last one held {held} requests"
     assert notice in page_text(env, "/")
     state = max(before["states"], key=lambda s: before["states"][s]["agreements"])
     state_page = page_text(env, f"/state/{state}")
