@@ -217,14 +217,19 @@ def _handler(stand_in: SlackStandIn) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-@pytest.fixture
-def slack_server():
+def start_slack_stand_in() -> tuple[SlackStandIn, ThreadingHTTPServer]:
+    """The stand-in answering on 127.0.0.1 (port 0) from a daemon thread; its `url` is the API base."""
     stand_in = SlackStandIn()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(stand_in))
     server.daemon_threads = True
     stand_in.url = f"http://127.0.0.1:{server.server_address[1]}/api/"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return stand_in, server
+
+
+@pytest.fixture
+def slack_server():
+    stand_in, server = start_slack_stand_in()
     yield stand_in
     stand_in.release.set()
     server.shutdown()

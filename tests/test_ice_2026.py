@@ -7,9 +7,14 @@ organizers' channel and the maintainers'), `events`, `status`, and the requests 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import urllib.request
 
+import settings
+from service.crontab import cron_trigger, longest_gap
+from service.jobs import crawl_and_alert
+from storage.db import connect
 from tests.alert_servers import TOKEN
 from tests.conftest import PAGE_PATH, run_cli, sheet
 from tests.web_server import Explorer
@@ -135,3 +140,29 @@ def test_an_unchanged_2026_page_and_workbook_are_answered_304_and_nothing_is_arc
     assert sorted(p.name for p in archive.rglob("*") if p.is_file()) == archived
     exported = run_cli(tracker_env, "export", "--format", "jsonl")
     assert {json.loads(line)["publication"] for line in exported.stdout.splitlines()} == {"2026-10-09"}
+
+
+def test_the_default_schedule_leaves_a_minute_for_the_crawl_within_the_six_minute_budget():
+    defaults = settings.TrackerSettings()
+    gap = longest_gap(cron_trigger(defaults.ice_crawl_cron, dt.UTC), dt.UTC)
+    assert gap + dt.timedelta(seconds=defaults.ice_crawl_jitter) <= dt.timedelta(minutes=5)
+
+
+def test_each_scheduled_ice_crawl_sends_its_alerts_at_once(mirror, tracker_env, tmp_path, slack_server, monkeypatch):
+    """What `run` does on each tick: crawl, then Slack straight away, not at the next outbox retry."""
+    (tmp_path / "subscriptions.toml").write_text(SUBSCRIPTIONS)
+    env = dict(tracker_env, SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=slack_server.url, SLACK_TIMEOUT="5")
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    config = settings.load(env, dotenv=None)
+    sessions = connect(config.database_url)
+    try:
+        serve(mirror, ("participatingAgencies05192025am.xlsx", sheet("20250519_151802_participating")))
+        assert crawl_and_alert(config, sessions) == 0
+        greeted = len(slack_server.posts("#everywhere"))
+        serve(mirror, ("participatingAgencies10092026.xlsx", sheet("20250520_151813_participating")))
+        assert crawl_and_alert(config, sessions) == 0
+    finally:
+        sessions.kw["bind"].dispose()
+    [news] = slack_server.posts("#everywhere")[greeted:]
+    assert "New agreement" in json.dumps(news)
