@@ -48,6 +48,7 @@ class MoaDocument:
     headers: dict[str, str] = field(default_factory=dict)
     fetched_at: str = ""
     not_modified: bool = False
+    failed: bool = False  # the attempt failed (`status` 0 for no answer): recorded, so it is not retried at once
 
 
 @dataclass

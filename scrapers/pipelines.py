@@ -115,6 +115,9 @@ class StorePipeline:
 
     def _moa(self, item: MoaDocument) -> None:
         with self.sessions.begin() as session:
+            if item.failed:
+                record_fetch(session, url=item.url, status=item.status, headers={}, run_id=self.run_id)
+                return
             if item.not_modified:
                 record_fetch(session, url=item.url, status=304, headers=item.headers, run_id=self.run_id)
                 return

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import sqlite3
 import urllib.request
 
 import settings
@@ -16,8 +17,9 @@ from service.crontab import cron_trigger, longest_gap
 from service.jobs import crawl_and_alert
 from storage.db import connect
 from tests.alert_servers import TOKEN
-from tests.conftest import PAGE_PATH, run_cli, sheet
+from tests.conftest import PAGE_PATH, publish, run_cli, sheet
 from tests.web_server import Explorer
+from tests.workbooks import row, workbook
 
 DOCLIB = "/doclib/about/offices/ero/287g/"
 SUBSCRIPTIONS = """
@@ -34,9 +36,9 @@ slack_channel = "#tracker-ops"
 def serve(mirror, participating: tuple[str, bytes], pending: tuple[str, bytes] | None = None) -> None:
     """ICE's page linking the participating workbook (and the pending one, when given) by their file names."""
     links = []
-    for workbook, text in ((participating, "Participating Agencies"), (pending, "Pending Agencies")):
-        if workbook is not None:
-            name, body = workbook
+    for served, text in ((participating, "Participating Agencies"), (pending, "Pending Agencies")):
+        if served is not None:
+            name, body = served
             mirror.set(DOCLIB + name, body)
             links.append((DOCLIB + name, text))
     mirror.page(links, PAGE_PATH)
@@ -166,3 +168,17 @@ def test_each_scheduled_ice_crawl_sends_its_alerts_at_once(mirror, tracker_env, 
         sessions.kw["bind"].dispose()
     [news] = slack_server.posts("#everywhere")[greeted:]
     assert "New agreement" in json.dumps(news)
+
+
+def test_a_dead_moa_link_is_not_asked_for_on_every_poll(mirror, tracker_env, tmp_path):
+    """ICE is polled every few minutes: a MOA link that answers 404 waits an hour before it is tried again."""
+    env = dict(tracker_env, FETCH_MOAS="true")
+    dead = mirror.url("/doclib/287gMOA/Missing_MOA.pdf")
+    publish(mirror, workbook([row(agency="Agency 0 Police Department", moa="link", moa_link=dead)]))
+    for _ in range(3):
+        assert run_cli(env, "once", "--only", "ice").returncode == 0
+    assert len(mirror.requests_for("/doclib/287gMOA/Missing_MOA.pdf")) == 1
+    with sqlite3.connect(tmp_path / "tracker.db") as db:  # an hour later, it is asked for again
+        db.execute("update fetches set fetched_at = datetime(fetched_at, '-61 minutes') where url = ?", (dead,))
+    assert run_cli(env, "once", "--only", "ice").returncode == 0
+    assert len(mirror.requests_for("/doclib/287gMOA/Missing_MOA.pdf")) == 2

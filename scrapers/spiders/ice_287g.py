@@ -9,11 +9,13 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from urllib.parse import unquote, urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
+from scrapy.spidermiddlewares.httperror import HttpError
 
 from parsers.ice_workbook import WorkbookError, clean_text, parse_workbook
 from parsers.urls import allowed_host
@@ -245,8 +247,12 @@ class Ice287gSpider(scrapy.Spider):
         request = failure.request
         self._fail(f"{request.url}: {failure.getErrorMessage() or failure.type.__name__}")
 
-    def _moa_failed(self, failure) -> None:
-        if failure.check(IgnoreRequest):
+    def _moa_failed(self, failure) -> Iterator[MoaDocument]:
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
             return  # not asked (fetched lately, or its host is backing off): counted where it was decided
         self.crawler.stats.inc_value("tracker/moa_failed")
         self.logger.warning("MOA not fetched: %s (%s)", failure.request.url, failure.getErrorMessage())
+        response = getattr(failure.value, "response", None)
+        yield MoaDocument(url=failure.request.url, kind=failure.request.meta["moa_kind"],
+                          status=response.status if response is not None else 0, failed=True,
+                          fetched_at=iso_z(utcnow()))
