@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from storage.models import ListAbsence, Publication
 from storage.problems import note_once
 from storage.publications import last_good
+from vocabulary import GOOD_PUBLICATIONS
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def list_missing(session: Session, kind: str, run_id: int | None, at: dt.datetim
     previous = last_good(session, kind)
     if previous is None:
         return None
-    absence = ListAbsence(kind=kind, last_publication_id=previous.id, first_missing_at=at, first_missing_run_id=run_id)
+    absence = ListAbsence(kind=kind, first_missing_at=at, first_missing_run_id=run_id)
     session.add(absence)
     session.flush()
     described = previous.filename or previous.source_url
@@ -82,7 +83,13 @@ def unpublished(session: Session, kind: str, at: dt.datetime | None = None) -> U
     absence = session.scalars(query.order_by(ListAbsence.id.desc()).limit(1)).first()
     if absence is None:
         return None
-    last = session.get(Publication, absence.last_publication_id)
+    last = session.scalars(
+        select(Publication).where(Publication.kind == kind, Publication.status.in_(GOOD_PUBLICATIONS),
+                                  Publication.published_at <= absence.first_missing_at)
+        .order_by(Publication.published_at.desc(), Publication.id.desc()).limit(1)
+    ).first()
+    if last is None:
+        return None
     return Unpublished(kind=kind, last_published=list_date(last), rows=last.row_count, stamp=last.stamp,
                        missing_since=absence.first_missing_at)
 

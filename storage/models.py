@@ -266,14 +266,14 @@ class FetchBackoff(Base):
 class ListAbsence(Base):
     """A stretch of crawls whose ICE page linked no workbook for a list ICE used to publish.
 
-    The list's last publication stays in the store as history; this row says it is no longer
+    The list's last publication before `first_missing_at` stays in the store as history (found
+    by time, so `reparse` can rebuild publications freely); this row says it is no longer
     published (`returned_at` empty) or was again from `returned_at` on.
     """
 
     __tablename__ = "list_absences"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     kind: Mapped[str] = mapped_column(String(20), index=True)
-    last_publication_id: Mapped[int] = mapped_column(ForeignKey("publications.id"))
     first_missing_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     first_missing_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
     returned_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

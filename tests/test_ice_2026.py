@@ -182,3 +182,18 @@ def test_a_dead_moa_link_is_not_asked_for_on_every_poll(mirror, tracker_env, tmp
         db.execute("update fetches set fetched_at = datetime(fetched_at, '-61 minutes') where url = ?", (dead,))
     assert run_cli(env, "once", "--only", "ice").returncode == 0
     assert len(mirror.requests_for("/doclib/287gMOA/Missing_MOA.pdf")) == 2
+
+
+def test_the_no_longer_published_mark_survives_reparse_on_both_databases(mirror, tracker_env, database_url):
+    env = dict(tracker_env, DATABASE_URL=database_url)
+    serve(mirror, ("participatingAgencies05192025am.xlsx", sheet("20250519_151802_participating")),
+          ("pendingAgencies05192025am.xlsx", sheet("20250519_151802_pending")))
+    assert run_cli(env, "once", "--only", "ice").returncode == 0
+    serve(mirror, ("participatingAgencies10092026.xlsx", sheet("20250520_151813_participating")))
+    assert run_cli(env, "once", "--only", "ice").returncode == 0
+    before = pending_summary(env)
+    assert before["stale"] is True
+
+    rebuilt = run_cli(env, "reparse")
+    assert rebuilt.returncode == 0, rebuilt.stdout + rebuilt.stderr[-2000:]
+    assert pending_summary(env) == before

@@ -17,12 +17,10 @@ def upgrade() -> None:
     op.create_table('list_absences',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('kind', sa.String(length=20), nullable=False),
-    sa.Column('last_publication_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('first_missing_at', sa.DateTime(), nullable=False),
     sa.Column('first_missing_run_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('returned_at', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['first_missing_run_id'], ['crawl_runs.id'], ),
-    sa.ForeignKeyConstraint(['last_publication_id'], ['publications.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index('ix_list_absences_kind', 'list_absences', ['kind'], unique=False)
