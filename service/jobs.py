@@ -51,6 +51,7 @@ class _Runtime:
 
 
 _runtime = _Runtime()
+_delivering = threading.Lock()
 
 
 def bind(lease: DatabaseLease | None, stopping: threading.Event, sessions: sessionmaker[Session] | None) -> None:
@@ -115,7 +116,7 @@ def ice_job() -> str:
 def crawl_and_alert(config: TrackerSettings, sessions: sessionmaker[Session],
                     stopping: threading.Event | None = None) -> int:
     """What each scheduled ICE crawl does (benchmarks/bench_latency.py times it): crawl, alert, read MOAs."""
-    return cycle.run_ice(config, sessions, stop=stopping, after_crawl=lambda: cycle.run_alerts(config, sessions),
+    return cycle.run_ice(config, sessions, stop=stopping, after_crawl=lambda: deliver_alerts(config, sessions),
                          moa_budget=cycle.SERVICE_MOA_BUDGET)
 
 
@@ -132,7 +133,14 @@ def digest_job() -> str:
 
 def outbox_job() -> str:
     """Retry Slack, instant email and maintainer messages still waiting in the outbox."""
-    return _guarded("outbox retry", cycle.run_alerts)
+    return _guarded("outbox retry", deliver_alerts)
+
+
+def deliver_alerts(config: TrackerSettings, sessions: sessionmaker[Session]) -> int:
+    """The outbox, one delivery at a time: the ICE crawl and the retry job run in separate threads,
+    and two deliveries at once could each take the other's unfinished batch for a lost one."""
+    with _delivering:
+        return cycle.run_alerts(config, sessions)
 
 
 def staleness_job() -> str:
