@@ -118,7 +118,8 @@ class Ice287gSpider(scrapy.Spider):
                 yield self._page_request(conditional=False)
                 return
             response = stored
-        else:
+        elif b"ETag" in response.headers or b"Last-Modified" in response.headers:
+            # Kept only when it can be asked for conditionally next time; identical pages are stored once.
             yield PageDocument(url=self.page_url, body=response.body, status=response.status,
                                headers=_headers(response), fetched_at=iso_z(utcnow()))
         links = list(self._parse_links(response))
