@@ -26,6 +26,7 @@ from alerts.slack import SlackRefused, SlackUnavailable
 from alerts.slack_blocks import SlackPart, escape
 from alerts.subscriptions import ALL_STATES, EmailSubscription, SlackSubscription, Subscriptions
 from settings import TrackerSettings
+from storage.list_absence import unpublished
 from storage.models import Agreement, Destination, Publication
 
 EVENT_WORDS = {
@@ -50,6 +51,7 @@ class AreaCount:
     agencies: int
     models: dict[str, int]
     pending: int
+    pending_last_published: str | None = None  # set when ICE's page no longer links a pending list
 
     def line(self) -> str:
         if not self.agreements and not self.pending:
@@ -58,6 +60,8 @@ class AreaCount:
         agencies = f"{self.agencies:,} agenc{'ies' if self.agencies != 1 else 'y'}"
         models = models_text(self.models)
         pending = f"{self.pending:,} pending request{'s' if self.pending != 1 else ''}"
+        if self.pending_last_published:
+            pending += f" on ICE's last pending list, of {self.pending_last_published} (no longer published)"
         models_part = f" — {models}" if models else ""
         return f"{self.name}: {agreements} with {agencies}{models_part}; {pending}"
 
@@ -108,6 +112,7 @@ def area_counts(session: Session, states: Iterable[str]) -> list[AreaCount]:
         )
     }
     areas = [None] if national else sorted(wanted, key=state_name)
+    gone = unpublished(session, "pending")
     return [
         AreaCount(
             name="Nationally" if code is None else state_name(code),
@@ -115,6 +120,7 @@ def area_counts(session: Session, states: Iterable[str]) -> list[AreaCount]:
             agencies=agencies.get(code, 0),
             models=by_model.get(code, {}),
             pending=pending.get(code, 0),
+            pending_last_published=gone.last_published.isoformat() if gone is not None else None,
         )
         for code in areas
     ]

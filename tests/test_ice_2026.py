@@ -106,6 +106,10 @@ def test_a_page_without_the_pending_list_keeps_the_last_one_as_history_and_says_
     assert len(ops_notices(slack_server)) == 1
     assert "no longer links a pending list" in ops_notices(slack_server)[0]
     assert run_cli(env, "status").returncode == 0
+    (tmp_path / "subscriptions.toml").write_text(SUBSCRIPTIONS + '[[slack]]\nchannel = "#new"\nstates = ["*"]\n')
+    assert run_cli(env, "once", "--only", "alerts").returncode == 0
+    [welcome] = slack_server.posts("#new")
+    assert "on ICE's last pending list, of 2025-05-19 (no longer published)" in welcome["text"]
 
     held = before["agreements"]
     notice = f"ICE stopped publishing its pending list after 2025-05-19; the last one held {held} requests"
