@@ -52,6 +52,7 @@ class AreaCount:
     agencies: int
     models: dict[str, int]
     pending: int
+    pending_last_published: str | None = None  # set when ICE's page no longer links a pending list
 
     def line(self) -> str:
         if not self.agreements and not self.pending:
@@ -60,6 +61,8 @@ class AreaCount:
         agencies = f"{self.agencies:,} agenc{'ies' if self.agencies != 1 else 'y'}"
         models = models_text(self.models)
         pending = f"{self.pending:,} pending request{'s' if self.pending != 1 else ''}"
+        if self.pending_last_published:
+            pending += f" on ICE's last pending list, of {self.pending_last_published} (no longer published)"
         models_part = f" — {models}" if models else ""
         return f"{self.name}: {agreements} with {agencies}{models_part}; {pending}"
 
@@ -91,15 +94,16 @@ def area_counts(session: Session, states: Iterable[str], today: dt.date) -> list
     agreements = summary(session, day)
     pending = summary(session, day, list_kind="pending")
     wanted = sorted(set(states))
+    gone = pending.get("last_published") if pending.get("stale") else None
     if ALL_STATES in wanted:
         return [AreaCount("Nationally", agreements["agreements"], agreements["agencies"],
-                          {m: n for m, n in agreements["models"].items() if n}, pending["agreements"])]
+                          {m: n for m, n in agreements["models"].items() if n}, pending["agreements"], gone)]
     counts = []
     for code in sorted(wanted, key=state_name):
         here = agreements["states"].get(code, {})
         counts.append(AreaCount(state_name(code), here.get("agreements", 0), here.get("agencies", 0),
                                 {m: n for m, n in here.get("models", {}).items() if n},
-                                pending["states"].get(code, {}).get("agreements", 0)))
+                                pending["states"].get(code, {}).get("agreements", 0), gone))
     return counts
 
 

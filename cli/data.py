@@ -117,6 +117,10 @@ def summary_command(args: argparse.Namespace, config: TrackerSettings, sessions:
         print(json.dumps(result, ensure_ascii=False))
         return 0
     header, rows = table(result, args.by)
+    if result.get("stale"):
+        stale = (f"ICE stopped publishing its {args.list_kind} list after {result['last_published']}; "
+                 f"these counts are from the last one, kept as history")
+        print(stale, file=sys.stderr if args.format == "csv" else sys.stdout)
     if args.format == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(header)

@@ -15,6 +15,7 @@ import datetime as dt
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import select
@@ -42,6 +43,7 @@ FIRST_CRAWL_HINT = (
     "`.venv/bin/python scheduler.py backfill PATH` starts the store from the public archive of ICE's lists "
     "(README: \"Starting a new install from the public archive\"). The next scheduled crawl tries ICE again."
 )
+SERVICE_MOA_BUDGET = 120  # under `run`, whose ICE crawls come every few minutes: the rest waits for the next
 
 
 def describe(result: CrawlResult) -> str:
@@ -61,10 +63,13 @@ def describe(result: CrawlResult) -> str:
 
 
 def run_ice(config: TrackerSettings, sessions: Sessions, stop: threading.Event | None = None,
-            wait: dt.timedelta = CRAWL_WAIT) -> int:
+            wait: dt.timedelta = CRAWL_WAIT, after_crawl: Callable[[], object] | None = None,
+            moa_budget: float = MOA_BUDGET) -> int:
     """Crawl ICE in its own subprocess (`python -m scrapers.crawl ice_287g`); 0 ok, 1 failed or refused.
 
     An ICE crawl another process is running is waited for or skipped (service.crawl_lease): 0.
+    `after_crawl` runs as soon as the crawl is stored, before MOA PDFs are read: the service
+    sends alerts there, so a signing is never held back behind a burst of PDFs.
     """
     with one_crawl(sessions, "ice", wait=wait, stop=stop) as elsewhere:
         if elsewhere is not None:
@@ -76,12 +81,14 @@ def run_ice(config: TrackerSettings, sessions: Sessions, stop: threading.Event |
         print(describe(result), flush=True)
         if result.status == RunStatus.FAILED and nothing_read_yet(sessions):
             print(FIRST_CRAWL_HINT, flush=True)
+        if after_crawl is not None and not (stop is not None and stop.is_set()):
+            after_crawl()
         if config.fetch_moas:
             with sessions() as session:
                 for line in waiting_lines(session, utcnow()):
                     print(f"documents: {line}", flush=True)
         if config.fetch_moas and not (stop is not None and stop.is_set()):
-            print(f"moa: {read_new_moas(sessions, config.archive_dir, budget_seconds=MOA_BUDGET, stop=stop)}",
+            print(f"moa: {read_new_moas(sessions, config.archive_dir, budget_seconds=moa_budget, stop=stop)}",
                   flush=True)
         return 0 if result.status in GOOD_RUNS else 1
 

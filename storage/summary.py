@@ -18,7 +18,8 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from storage.identity import agency_key
-from storage.models import Agreement, AgreementVersion, Event, Publication
+from storage.list_absence import unpublished
+from storage.models import Agreement, AgreementVersion, Event, ListAbsence, Publication
 from vocabulary import GOOD_PUBLICATIONS
 
 MODELS = ("JEM", "TFM", "WSO")
@@ -129,14 +130,19 @@ def summary(session: Session, as_of: dt.date, list_kind: str = "participating", 
     """The counts at the end of `as_of`, in the shape of `summary --format json` and /api/summary.json.
 
     `spans`, when the caller already loaded the list's versions, saves reading them again.
+    A list ICE's page no longer linked by then still counts as its last publication said,
+    marked `stale` with that publication's date (`last_published`).
     """
     at = end_of(as_of)
     if spans is None:
         spans = load_spans(session, list_kind, state, at=at)
     else:
         spans = [span for span in spans if in_force(span, at) and (state is None or span.state == state)]
-    return {"as_of": as_of.isoformat(), "publication": list_stamp(session, list_kind, at),
-            **count(spans)}
+    result = {"as_of": as_of.isoformat(), "publication": list_stamp(session, list_kind, at), **count(spans)}
+    gone = unpublished(session, list_kind, at)
+    if gone is not None:
+        result.update(last_published=gone.last_published.isoformat(), stale=True)
+    return result
 
 
 def week_start(day: dt.date) -> dt.date:
@@ -224,6 +230,8 @@ def store_fingerprint(session: Session) -> tuple:
         select(func.max(AgreementVersion.id)).scalar_subquery(),
         select(func.max(Agreement.id)).scalar_subquery(),
         select(func.max(Event.seq)).scalar_subquery(),
+        select(func.max(ListAbsence.id)).scalar_subquery(),
+        select(func.count(ListAbsence.returned_at)).scalar_subquery(),
     )).one())
 
 

@@ -8,7 +8,7 @@ import os
 import re
 import subprocess
 
-from alerts.alert_test import alert_test_command
+from cli.alerts import alert_test_command
 from service.demo import main as demo
 from service.logs import configure_logging
 from tests.support.alert_servers import free_port, make_config

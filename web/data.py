@@ -14,6 +14,7 @@ from parsers.places import state_name, state_names  # noqa: F401  (the app reads
 from storage.event_log import public, query_events, selected_events
 from storage.export import current_rows, in_order, rows_as_of
 from storage.identity import agency_key
+from storage.list_absence import unpublished
 from storage.models import Agreement, AgreementVersion, Event, MoaParse, Publication, iso_z
 from storage.summary import change, load_spans, summary, timeseries
 from web.charts import county_key
@@ -37,6 +38,15 @@ def recent_events(session: Session, state: str | None = None, limit: int = 12,
     return [event_row(e) for e in session.scalars(query)]
 
 
+def pending_stale(session: Session) -> dict | None:
+    """When ICE's page no longer links a pending list: the last one's date and size, shown as history."""
+    gone = unpublished(session, "pending")
+    if gone is None:
+        return None
+    return {"last_published": gone.last_published.isoformat(), "rows": gone.rows,
+            "missing_since": iso_z(gone.missing_since)}
+
+
 def overview(session: Session, today: dt.date) -> dict:
     spans = load_spans(session)
     now = summary(session, today, spans=spans)
@@ -47,6 +57,7 @@ def overview(session: Session, today: dt.date) -> dict:
         "change_30": change(spans, today, 30),
         "series": timeseries(session, today, spans=spans)["weeks"],
         "events": recent_events(session, limit=15),
+        "pending_stale": pending_stale(session),
     }
 
 
@@ -103,6 +114,7 @@ def state_view(session: Session, state: str, today: dt.date, national: dict) -> 
         "no_county": sum(1 for r in agreements if not r["county"]),
         "counties": counties,
         "pending": agreement_rows(session, state, "pending"),
+        "pending_stale": pending_stale(session),
         "events": recent_events(session, state, limit=20),
         "signals": recent_events(session, state, limit=10, kinds=("local_signal",)),
     }
