@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import scheduler
+from service.cycle import FIRST_CRAWL_HINT
 from tests.support.tracker import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -107,3 +108,9 @@ def test_the_readme_sends_readers_to_the_generated_settings_table():
     """The table itself is generated from settings.py (tests/test_generated_docs.py keeps it current)."""
     assert "docs/settings.md" in section("Settings")
     assert "| `DATABASE_URL`" not in README, "settings are listed in docs/settings.md only"
+
+
+def test_the_first_crawl_hint_names_a_readme_heading_that_exists():
+    """`make run` offline prints this hint; the section it sends a newcomer to must be in the README."""
+    title = re.search(r'README: "([^"]+)"', FIRST_CRAWL_HINT).group(1)
+    assert re.search(rf"^#+ {re.escape(title)}$", README, flags=re.M)
