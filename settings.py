@@ -158,7 +158,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("CRAWL_TIMEOUT", "crawl_timeout", "int", 1800, whole(minimum=10),
             "seconds one crawl may run before it is stopped and counted failed", SCHEDULE),
     Setting("SUBSCRIPTIONS_FILE", "subscriptions_file", "Path", Path("subscriptions.toml"), path,
-            "who gets what (see the README); empty or missing: console and outbox only", TELLING),
+            "who gets what (see docs/alerts.md); empty or missing: console and outbox only", TELLING),
     Setting("SLACK_BOT_TOKEN", "slack_bot_token", "str", "", text,
             "bot token; empty: bot channels' messages go to `DATA_DIR/outbox/slack/`", TELLING, secret=True),
     Setting("SLACK_API_URL", "slack_api_url", "str", "https://slack.com/api/", text,

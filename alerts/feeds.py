@@ -2,7 +2,7 @@
 
 Files are replaced atomically and only when their content changed, so a feed reader (or a
 web server's caching) never sees a half-written file or a spurious update. Each feed names
-its own address (`rel="self"`) under PUBLIC_URL's `/feeds/`, where the README shows how to
+its own address (`rel="self"`) under PUBLIC_URL's `/feeds/`, where docs/alerts.md shows how to
 publish the folder; entries link the agency's page on the explorer (when published) and
 ICE's 287(g) page.
 """

@@ -1,6 +1,6 @@
 """The digest as a newsroom opens it: rendered by headless Chromium, on a desktop and on a phone.
 
-`python -m tests.test_alerts_digest_html docs/digest.png` redraws the README's screenshot.
+`python -m tests.test_alerts_digest_html docs/digest.png` redraws the screenshot in docs/alerts.md.
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ def test_the_digest_html_renders_in_chromium_on_a_desktop_and_on_a_phone(tmp_pat
 
 
 def redraw_screenshot(target: Path) -> None:
-    """Render the sample digest and save a trimmed, palette-reduced PNG for the README."""
+    """Render the sample digest and save a trimmed, palette-reduced PNG for docs/alerts.md."""
     from aiosmtpd.controller import Controller
 
     from tests.support.alert_servers import free_port

@@ -341,7 +341,7 @@ _ids = itertools.count(1)
 
 
 def ocala(**changes: Any) -> dict[str, Any]:
-    """A realistic agreement_added payload (the event fields the README lists) to vary per test."""
+    """A realistic agreement_added payload (the event fields docs/data-and-dates.md lists) to vary per test."""
     payload = {
         "type": "agreement_added",
         "state": "FL",

@@ -36,7 +36,7 @@ def agreements_xlsx(request: Request) -> Response:
 
 
 def agreements_file(request: Request, fmt: str) -> Response:
-    """Only the formats the pages link and the README documents: the URL never picks a header or a writer."""
+    """Only the formats the pages link and docs/explorer.md documents: the URL never picks a header or a writer."""
     state = params.state(request.query_params.get("state"))
     as_of = params.day(request.query_params.get("as_of"), "as_of")
     with site_of(request).sessions() as session:
