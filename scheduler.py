@@ -1,7 +1,7 @@
 """The tracker's command line: `python scheduler.py COMMAND`. Thin: read flags and settings, start the command.
 
 The commands, their flags and their bodies are in `cli/`; each opens the database once
-(bringing its schema up to date at most once). Exit codes, as the README lists them:
+(bringing its schema up to date at most once). Exit codes, as docs/commands.md lists them:
 0 ok, 1 a crawl failed or a publication was refused (or a file was unreadable), 2 stale or
 failing sources (`status`) or a usage error.
 """

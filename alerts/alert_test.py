@@ -16,6 +16,7 @@ from typing import TextIO
 
 from alerts.deliver import SlackSenders, as_utc
 from alerts.email import MailTransport, MailUnavailable
+from alerts.event_text import human_date
 from alerts.outbox import FileSender
 from alerts.slack import SlackRefused, SlackUnavailable
 from alerts.subscriptions import SlackSubscription, Subscriptions, address_problem
@@ -24,6 +25,7 @@ from errors import UserError
 from settings import TrackerSettings
 
 TITLE = "287(g) tracker: test message"
+TO_OUTBOX = "written to the outbox (not sent)"
 OPS_LINE = "This channel gets the tracker's operational alerts: failed crawls, refused publications, stale sources."
 
 
@@ -44,6 +46,10 @@ class Outcome:
     def line(self) -> str:
         return f"{'ok' if self.ok else 'FAILED':<7} {self.target.kind} {self.target.label}: {self.detail}"
 
+    @property
+    def to_outbox(self) -> bool:
+        return self.ok and self.detail.startswith(TO_OUTBOX)
+
 
 def _message(what: str, now: dt.datetime) -> Welcome:
     return Welcome(
@@ -51,7 +57,7 @@ def _message(what: str, now: dt.datetime) -> Welcome:
         lines=(
             "This is a test from `python scheduler.py alert-test`: nothing changed on ICE's lists.",
             what,
-            f"Sent {now:%Y-%m-%d %H:%M} UTC.",
+            f"Sent {human_date(now.date().isoformat())} at {now:%H:%M} UTC.",
         ),
         counts_heading="",
         counts=(),
@@ -73,7 +79,7 @@ def targets(config: TrackerSettings, subs: Subscriptions, quiet: TextIO, mail: M
         def send(message: Welcome) -> str:
             ref = sender.post(channel, slack_part(message), f"test{uuid.uuid4().hex[:24]}-0", None)
             if isinstance(sender, FileSender):
-                return "written to the outbox folder (SLACK_BOT_TOKEN is not set)"
+                return f"{TO_OUTBOX}: SLACK_BOT_TOKEN is not set"
             return "posted" if not ref.startswith("webhook:") else "posted through the webhook"
 
         return Target("slack", label, what, send)
@@ -90,7 +96,7 @@ def targets(config: TrackerSettings, subs: Subscriptions, quiet: TextIO, mail: M
             key = f"test:{address}:{uuid.uuid4().hex}"
             mail.send(welcome_email(config, address, message, key, dt.datetime.now(dt.UTC)))
             if mail.to_outbox:
-                return "written to the outbox folder as .eml (SMTP_HOST is not set)"
+                return f"{TO_OUTBOX} as .eml: SMTP_HOST is not set"
             return f"accepted by {config.smtp_host}"
 
         return Target("email", address, what, send)

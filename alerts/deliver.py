@@ -65,8 +65,9 @@ class DeliveryReport:
         for what, messages, done, to_outbox in (("Slack", self.slack_messages, self.slack_sent, self.slack_to_outbox),
                                                  ("email", self.email_messages, self.email_sent, self.email_to_outbox)):
             if messages:
-                verb = "queued in the outbox (not sent)" if to_outbox else "sent"
-                parts.append(f"{what}: {done} of {messages} message{'s' if messages != 1 else ''} {verb}")
+                verb = "written to the outbox (not sent)" if to_outbox else "sent"
+                parts.append(f"{what}: {messages} message{'s' if messages != 1 else ''} with "
+                             f"{done} change{'s' if done != 1 else ''} {verb}")
         if self.pending:
             parts.append(f"{self.pending} waiting to be retried")
         if self.maintainer_notices:

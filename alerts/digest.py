@@ -26,9 +26,10 @@ from alerts.subscriptions import ALL_STATES, EmailSubscription, Subscriptions
 from errors import UserError
 from settings import TrackerSettings
 from storage.events import is_news
-from storage.models import Agreement, DigestWatermark, Event
+from storage.models import DigestWatermark, Event
 from storage.problems import close_problem, open_problem
-from vocabulary import PARTICIPATING, AgreementStatus, EventType
+from storage.summary import last_published, summary
+from vocabulary import EventType
 
 TITLES = {"daily": "287(g) daily digest", "weekly": "287(g) weekly digest", "instant": "287(g) digest"}
 SMTP_PROBLEM = f"{DELIVERY_PROBLEM}email-digest"
@@ -47,7 +48,7 @@ class DigestReport:
         return not self.failed
 
     def __str__(self) -> str:
-        verb = "queued in the outbox (not sent)" if self.to_outbox else "sent"
+        verb = "written to the outbox (not sent)" if self.to_outbox else "sent"
         text = f"{self.sent} {verb}, {self.nothing_new} with nothing new, {self.not_due} not due"
         if self.failed:
             text += f", {len(self.failed)} refused by the mail server ({self.failed[0]})"
@@ -77,21 +78,17 @@ def is_due(sub: EmailSubscription, last_sent_at: dt.datetime | None, now: dt.dat
     return last_sent_at is None or last_sent_at.replace(tzinfo=dt.UTC) < slot
 
 
-def headline(session: Session, sub: EmailSubscription, events: list[EventSummary], previous: dict | None) -> Headline:
+def headline(session: Session, sub: EmailSubscription, events: list[EventSummary], previous: dict | None,
+             today: dt.date) -> Headline:
+    """Active agreements nationally and per watched state: the counts `summary` and the explorer give."""
     states = sorted(sub.states - {ALL_STATES}) or sorted({e.state for e in events if e.state})
-    models: dict[str, dict[str, int]] = {}
-    for state, model, count in session.execute(
-        select(Agreement.state, Agreement.model, func.count())
-        .where(Agreement.list_kind == PARTICIPATING, Agreement.status == AgreementStatus.ACTIVE)
-        .group_by(Agreement.state, Agreement.model)
-    ):
-        national = models.setdefault("national", {})
-        national[model] = national.get(model, 0) + int(count)
-        if state in states:
-            models.setdefault(state, {})[model] = int(count)
+    counts = summary(session, max(today, last_published(session) or today))
+    models = {"national": {m: n for m, n in counts["models"].items() if n}}
+    models.update({code: {m: n for m, n in counts["states"][code]["models"].items() if n}
+                   for code in states if code in counts["states"]})
     return Headline(
-        national=sum(models.get("national", {}).values()),
-        states={code: sum(models.get(code, {}).values()) for code in states},
+        national=counts["agreements"],
+        states={code: counts["states"].get(code, {}).get("agreements", 0) for code in states},
         previous=previous or None,
         models=models,
     )
@@ -127,7 +124,7 @@ def _gather(session: Session, address: str, sub: EmailSubscription, links: Links
 def _period(pending: _Pending) -> str:
     if pending.mark is not None and pending.mark.last_sent_at is not None:
         local = pending.mark.last_sent_at.replace(tzinfo=dt.UTC).astimezone(pending.sub.zone)
-        return f"since {local:%a %d %b %Y %H:%M %Z}"
+        return f"since {human_date(local.date().isoformat())}, {local:%H:%M %Z}"
     if pending.sub.since is not None:
         return f"since {human_date(pending.sub.since.isoformat())}"
     return "since you subscribed"
@@ -135,7 +132,7 @@ def _period(pending: _Pending) -> str:
 
 def _message(config: TrackerSettings, session: Session, pending: _Pending, now: dt.datetime):
     previous = dict(pending.mark.last_active_count) if pending.mark and pending.mark.last_active_count else None
-    top = headline(session, pending.sub, pending.events, previous)
+    top = headline(session, pending.sub, pending.events, previous, now.date())
     message = compose(
         config,
         pending.address,

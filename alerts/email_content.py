@@ -15,14 +15,9 @@ from parsers.places import state_name
 from settings import TrackerSettings
 
 FOOTER = "The 287(g) tracker watches ICE's published 287(g) lists and local governments, and tells you what changed."
-KIND_COLORS = {
-    "New agreements": "#b23a48",
-    "New pending requests": "#c77d02",
-    "Withdrawn requests": "#2a7f62",
-    "Agreements removed": "#2a7f62",
-    "Local government signals": "#6b4fa0",
-}
-DEFAULT_COLOR = "#3e6b9e"
+# One calm colour for every kind of change: red for additions and green for removals would
+# editorialise, and a reader can tell kinds apart by their headings.
+KIND_COLOR = "#3e6b9e"
 
 
 def models_text(models: Mapping[str, int] | None) -> str:
@@ -105,7 +100,7 @@ def render_events(
             "kinds": [
                 {
                     "heading": heading,
-                    "color": KIND_COLORS.get(heading, DEFAULT_COLOR),
+                    "color": KIND_COLOR,
                     "events": [{"summary": e, "lines": plain_lines(e)} for e in kind_events],
                 }
                 for heading, kind_events in by_kind(group)

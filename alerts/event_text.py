@@ -17,6 +17,7 @@ from typing import Any
 from parsers.places import state_name
 from parsers.urls import web_url
 from settings import TrackerSettings
+from storage.identity import agency_key
 from vocabulary import EventType
 
 LABELS = {
@@ -29,7 +30,7 @@ LABELS = {
     EventType.PENDING_ADDED: "New pending request",
     EventType.PENDING_REMOVED: "Pending request withdrawn",
     EventType.LOCAL_SIGNAL: "Local government signal",
-    EventType.BASELINE: "Baseline",
+    EventType.BASELINE: "On the first list read",
 }
 PLURAL_LABELS = {
     "agreement_added": "New agreements",
@@ -190,10 +191,14 @@ def describe_change(key: str, old: Any, new: Any) -> str:
     if key in ("moa_url", "addendum_url"):
         what = "MOA" if key == "moa_url" else "addendum"
         if not old_text:
-            return f"{what} link added"
+            return f"{what} published"
         if not new_text:
             return f"{what} link taken off ICE's list"
         return f"{what} link replaced"
+    if key == "signed_raw":
+        if not new_text:
+            return f"signed date “{old_text}” corrected"
+        return f"signed date now published as “{new_text}”" + (f" (was “{old_text}”)" if old_text else "")
     if key == "signed":
         old_text, new_text = human_date(old_text) or "", human_date(new_text) or ""
     if key == "model":
@@ -201,10 +206,47 @@ def describe_change(key: str, old: Any, new: Any) -> str:
         new_text = f"{MODELS.get(new_text, new_text)} ({new_text})" if new_text else ""
     what = FIELD_WORDS.get(key, key.replace("_", " "))
     if not old_text:
-        return f"{what} added: {new_text}"
+        return f"{what} now given as {new_text}"
     if not new_text:
-        return f"{what} removed (was {old_text})"
-    return f"{what} changed from {old_text} to {new_text}"
+        return f"{what} no longer given (was {old_text})"
+    return f"{what} corrected to {new_text} (was {old_text})"
+
+
+def pending_since(payload: Mapping[str, Any]) -> str:
+    """A signing in a few words: `signed (was pending since May 19, 2025)`."""
+    since = human_date(payload.get("pending_since"))
+    return f"signed (was pending since {since})" if since else "signed (was on the pending list)"
+
+
+def sentence(payload: Mapping[str, Any]) -> str:
+    """The whole change in one line of words, for tables, the explorer and spreadsheets; never a field name."""
+    kind = kind_of(payload)
+    signed = human_date(payload.get("signed"))
+    since = human_date(payload.get("removed_as_of"))
+    if kind == "local_signal":
+        return " ".join(p for p in (_text(payload.get("title")), _text(payload.get("url"))) if p)
+    if kind == "agreement_added" and payload.get("was_pending"):
+        return pending_since(payload) + (f"; agreement dated {signed}" if signed else "")
+    if kind == "pending_signed":
+        return pending_since(payload)
+    if kind == "agreement_changed":
+        changes = _changes(kind, payload) or (_lower_first(_text(payload.get("note"))),)
+        return "; ".join(c for c in changes if c) + (" (flagged for review)" if payload.get("review") else "")
+    words = {
+        "agreement_added": "new agreement" + (f", signed {signed}" if signed else ""),
+        "agreement_removed": "no longer on ICE's list" + (f" since {since}" if since else ""),
+        "pending_added": "new pending request",
+        "pending_withdrawn": "left the pending list without an agreement" + (f" (missing since {since})"
+                                                                              if since else ""),
+        "moa_published": "MOA published",
+        "addendum_published": "addendum published",
+        "moa_changed": f"the {'addendum' if payload.get('document') == 'addendum' else 'MOA'} PDF behind the "
+                       "same link changed",
+        "baseline": f"on the first {'pending ' if payload.get('list') == 'pending' else ''}list the tracker read",
+    }
+    text = words.get(kind, kind.replace("_", " "))
+    note = _text(payload.get("note"))
+    return f"{text} ({_lower_first(note)})" if note and kind != "agreement_changed" else text
 
 
 def _changes(kind: str, payload: Mapping[str, Any]) -> tuple[str, ...]:
@@ -251,13 +293,14 @@ def _facts(kind: str, payload: Mapping[str, Any], models: Sequence[str]) -> list
     elif payload.get("signed_raw") and kind not in ("pending_added", "pending_withdrawn", "pending_signed"):
         facts.append(f"signed “{_text(payload.get('signed_raw'))}” (as published)")
     if payload.get("was_pending") and kind == "agreement_added":
-        facts.append("was on the pending list")
+        since = human_date(payload.get("pending_since"))
+        facts.append(f"was pending since {since}" if since else "was on the pending list")
     if kind == "pending_withdrawn":
         since = human_date(payload.get("removed_as_of"))
         facts.append("left ICE's pending list without signing an agreement"
                      + (f" (missing since {since})" if since else ""))
     elif kind == "pending_signed":
-        facts.append("now on ICE's list of signed agreements")
+        facts.append(pending_since(payload) + "; now on ICE's list of signed agreements")
     elif kind == "agreement_removed":
         since = human_date(payload.get("removed_as_of"))
         facts.append(f"no longer on ICE's list{f' since {since}' if since else ''}")
@@ -320,7 +363,7 @@ def _summarize_group(group: Sequence[EventRow], links: Links) -> EventSummary:
         if title:
             facts.append(title)
         if payload.get("date"):
-            facts.append(f"dated {_text(payload.get('date'))}")
+            facts.append(f"dated {human_date(payload.get('date'))}")
         matched = payload.get("matched")
         if matched:
             words = matched if isinstance(matched, list) else [matched]
@@ -374,10 +417,36 @@ def _together_key(row: EventRow) -> tuple | None:
             p.get("signed"), p.get("publication"), p.get("list"))
 
 
+def _signing_key(payload: Mapping[str, Any]) -> tuple:
+    return (payload.get("state"), agency_key(_text(payload.get("agency"))))
+
+
+def told_as_agreements(rows: Sequence[EventRow]) -> set[int]:
+    """The pending requests that left the list because they signed, when their new agreement is among `rows`.
+
+    A signing is one line, the new agreement's ("signed (was pending since …)"), not a
+    withdrawal-looking "pending removed" beside it. They are paired by the agreement the pending
+    event names (`signed_as`: one of the agency's agreements) or by state and agency name.
+    """
+    added = [r.payload for r in rows if r.payload.get("type") == "agreement_added" and r.payload.get("was_pending")]
+    uids = {p.get("agreement_uid") for p in added} - {None}
+    names = {_signing_key(p) for p in added}
+
+    def told(payload: Mapping[str, Any]) -> bool:
+        return payload.get("signed_as") in uids or _signing_key(payload) in names
+
+    return {r.seq for r in rows if kind_of(r.payload) == "pending_signed" and told(r.payload)}
+
+
 def summarize_rows(rows: Iterable[EventRow], links: Links) -> list[EventSummary]:
-    """Pure: stored events to summaries, an agency's several models signed together as one entry."""
+    """Pure: stored events to summaries, an agency's several models signed together as one entry,
+    a pending request that signed told once, as its new agreement."""
+    rows = sorted(rows, key=lambda r: r.seq)
+    told = told_as_agreements(rows)
     groups: dict[object, list[EventRow]] = {}
-    for row in sorted(rows, key=lambda r: r.seq):
+    for row in rows:
+        if row.seq in told:
+            continue
         key = _together_key(row)
         groups.setdefault(key if key is not None else ("seq", row.seq), []).append(row)
     return [_summarize_group(group, links) for group in groups.values()]

@@ -2,7 +2,7 @@
 
 Files are replaced atomically and only when their content changed, so a feed reader (or a
 web server's caching) never sees a half-written file or a spurious update. Each feed names
-its own address (`rel="self"`) under PUBLIC_URL's `/feeds/`, where the README shows how to
+its own address (`rel="self"`) under PUBLIC_URL's `/feeds/`, where docs/alerts.md shows how to
 publish the folder; entries link the agency's page on the explorer (when published) and
 ICE's 287(g) page.
 """
@@ -17,7 +17,7 @@ from xml.etree import ElementTree as ET
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts.event_text import Links, plain_lines, summarize
+from alerts.event_text import EventRow, Links, plain_lines, summarize, told_as_agreements
 from parsers.places import state_codes, state_name
 from storage.atomic_write import PUBLIC, write_atomically
 from storage.models import Event
@@ -71,7 +71,10 @@ def render_feed(
     author = _child(feed, "author")
     _child(author, "name", "287(g) tracker")
     _child(feed, "generator", "287(g) tracker")
+    told = told_as_agreements([EventRow(e.seq, e.payload) for e in events])
     for event in events:
+        if event.seq in told:
+            continue  # the new agreement's entry says "was pending since …"
         summary = summarize(event.seq, event.payload, links, event.agreement_id)
         entry = _child(feed, "entry")
         _child(entry, "id", f"{TAG}:event:{event.id}")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from alerts.destinations import watchers
@@ -27,7 +27,8 @@ from alerts.slack_blocks import SlackPart, escape
 from alerts.subscriptions import ALL_STATES, EmailSubscription, SlackSubscription, Subscriptions
 from parsers.places import state_name
 from settings import TrackerSettings
-from storage.models import Agreement, Destination, Publication
+from storage.models import Destination
+from storage.summary import end_of, last_published, list_stamp, summary
 
 EVENT_WORDS = {
     "agreement_added": "new agreements",
@@ -51,6 +52,7 @@ class AreaCount:
     agencies: int
     models: dict[str, int]
     pending: int
+    pending_last_published: str | None = None  # set when ICE's page no longer links a pending list
 
     def line(self) -> str:
         if not self.agreements and not self.pending:
@@ -59,6 +61,8 @@ class AreaCount:
         agencies = f"{self.agencies:,} agenc{'ies' if self.agencies != 1 else 'y'}"
         models = models_text(self.models)
         pending = f"{self.pending:,} pending request{'s' if self.pending != 1 else ''}"
+        if self.pending_last_published:
+            pending += f" on ICE's last pending list, of {self.pending_last_published} (no longer published)"
         models_part = f" — {models}" if models else ""
         return f"{self.name}: {agreements} with {agencies}{models_part}; {pending}"
 
@@ -80,58 +84,38 @@ def _and(items: list[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
 
 
-def area_counts(session: Session, states: Iterable[str]) -> list[AreaCount]:
-    """Today's counts per watched state, or nationally when every state is watched."""
+def area_counts(session: Session, states: Iterable[str], today: dt.date) -> list[AreaCount]:
+    """Today's counts per watched state, or nationally when every state is watched.
+
+    The same counts as `summary` and the explorer (one agency count, one rule for agreements
+    ICE's latest list left out), taken at the latest list when the store runs ahead of the clock.
+    """
+    day = count_day(session, today)
+    agreements = summary(session, day)
+    pending = summary(session, day, list_kind="pending")
     wanted = sorted(set(states))
-    national = ALL_STATES in wanted
-    active = (Agreement.status == "active",)
-    participating = (*active, Agreement.list_kind == "participating")
-
-    def scoped(query, column=Agreement.state):
-        return query if national else query.where(column.in_(wanted))
-
-    group = () if national else (Agreement.state,)
-    by_model: dict[str | None, dict[str, int]] = {}
-    for *key, model, count in session.execute(
-        scoped(select(*group, Agreement.model, func.count()).where(*participating)).group_by(*group, Agreement.model)
-    ):
-        by_model.setdefault(key[0] if key else None, {})[model] = int(count)
-    agencies = {
-        (key[0] if key else None): int(count)
-        for *key, count in session.execute(
-            scoped(select(*group, func.count(distinct(Agreement.agency))).where(*participating)).group_by(*group)
-        )
-    }
-    pending = {
-        (key[0] if key else None): int(count)
-        for *key, count in session.execute(
-            scoped(select(*group, func.count()).where(*active, Agreement.list_kind == "pending")).group_by(*group)
-        )
-    }
-    areas = [None] if national else sorted(wanted, key=state_name)
-    return [
-        AreaCount(
-            name="Nationally" if code is None else state_name(code),
-            agreements=sum(by_model.get(code, {}).values()),
-            agencies=agencies.get(code, 0),
-            models=by_model.get(code, {}),
-            pending=pending.get(code, 0),
-        )
-        for code in areas
-    ]
+    gone = pending.get("last_published") if pending.get("stale") else None
+    if ALL_STATES in wanted:
+        return [AreaCount("Nationally", agreements["agreements"], agreements["agencies"],
+                          {m: n for m, n in agreements["models"].items() if n}, pending["agreements"], gone)]
+    counts = []
+    for code in sorted(wanted, key=state_name):
+        here = agreements["states"].get(code, {})
+        counts.append(AreaCount(state_name(code), here.get("agreements", 0), here.get("agencies", 0),
+                                {m: n for m, n in here.get("models", {}).items() if n},
+                                pending["states"].get(code, {}).get("agreements", 0), gone))
+    return counts
 
 
-def latest_list(session: Session) -> str | None:
-    """ICE's latest participating list the tracker has read, as a reader says its date."""
-    publication = session.scalars(
-        select(Publication)
-        .where(Publication.kind == "participating", Publication.status.in_(("applied", "baseline")))
-        .order_by(Publication.id.desc())
-        .limit(1)
-    ).first()
-    if publication is None:
-        return None
-    return publication_date({"publication": publication.stamp}) or human_date(publication.applied_at.date().isoformat())
+def count_day(session: Session, today: dt.date) -> dt.date:
+    """The day counts are taken for: today, or the latest list's day when the store runs ahead of the clock."""
+    return max(today, last_published(session) or today)
+
+
+def latest_list(session: Session, today: dt.date) -> str | None:
+    """ICE's list behind today's counts (the newest one applied), as a reader says its date."""
+    stamp = list_stamp(session, "participating", end_of(count_day(session, today)))
+    return publication_date({"publication": stamp}) if stamp else None
 
 
 def watched_states(states: frozenset[str]) -> str:
@@ -144,7 +128,7 @@ def watched_kinds(sub: SlackSubscription | EmailSubscription) -> str:
     return _and([EVENT_WORDS[e] for e in EVENT_WORDS if e in sub.events])
 
 
-def welcome(session: Session, sub: SlackSubscription | EmailSubscription) -> Welcome:
+def welcome(session: Session, sub: SlackSubscription | EmailSubscription, today: dt.date) -> Welcome:
     """What a destination is told when it is first seen, with today's counts for its states."""
     where = watched_states(sub.states)
     kinds = watched_kinds(sub)
@@ -160,9 +144,9 @@ def welcome(session: Session, sub: SlackSubscription | EmailSubscription) -> Wel
         lines.append(f"It starts with the changes since {human_date(sub.since.isoformat())}.")
     else:
         lines.append("It starts now; earlier changes are not sent here.")
-    listed = latest_list(session)
+    listed = latest_list(session, today)
     heading = f"Today, from ICE's list of {listed}:" if listed else "The tracker has not read ICE's lists yet."
-    counts = tuple(area.line() for area in area_counts(session, sub.states)) if listed else ()
+    counts = tuple(area.line() for area in area_counts(session, sub.states, today)) if listed else ()
     return Welcome(
         title=f"287(g) tracker is now watching {where}",
         lines=tuple(lines),
@@ -226,7 +210,7 @@ def send_welcomes(
             if not retry:
                 destination.welcome_batch = f"welcome{uuid.uuid4().hex[:24]}-0"
                 session.commit()
-            message = welcome(session, watcher.sub)
+            message = welcome(session, watcher.sub, now.date())
             try:
                 if isinstance(watcher.sub, SlackSubscription):
                     sender = slack_for(watcher.sub)

@@ -1,8 +1,8 @@
-"""What an unchanged hourly poll costs, against what importing its libraries once costs.
+"""What an unchanged poll costs, against what importing its libraries once costs.
 
 Run: `.venv/bin/python benchmarks/bench_poll.py [RUNS]`. A local mirror serves ICE's page and
 two real workbooks; after one full cycle, each poll is the real `scheduler.py once --only ice`
-answered with 304s. Its CPU time (user + system, its crawl subprocess included) is
+whose page and workbook requests are answered with 304s. Its CPU time (user + system, its crawl subprocess included) is
 compared with a fresh interpreter importing scrapy, twisted, SQLAlchemy and openpyxl, the two
 measured alternately so both see the same machine. Prints medians and their ratio.
 
@@ -55,17 +55,21 @@ def main() -> None:
     poll = [sys.executable, "scheduler.py", "once", "--only", "ice"]
     child_cpu(poll, env)  # the first cycle applies both lists; every later one is unchanged
 
-    polls, imports, statuses = [], [], []
+    polls, imports, statuses, requests, sent = [], [], [], [], []
     for _ in range(RUNS):
         mirror.hits.clear()
         polls.append(child_cpu(poll, env))
-        statuses.append(sorted({h.status for h in mirror.hits if h.path not in (PAGE_PATH, "/robots.txt")}))
+        statuses.append(sorted({h.status for h in mirror.hits if h.path != "/robots.txt"}))
+        requests.append(len(mirror.hits))
+        sent.append(sum(h.sent_bytes for h in mirror.hits))
         imports.append(child_cpu([sys.executable, "-c", LIBRARIES], deployed))
     mirror.close()
     if any(status != [304] for status in statuses):
         raise SystemExit(f"the polls were not all answered with 304s: {statuses}")
     poll_cpu, import_cpu = statistics.median(polls), statistics.median(imports)
-    print(f"unchanged poll (once --only ice, workbooks 304): median {poll_cpu:.2f} s CPU over {RUNS} runs "
+    print(f"unchanged poll: {max(requests)} requests (robots.txt, the page and each workbook: all but robots.txt "
+          f"answered 304), {max(sent)} body bytes from the server")
+    print(f"unchanged poll (once --only ice, page and workbooks 304): median {poll_cpu:.2f} s CPU over {RUNS} runs "
           f"(min {min(polls):.2f}, max {max(polls):.2f})")
     print(f"importing scrapy, twisted, SQLAlchemy, openpyxl once: median {import_cpu:.2f} s CPU "
           f"(min {min(imports):.2f}, max {max(imports):.2f})")

@@ -64,7 +64,7 @@ def start_alert_test(args: argparse.Namespace, config: TrackerSettings, cleanup:
 def alert_test_command(config: TrackerSettings, to: str | None = None, out: TextIO | None = None) -> int:
     """`scheduler.py alert-test`: 0 when every destination took the message, 1 otherwise."""
     from alerts import subscriptions as subscriptions_file
-    from alerts.alert_test import alert_test
+    from alerts.alert_test import TO_OUTBOX, alert_test
 
     out = out or sys.stdout
     subs = subscriptions_file.load(config.subscriptions_file)
@@ -72,5 +72,7 @@ def alert_test_command(config: TrackerSettings, to: str | None = None, out: Text
     for outcome in outcomes:
         print(outcome.line(), file=out)
     failed = sum(not o.ok for o in outcomes)
-    print(f"alert-test: {len(outcomes) - failed} sent, {failed} failed", file=out)
+    outbox = sum(o.to_outbox for o in outcomes)
+    held = f", {outbox} {TO_OUTBOX}" if outbox else ""
+    print(f"alert-test: {len(outcomes) - failed - outbox} sent{held}, {failed} failed", file=out)
     return 1 if failed else 0

@@ -46,7 +46,7 @@ def export_command(args: argparse.Namespace, config: TrackerSettings, sessions: 
         if args.as_of:
             rows = rows_as_of(session, args.as_of, args.state, args.include_removed, args.list_kind)
         else:
-            rows = current_rows(session, args.state, args.include_removed, args.list_kind)
+            rows = current_rows(session, args.state, args.include_removed, args.list_kind, include_missing=False)
     data = render(in_order(rows), args.format)
     if output is None:
         sys.stdout.flush()
@@ -69,7 +69,9 @@ def add_events(sub: argparse._SubParsersAction) -> None:
 
 
 def events_command(args: argparse.Namespace, config: TrackerSettings, sessions: Sessions) -> int:
-    from storage.event_log import CSV_COLUMNS, csv_row, describe, public, query_events
+    from alerts.event_table import table_lines
+    from alerts.events_csv import csv_chunks
+    from storage.event_log import public, query_events
 
     out = sys.stdout
     with sessions() as session:
@@ -77,21 +79,11 @@ def events_command(args: argparse.Namespace, config: TrackerSettings, sessions: 
         if args.format == "jsonl":
             for event in events:
                 out.write(json.dumps(public(event), ensure_ascii=False) + "\n")
-            return 0
-        if args.format == "csv":
-            writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
-            writer.writeheader()
-            for event in events:
-                writer.writerow(csv_row(event))
-            return 0
-        width = shutil.get_terminal_size((160, 20)).columns
-        out.write(f"{'published':20} {'type':19} {'st':2} {'model':5} {'signed':10} agency / what\n")
-        for event in events:
-            p = event.payload
-            published = p.get("published_at") or p["detected_at"]
-            line = (f"{published:20} {p['type']:19} {p.get('state') or '':2} {p.get('model') or '':5} "
-                    f"{p.get('signed') or '':10} {p.get('agency') or ''}  {describe(p)}")
-            out.write(shown(line)[: max(width, 80)].rstrip() + "\n")
+        elif args.format == "csv":
+            out.writelines(csv_chunks(events))
+        else:
+            width = shutil.get_terminal_size((160, 20)).columns
+            out.writelines(shown(line) + "\n" for line in table_lines(((e.seq, e.payload) for e in events), width))
     return 0
 
 
@@ -99,25 +91,36 @@ def add_summary(sub: argparse._SubParsersAction) -> None:
     summary = sub.add_parser("summary", help="active agreements and agencies, nationally, per state and model")
     summary.add_argument("--as-of", type=iso_date, dest="as_of")
     summary.add_argument("--by", choices=["state", "model", "week"], default="state")
+    summary.add_argument("--state", type=state, help="one state's counts (with --by week: its weekly series)")
     summary.add_argument("--list", choices=["participating", "pending"], default="participating", dest="list_kind")
     summary.add_argument("--format", choices=["table", "csv", "json"], default="table")
     summary.set_defaults(start=with_store(summary_command))
 
 
 def summary_command(args: argparse.Namespace, config: TrackerSettings, sessions: Sessions) -> int:
-    """`scheduler.py summary`: counts for a day, per state or model, or week by week."""
-    from storage.summary import summary, table, timeseries
+    """`scheduler.py summary`: counts for a day, per state or model, or week by week (of one state too)."""
+    from storage.summary import history_start, summary, table, timeseries
 
     as_of = args.as_of or dt.datetime.now(dt.UTC).date()
+    state = getattr(args, "state", None)
     with sessions() as session:
+        start = history_start(session, args.list_kind)
+        if args.as_of and (start is None or as_of < start):
+            raise UserError(f"no count for {as_of}: " + (
+                f"the stored history of ICE's {args.list_kind} list starts on {start}" if start
+                else f"no {args.list_kind} list is stored yet (run `scheduler.py once --only ice` or `backfill`)"))
         if args.by == "week":
-            result = timeseries(session, as_of, args.list_kind)
+            result = timeseries(session, as_of, args.list_kind, state=state)
         else:
-            result = summary(session, as_of, args.list_kind)
+            result = summary(session, as_of, args.list_kind, state=state)
     if args.format == "json":
         print(json.dumps(result, ensure_ascii=False))
         return 0
     header, rows = table(result, args.by)
+    if result.get("stale"):
+        stale = (f"ICE stopped publishing its {args.list_kind} list after {result['last_published']}; "
+                 f"these counts are from the last one, kept as history")
+        print(stale, file=sys.stderr if args.format == "csv" else sys.stdout)
     if args.format == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(header)
@@ -125,9 +128,14 @@ def summary_command(args: argparse.Namespace, config: TrackerSettings, sessions:
         return 0
     if args.by != "week":
         what = "participating agreements" if args.list_kind == "participating" else "pending requests"
-        print(f"{what} as of {as_of} (ICE list of {result['publication'] or 'nothing yet'})")
+        print(f"{what}{f' in {state}' if state else ''} as of {as_of} "
+              f"(ICE list of {result['publication'] or 'nothing yet'})")
+    _print_table(header, rows)
+    return 0
+
+
+def _print_table(header: list, rows: list) -> None:
     widths = [max(len(str(v)) for v in column) for column in zip(header, *rows, strict=True)]
     for line in (header, *rows):
         print(shown("  ".join(str(v).rjust(w) if isinstance(v, int) else str(v).ljust(w)
                               for v, w in zip(line, widths, strict=True)).rstrip()))
-    return 0

@@ -27,6 +27,17 @@ class WorkbookDocument:
 
 
 @dataclass
+class PageDocument:
+    """ICE's page as served: archived, so a 304 next time can be answered from its stored links."""
+
+    url: str
+    body: bytes
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    fetched_at: str = ""
+
+
+@dataclass
 class MoaDocument:
     """A Memorandum of Agreement or addendum PDF linked from a workbook row."""
 
@@ -37,6 +48,7 @@ class MoaDocument:
     headers: dict[str, str] = field(default_factory=dict)
     fetched_at: str = ""
     not_modified: bool = False
+    failed: bool = False  # the attempt failed (`status` 0 for no answer): recorded, so it is not retried at once
 
 
 @dataclass

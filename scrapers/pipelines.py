@@ -17,17 +17,19 @@ from scrapy.exceptions import NotConfigured
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from scrapers.items import LocalSignal, MoaDocument, WorkbookDocument
+from scrapers.items import LocalSignal, MoaDocument, PageDocument, WorkbookDocument
 from scrapers.store import crawl_sessions
 from scrapers.workbooks import archived_reader
 from settings import SettingsError
 from storage.archive import REJECTED, archive_document, last_good_fetch, record_fetch
 from storage.events import PublicationRef, add_event, exists, local_signal_event, moa_changed_event
+from storage.list_absence import list_missing, list_seen
 from storage.models import ISO_Z, Agreement, CrawlRun, Document, iso_z, utcnow
 from storage.publications import Outcome, agreement_fields, apply_document, run_status
-from vocabulary import PARTICIPATING, AgreementStatus, PublicationStatus, RunStatus
+from vocabulary import PARTICIPATING, WORKBOOK_KINDS, AgreementStatus, PublicationStatus, RunStatus
 
 log = logging.getLogger(__name__)
+PAGE = "page"  # the archived ICE page: the links behind a 304
 
 
 @dataclass
@@ -79,6 +81,8 @@ class StorePipeline:
             self._workbook(item)
         elif isinstance(item, MoaDocument):
             self._moa(item)
+        elif isinstance(item, PageDocument):
+            self._page(item)
         elif isinstance(item, LocalSignal):
             self._signal(item)
         return item
@@ -103,8 +107,17 @@ class StorePipeline:
             return
         self.queued.append(Queued(item, document_id))
 
+    def _page(self, item: PageDocument) -> None:
+        with self.sessions.begin() as session:
+            archive_document(session, self.tracker.archive_dir, body=item.body, url=item.url, kind=PAGE,
+                             headers=item.headers, status=item.status, run_id=self.run_id,
+                             fetched_at=_parse_time(item.fetched_at))
+
     def _moa(self, item: MoaDocument) -> None:
         with self.sessions.begin() as session:
+            if item.failed:
+                record_fetch(session, url=item.url, status=item.status, headers={}, run_id=self.run_id)
+                return
             if item.not_modified:
                 record_fetch(session, url=item.url, status=304, headers=item.headers, run_id=self.run_id)
                 return
@@ -149,6 +162,8 @@ class StorePipeline:
         if reason == "finished" and self.source == "ice" and not failures and not any(
                 q.item.kind == PARTICIPATING for q in self.queued):
             failures.append("the ICE page linked no participating list")
+        if reason == "finished" and self.source == "ice" and not failures:
+            self._note_lists(set(self.stats.get_value("tracker/lists") or ()))
         if reason == "finished":
             self.queued.sort(key=lambda q: q.item.kind != PARTICIPATING)
             for queued in self.queued:
@@ -159,7 +174,9 @@ class StorePipeline:
         refused = [o for o in self.outcomes if o.status == PublicationStatus.REFUSED]
         local_errors = int(self.stats.get_value("local/errors") or 0)
         if local_errors and not int(self.stats.get_value("local/items") or 0):
-            failures.append(f"{local_errors} errors and nothing read")
+            unreachable = list(self.stats.get_value("local/unreachable") or [])
+            failures += [f"could not read {page}" for page in unreachable] or [
+                f"nothing read: {local_errors} page{'s' if local_errors != 1 else ''} failed (see the crawl log)"]
         if reason == "shutdown":
             status = RunStatus.INTERRUPTED  # a signal stopped it (the tracker shutting down): retried next start
         elif failures:
@@ -183,6 +200,16 @@ class StorePipeline:
         for outcome in self.outcomes:
             log.info("%s publication %s: %d rows, %d events%s", outcome.kind, outcome.status, outcome.rows,
                      outcome.events, f" ({outcome.reason})" if outcome.reason else "")
+
+    def _note_lists(self, linked: set[str]) -> None:
+        """A list the page stopped linking is marked unpublished (never diffed); one linked again is read."""
+        now = utcnow()
+        with self.sessions.begin() as session:
+            for kind in WORKBOOK_KINDS:
+                if kind in linked:
+                    list_seen(session, kind, now)
+                elif list_missing(session, kind, self.run_id, now) is not None:
+                    log.warning("ICE's page links no %s list: the last one is kept, marked no longer published", kind)
 
     def _apply(self, queued: Queued) -> Outcome:
         item = queued.item

@@ -22,6 +22,7 @@ except SettingsError as _error:
 
 BOT_NAME = "tracker"
 SPIDER_MODULES = ["scrapers.spiders"]
+COMMANDS_MODULE = "scrapers.commands"  # `crawl` exits 1 naming the page when a watched page cannot be reached
 NEWSPIDER_MODULE = "scrapers.spiders.local"
 
 USER_AGENT = _tracker.user_agent

@@ -15,8 +15,10 @@ import datetime as dt
 import logging
 import signal
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from errors import UserError
@@ -25,7 +27,7 @@ from service.crawl_lease import Elsewhere, one_crawl
 from settings import TrackerSettings
 from storage.fetch_backoff import waiting_lines
 from storage.moa_store import MoaReport, store_moa_results, unread_moas
-from storage.models import utcnow
+from storage.models import Publication, utcnow
 from storage.problems import close_problem, open_problem
 from vocabulary import FAILING_RUNS, GOOD_RUNS, RunStatus
 
@@ -35,6 +37,13 @@ log = logging.getLogger(__name__)
 MOA_BUDGET = 600  # seconds of MOA reading (OCR included) per cycle; the rest waits for the next one
 # How long after its start another process's crawl of the same source is waited for (service.crawl_lease).
 CRAWL_WAIT = dt.timedelta(minutes=3)
+FIRST_CRAWL_HINT = (
+    "hint: no ICE list has been read yet. If this machine is offline or cannot reach ICE's site, "
+    "`make demo` shows the tracker at work on two real ICE lists served locally, and "
+    "`.venv/bin/python scheduler.py backfill PATH` starts the store from the public archive of ICE's lists "
+    "(README: \"Starting a new install from the public archive\"). The next scheduled crawl tries ICE again."
+)
+SERVICE_MOA_BUDGET = 120  # under `run`, whose ICE crawls come every few minutes: the rest waits for the next
 
 
 def describe(result: CrawlResult) -> str:
@@ -54,10 +63,13 @@ def describe(result: CrawlResult) -> str:
 
 
 def run_ice(config: TrackerSettings, sessions: Sessions, stop: threading.Event | None = None,
-            wait: dt.timedelta = CRAWL_WAIT) -> int:
+            wait: dt.timedelta = CRAWL_WAIT, after_crawl: Callable[[], object] | None = None,
+            moa_budget: float = MOA_BUDGET) -> int:
     """Crawl ICE in its own subprocess (`python -m scrapers.crawl ice_287g`); 0 ok, 1 failed or refused.
 
     An ICE crawl another process is running is waited for or skipped (service.crawl_lease): 0.
+    `after_crawl` runs as soon as the crawl is stored, before MOA PDFs are read: the service
+    sends alerts there, so a signing is never held back behind a burst of PDFs.
     """
     with one_crawl(sessions, "ice", wait=wait, stop=stop) as elsewhere:
         if elsewhere is not None:
@@ -67,12 +79,16 @@ def run_ice(config: TrackerSettings, sessions: Sessions, stop: threading.Event |
         result = run_spider(sessions, "ice_287g", "ice", timeout=config.crawl_timeout, stop=stop)
         _record_problem(sessions, result)
         print(describe(result), flush=True)
+        if result.status == RunStatus.FAILED and nothing_read_yet(sessions):
+            print(FIRST_CRAWL_HINT, flush=True)
+        if after_crawl is not None and not (stop is not None and stop.is_set()):
+            after_crawl()
         if config.fetch_moas:
             with sessions() as session:
                 for line in waiting_lines(session, utcnow()):
                     print(f"documents: {line}", flush=True)
         if config.fetch_moas and not (stop is not None and stop.is_set()):
-            print(f"moa: {read_new_moas(sessions, config.archive_dir, budget_seconds=MOA_BUDGET, stop=stop)}",
+            print(f"moa: {read_new_moas(sessions, config.archive_dir, budget_seconds=moa_budget, stop=stop)}",
                   flush=True)
         return 0 if result.status in GOOD_RUNS else 1
 
@@ -83,6 +99,12 @@ def _elsewhere_line(elsewhere: Elsewhere) -> str:
     if run is None:
         return elsewhere.line
     return describe(CrawlResult(run.id, run.source, run.status, run.error, None, dict(run.stats or {})))
+
+
+def nothing_read_yet(sessions: Sessions) -> bool:
+    """No ICE list in the store, crawled or backfilled: a failure now is a first run's, worth a hint."""
+    with sessions() as session:
+        return session.scalar(select(Publication.id).limit(1)) is None
 
 
 def read_new_moas(sessions: Sessions, archive_dir: Path, *, budget_seconds: float = MOA_BUDGET,

@@ -55,8 +55,25 @@ def publish(site: Path, participating: str, pending: str) -> None:
     (site / "identify-and-arrest" / "287g").rename(site / "identify-and-arrest" / "287g.html")
 
 
-def main() -> int:
-    home = ROOT / "data" / "demo"
+def python_command() -> str:
+    """How to run this same Python from the repository root, virtual environment or not: `.venv/bin/python`."""
+    executable = Path(sys.executable)
+    try:
+        return str(executable.relative_to(ROOT))
+    except ValueError:
+        return str(executable)
+
+
+def closing_hint(database: Path) -> str:
+    """What to try next, as a command that works from the repository root in any shell."""
+    where = database.relative_to(ROOT) if database.is_relative_to(ROOT) else database
+    return (f"\nThe demo's store is {where}. From {ROOT.name}/, try:\n"
+            f"  DATABASE_URL=sqlite:///{where} {python_command()} scheduler.py export --format csv --state FL\n"
+            f"  DATABASE_URL=sqlite:///{where} {python_command()} scheduler.py summary --by week\n"
+            "or `make run` to watch ICE's live page.")
+
+
+def main(home: Path = ROOT / "data" / "demo") -> int:
     shutil.rmtree(home, ignore_errors=True)
     site = home / "site"
     site.mkdir(parents=True)
@@ -84,8 +101,7 @@ def main() -> int:
         cli("events", "--format", "table", "--since", since)
         print("\n== what Slack would have received (no token set: written to the outbox)", flush=True)
         cli("once", "--only", "alerts")
-        print(f"\nThe store is {home / 'tracker.db'}; try: DATABASE_URL=sqlite:///{home / 'tracker.db'} "
-              "python scheduler.py export --format csv --state FL")
+        print(closing_hint(home / "tracker.db"))
     finally:
         server.shutdown()
     return 0

@@ -6,6 +6,9 @@ import logging
 import sys
 
 FORMAT = "%(asctime)s level=%(levelname)s logger=%(name)s msg=%(message)r"
+# APScheduler announces every job added, run and finished at INFO: routine noise that buries a
+# failed crawl. The tracker logs each job's next run itself; APScheduler speaks up from WARNING.
+QUIET = {"apscheduler": logging.WARNING}
 
 
 def configure_logging(level: int = logging.INFO) -> None:
@@ -17,6 +20,8 @@ def configure_logging(level: int = logging.INFO) -> None:
     handler._tracker = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
+    for name, quiet_level in QUIET.items():
+        logging.getLogger(name).setLevel(max(quiet_level, level))
     # slack-sdk logs request URLs (a webhook's URL is its secret) and headers; the tracker's own
     # lines say what failed, so slack-sdk's stay quiet wherever a client was made.
     logging.getLogger("slack_sdk").setLevel(logging.CRITICAL)

@@ -21,6 +21,9 @@ from storage.models import Agreement, Document, Fetch, utcnow
 from vocabulary import PARTICIPATING, AgreementStatus
 
 REJECTED = "rejected"  # kept for the record, never a basis for a conditional request
+UNFETCHED_RETRY = dt.timedelta(hours=1)
+# No answer, 403 and 429 speak for the whole host: the fetch back-off (scrapers.fetch_breaker) waits on those.
+HOST_REFUSALS = (0, 403, 429)
 KEPT_HEADERS = ("content-type", "content-length", "content-disposition", "etag", "last-modified", "date", "server")
 
 
@@ -113,8 +116,12 @@ def last_good_fetch(session: Session, url: str) -> Fetch | None:
     ).first()
 
 
-def unfetched_links(session: Session) -> list[tuple[str, str]]:
-    """MOA and addendum links of listed agreements that no fetch has brought in yet, as (url, kind)."""
+def unfetched_links(session: Session, now: dt.datetime | None = None) -> list[tuple[str, str]]:
+    """MOA and addendum links of listed agreements that no fetch has brought in yet, as (url, kind).
+
+    A link that failed on its own (a 404, a server error) within `UNFETCHED_RETRY` waits: ICE is
+    polled every few minutes, and a dead link must not be asked for on every poll.
+    """
     listed = session.execute(
         select(Agreement.moa_url, Agreement.addendum_url)
         .where(Agreement.list_kind == PARTICIPATING, Agreement.status == AgreementStatus.ACTIVE)
@@ -123,4 +130,8 @@ def unfetched_links(session: Session) -> list[tuple[str, str]]:
     if not links:
         return []
     fetched = set(session.scalars(select(Fetch.url).where(Fetch.document_id.is_not(None)).distinct()))
-    return sorted(link for link in links if link[0] not in fetched)
+    since = (now or utcnow()) - UNFETCHED_RETRY
+    tried = set(session.scalars(select(Fetch.url).where(Fetch.url.in_([url for url, _ in links]),
+                                                        Fetch.fetched_at > since,
+                                                        Fetch.status.not_in(HOST_REFUSALS)).distinct()))
+    return sorted(link for link in links if link[0] not in fetched and link[0] not in tried)

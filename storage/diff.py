@@ -46,6 +46,7 @@ class Known:
     missing_count: int = 0
     missing_since: str | None = None
     was_pending: bool = False
+    first_seen: str | None = None  # publication time it was first listed: a signing says how long it was pending
 
 
 @dataclass(slots=True)
@@ -146,10 +147,12 @@ def _diff(known: Sequence[Known], records: Sequence[dict], pub: PublicationRef, 
             result.events.append(make_event(_added(pub), back.uid, fields, pub, note="listed again after removal",
                                             was_pending=back.was_pending))
             continue
-        was_pending = pub.kind == PARTICIPATING and other_names.find(new_facts[j]) is not None
+        request = other_names.find(new_facts[j]) if participating else None
+        was_pending = request is not None
         uid = new_uid(pub, fields)
         result.upserts.append(Upsert(uid, fields, new=True, was_pending=was_pending))
-        result.events.append(make_event(_added(pub), uid, fields, pub, was_pending=was_pending))
+        result.events.append(make_event(_added(pub), uid, fields, pub, was_pending=was_pending,
+                                        pending_since=other_list[request].first_seen if was_pending else None))
     return result
 
 
@@ -203,7 +206,8 @@ def _merge_or_count_missing(result: Diff, active: Sequence[Known], old_facts: La
     """
     owner = {m.new: m.old for m in matches}
     matched = set(owner.values())
-    other_names = _names_of([k for k in other_list if k.status == AgreementStatus.ACTIVE])
+    listed_others = [k for k in other_list if k.status == AgreementStatus.ACTIVE]
+    other_names = _names_of(listed_others)
     for i, old in enumerate(active):
         if i in matched:
             continue
@@ -224,13 +228,16 @@ def _merge_or_count_missing(result: Diff, active: Sequence[Known], old_facts: La
             continue
         count = old.missing_count + 1
         since = old.missing_since or pub.published_at or pub.detected_at
-        signed = pub.kind == PENDING and other_names.find(old_facts[i]) is not None
+        agreement = other_names.find(old_facts[i]) if pub.kind == PENDING else None
+        signed = agreement is not None
         if signed or count >= confirmations:
             result.removed.append(old.uid)
             kind = EventType.AGREEMENT_REMOVED if pub.kind == PARTICIPATING else EventType.PENDING_REMOVED
             result.events.append(make_event(
                 kind, old.uid, old.fields, pub, removed_as_of=since, missing_from=count,
                 reason="signed" if signed else None, was_pending=old.was_pending,
+                pending_since=old.first_seen if signed else None,
+                signed_as=listed_others[agreement].uid if agreement is not None else None,
             ))
         else:
             result.missing.append((old.uid, count, since))

@@ -14,8 +14,8 @@ import io
 import json
 from collections.abc import Iterable
 
-from sqlalchemy import or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from parsers.places import county_from_name
 from storage.models import Agreement, AgreementVersion, Publication, iso_z
@@ -31,6 +31,7 @@ COLUMNS = ["id", "state", "agency", "agency_type", "county", "model", "signed", 
 DATE_COLUMNS = ("signed", "publication_date")
 TIME_COLUMNS = ("first_seen", "last_seen", "removed_at")
 LINK_COLUMNS = ("moa_url", "addendum_url")
+MISSING = "missing"  # left out of ICE's latest list, not yet confirmed removed
 
 
 def _iso(value: object) -> object:
@@ -66,41 +67,65 @@ class _Lists:
 
 
 def current_rows(session: Session, state: str | None = None, include_removed: bool = False,
-                 list_kind: str = PARTICIPATING) -> list[dict]:
+                 list_kind: str = PARTICIPATING, include_missing: bool = True) -> list[dict]:
+    """The agreements as they stand; `include_missing=False` drops those ICE's latest list left out.
+
+    Without the ones left out, the rows are exactly what `summary` counts today; with
+    `include_removed` they come back, marked `missing` (not yet confirmed removed).
+    """
     statuses = (AgreementStatus.ACTIVE, AgreementStatus.REMOVED) if include_removed else (AgreementStatus.ACTIVE,)
     query = select(Agreement).where(Agreement.list_kind == list_kind, Agreement.status.in_(statuses))
     if state:
         query = query.where(Agreement.state == state)
+    if not include_missing and not include_removed:
+        query = query.where(Agreement.missing_since_publication_id.is_(None))
     lists = _Lists(session, list_kind)
-    return [_row(a, {f: getattr(a, f) for f in COLUMNS if hasattr(a, f)}, lists.by_id.get(a.last_publication_id))
-            for a in session.scalars(query)]
+    rows = []
+    for agreement in session.scalars(query):
+        row = _row(agreement, {f: getattr(agreement, f) for f in COLUMNS if hasattr(agreement, f)},
+                   lists.by_id.get(agreement.last_publication_id))
+        if not include_missing and agreement.missing_since_publication_id is not None \
+                and agreement.status == AgreementStatus.ACTIVE:
+            row["status"] = MISSING
+        rows.append(row)
+    return rows
 
 
 def rows_as_of(session: Session, day: dt.date, state: str | None = None, include_removed: bool = False,
                list_kind: str = PARTICIPATING) -> list[dict]:
-    """Each agreement's version in force at the end of `day` (UTC), on ICE's clock: what its list said then."""
+    """Each agreement's version in force at the end of `day` (UTC), on ICE's clock: what its list said then.
+
+    The rule `summary` counts by: an agreement ICE's list left out stops counting from the
+    first list without it, though it is confirmed removed only later. Such a row is left
+    out, or, with `include_removed`, kept with the status `missing`.
+    """
     end = end_of(day)
+    left_out = aliased(Publication)
     query = (
-        select(AgreementVersion, Agreement)
+        select(AgreementVersion, Agreement, func.coalesce(left_out.published_at, left_out.applied_at))
         .join(Agreement, Agreement.id == AgreementVersion.agreement_id)
+        .outerjoin(left_out, left_out.id == Agreement.missing_since_publication_id)
         .where(Agreement.list_kind == list_kind, AgreementVersion.valid_from < end)
         .order_by(AgreementVersion.valid_from)
     )
     if not include_removed:
         query = query.where(or_(AgreementVersion.valid_to.is_(None), AgreementVersion.valid_to >= end))
-    latest: dict[int, tuple[AgreementVersion, Agreement]] = {}
-    for version, agreement in session.execute(query):
-        latest[agreement.id] = (version, agreement)
+    latest: dict[int, tuple[AgreementVersion, Agreement, dt.datetime | None]] = {}
+    for version, agreement, missing_at in session.execute(query):
+        latest[agreement.id] = (version, agreement, missing_at)
     lists = _Lists(session, list_kind)
     rows = []
-    for version, agreement in latest.values():
+    for version, agreement, missing_at in latest.values():
         fields = dict(version.fields)
         if state and fields.get("state") != state:
             continue
         listed = in_force(version, end)
+        missing = listed and version.valid_to is None and missing_at is not None and missing_at < end
+        if missing and not include_removed:
+            continue
         listing = lists.listing(agreement, end if listed else version.valid_to)
-        fields.update(status=AgreementStatus.ACTIVE if listed else AgreementStatus.REMOVED,
-                      was_pending=agreement.was_pending, first_seen=agreement.first_seen,
+        status = MISSING if missing else AgreementStatus.ACTIVE if listed else AgreementStatus.REMOVED
+        fields.update(status=status, was_pending=agreement.was_pending, first_seen=agreement.first_seen,
                       last_seen=listing.published_at if listing else min(agreement.last_seen, end),
                       removed_at=None if listed else version.valid_to)
         rows.append(_row(agreement, fields, listing))

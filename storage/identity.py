@@ -34,6 +34,7 @@ itself waits for REMOVAL_CONFIRMATIONS publications) beats a silent wrong merge.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable, Sequence
 from functools import cache
 from posixpath import basename
@@ -77,7 +78,7 @@ ROLES = frozenset(
     "sheriff police constable marshal county parish city town village township university college school "
     "airport port corrections correctional jail patrol highway detention".split()
 )
-_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'"})
+_QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "`": "'", "\u02bc": "'"})
 _POSSESSIVE = re.compile(r"'s\b")
 _PUNCTUATION = re.compile(r"[^\w&]+")
 _LEADING = ("city of ", "town of ", "village of ", "borough of ", "township of ", "the ")
@@ -85,8 +86,12 @@ _LEADING = ("city of ", "town of ", "village of ", "borough of ", "township of "
 
 @cache
 def agency_key(name: str) -> str:
-    """A name reduced to what identifies the agency, for exact comparison and fuzzy scores."""
-    text = _POSSESSIVE.sub("", name.lower().translate(_QUOTES))
+    """A name reduced to what identifies the agency, for exact comparison, fuzzy scores and counting.
+
+    Every count of agencies goes through this one key, so a curly and a straight apostrophe,
+    a non-breaking space, a dash or a change of case never make two agencies of one.
+    """
+    text = _POSSESSIVE.sub("", unicodedata.normalize("NFKC", name).casefold().translate(_QUOTES))
     text = " ".join([_ABBREVIATIONS.get(w, w) for w in _PUNCTUATION.sub(" ", text).split()])
     changed = True
     while changed:

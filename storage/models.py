@@ -261,3 +261,19 @@ class FetchBackoff(Base):
     retry_after: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     last_error: Mapped[str] = mapped_column(Text, default="")
     waiting: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ListAbsence(Base):
+    """A stretch of crawls whose ICE page linked no workbook for a list ICE used to publish.
+
+    The list's last publication before `first_missing_at` stays in the store as history (found
+    by time, so `reparse` can rebuild publications freely); this row says it is no longer
+    published (`returned_at` empty) or was again from `returned_at` on.
+    """
+
+    __tablename__ = "list_absences"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    first_missing_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    first_missing_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    returned_at: Mapped[dt.datetime | None] = mapped_column(DateTime)

@@ -415,6 +415,7 @@ def _known(agreement: Agreement, missing_since: str | None = None) -> Known:
         missing_count=agreement.missing_count,
         missing_since=missing_since,
         was_pending=agreement.was_pending,
+        first_seen=iso_z(agreement.first_seen) if agreement.first_seen else None,
     )
 
 

@@ -18,7 +18,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from storage.identity import agency_key
-from storage.models import Agreement, AgreementVersion, Event, Publication
+from storage.list_absence import unpublished
+from storage.models import Agreement, AgreementVersion, Event, ListAbsence, Publication
+from vocabulary import GOOD_PUBLICATIONS
 
 MODELS = ("JEM", "TFM", "WSO")
 
@@ -99,18 +101,28 @@ def count(spans: Iterable[Span]) -> dict:
 
 
 def list_stamp(session: Session, list_kind: str, at: dt.datetime) -> str | None:
-    """ICE's stamp of the latest list behind the counts: the publication of the newest version begun by `at`."""
-    query = (
+    """ICE's stamp of the newest good list published by `at`: the list the counts come from.
+
+    Named from the publications, not from the versions: a list that only left agreements out
+    begins no version, yet it is the list behind that day's counts.
+    """
+    published = func.coalesce(Publication.published_at, Publication.applied_at)
+    row = session.execute(
         select(Publication.stamp, Publication.filename)
-        .join(AgreementVersion, AgreementVersion.publication_id == Publication.id)
-        .join(Agreement, Agreement.id == AgreementVersion.agreement_id)
-        .where(Agreement.list_kind == list_kind, AgreementVersion.valid_from < at)
-        .order_by(AgreementVersion.valid_from.desc(), AgreementVersion.id.desc()).limit(1)
-    )
-    row = session.execute(query).first()
+        .where(Publication.kind == list_kind, Publication.status.in_(GOOD_PUBLICATIONS), published < at)
+        .order_by(published.desc(), Publication.id.desc()).limit(1)
+    ).first()
     if row is None:
         return None
     return row.stamp or row.filename
+
+
+def history_start(session: Session, list_kind: str = "participating") -> dt.date | None:
+    """The day of the first stored list: no count can be given for a day before it."""
+    first = session.scalar(select(func.min(AgreementVersion.valid_from))
+                           .join(Agreement, Agreement.id == AgreementVersion.agreement_id)
+                           .where(Agreement.list_kind == list_kind))
+    return first.date() if first is not None else None
 
 
 def summary(session: Session, as_of: dt.date, list_kind: str = "participating", state: str | None = None,
@@ -118,14 +130,19 @@ def summary(session: Session, as_of: dt.date, list_kind: str = "participating", 
     """The counts at the end of `as_of`, in the shape of `summary --format json` and /api/summary.json.
 
     `spans`, when the caller already loaded the list's versions, saves reading them again.
+    A list ICE's page no longer linked by then still counts as its last publication said,
+    marked `stale` with that publication's date (`last_published`).
     """
     at = end_of(as_of)
     if spans is None:
         spans = load_spans(session, list_kind, state, at=at)
     else:
         spans = [span for span in spans if in_force(span, at) and (state is None or span.state == state)]
-    return {"as_of": as_of.isoformat(), "publication": list_stamp(session, list_kind, at),
-            **count(spans)}
+    result = {"as_of": as_of.isoformat(), "publication": list_stamp(session, list_kind, at), **count(spans)}
+    gone = unpublished(session, list_kind, at)
+    if gone is not None:
+        result.update(last_published=gone.last_published.isoformat(), stale=True)
+    return result
 
 
 def week_start(day: dt.date) -> dt.date:
@@ -213,6 +230,8 @@ def store_fingerprint(session: Session) -> tuple:
         select(func.max(AgreementVersion.id)).scalar_subquery(),
         select(func.max(Agreement.id)).scalar_subquery(),
         select(func.max(Event.seq)).scalar_subquery(),
+        select(func.max(ListAbsence.id)).scalar_subquery(),
+        select(func.count(ListAbsence.returned_at)).scalar_subquery(),
     )).one())
 
 

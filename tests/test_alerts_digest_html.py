@@ -1,6 +1,6 @@
 """The digest as a newsroom opens it: rendered by headless Chromium, on a desktop and on a phone.
 
-`python -m tests.test_alerts_digest_html docs/digest.png` redraws the README's screenshot.
+`python -m tests.test_alerts_digest_html docs/digest.png` redraws the screenshot in docs/alerts.md.
 """
 
 from __future__ import annotations
@@ -29,7 +29,9 @@ from tests.support.chromium import screenshot, scroll_width_on_phone
 
 MORNING = dt.datetime(2025, 6, 7, 12, 0, tzinfo=dt.UTC)  # 08:00 in New York, past the 07:00 slot
 NAVY = (0x1D, 0x35, 0x57)
-NEW_AGREEMENT_RED = (0xB2, 0x3A, 0x48)
+EDITORIAL_RED, EDITORIAL_GREEN = (0xB2, 0x3A, 0x48), (0x2A, 0x7F, 0x62)  # what additions and removals once wore
+LONG_MOA = ("https://www.ice.gov/sites/default/files/documents/287gMOA/"
+            "terrellCountySheriffsOfficeTX_WarrantServiceOfficer_MemorandumOfAgreement_2025-06-02_signed.pdf")
 
 
 def _news() -> list[dict]:
@@ -53,7 +55,7 @@ def _news() -> list[dict]:
          "url": "https://marioncountyfl.example/agenda/2025-06-03.pdf", "matched": ["287(g)"],
          "snippet": "Approve the 287(g) Task Force Model agreement with U.S. Immigration and Customs Enforcement."},
         ocala(state="TX", agency="Terrell County Sheriff's Office", agency_type="County", county="Terrell County",
-              model="WSO", signed="2025-06-02", moa_url=None, was_pending=False, publication="2025-06-06 am"),
+              model="WSO", signed="2025-06-02", moa_url=LONG_MOA, was_pending=False, publication="2025-06-06 am"),
     ]
 
 
@@ -84,6 +86,7 @@ def test_the_digest_reads_well_as_text_with_a_proper_sender(tmp_path, smtp_serve
     assert "Nationally: 90 (+6 since the last digest) — JEM 10 · TFM 78 · WSO 2" in text
     assert "  Florida (FL): 51 (+5) — JEM 6 · TFM 43 · WSO 2" in text
     assert "ICE's list of June 6, 2025 (am)." in text
+    assert "since June 6, 2025, 08:00 EDT" in text, "the period in words, not Sat 06 Jun"
     florida = text[text.index("Florida (FL) — 6 changes"):text.index("Texas (TX) — 1 change")]
     headings = re.findall(r"^([A-Z][a-z][A-Za-z ]+) \((\d+)\)$", florida, flags=re.M)
     assert headings == [("New agreements", "2"), ("New pending requests", "1"), ("Withdrawn requests", "1"),
@@ -112,17 +115,21 @@ def test_the_digest_html_renders_in_chromium_on_a_desktop_and_on_a_phone(tmp_pat
         assert rgb.size == (720, 1800)
         assert rgb.getpixel((360, 30)) == NAVY, "the header bar is drawn"
         colors = {color for _, color in rgb.getcolors(maxcolors=1 << 20)}
-        assert NEW_AGREEMENT_RED in colors, "new agreements are marked in their colour"
+        assert EDITORIAL_RED not in colors and EDITORIAL_GREEN not in colors, "no colour takes a side"
         assert len(colors) > 200, "text was rendered, not a blank page"
 
-    # On a 375-pixel phone nothing is wider than the screen: no sideways scrolling.
+    # On a 375- or 390-pixel phone nothing is wider than the screen, long MOA file names included.
+    assert LONG_MOA.rsplit("/", 1)[-1] in html
     assert scroll_width_on_phone(html, tmp_path) == 375
+    assert scroll_width_on_phone(html, tmp_path, width=390) == 390
+    unwrapped = re.sub(r" ?(word-break|overflow-wrap|table-layout): [a-z-]+;", "", html)
+    assert scroll_width_on_phone(unwrapped, tmp_path, width=390) > 390, "a long file name alone would overflow"
     fixed = html.replace("max-width: 640px; width: 100%;", "width: 640px;")
     assert scroll_width_on_phone(fixed, tmp_path) > 375, "the probe notices a layout too wide for a phone"
 
 
 def redraw_screenshot(target: Path) -> None:
-    """Render the sample digest and save a trimmed, palette-reduced PNG for the README."""
+    """Render the sample digest and save a trimmed, palette-reduced PNG for docs/alerts.md."""
     from aiosmtpd.controller import Controller
 
     from tests.support.alert_servers import free_port

@@ -12,17 +12,19 @@ from tests.support.alert_servers import ocala
     ("agency", "Kenneth City PD", "Kenneth City Police Department",
      "renamed from “Kenneth City PD” to “Kenneth City Police Department”"),
     ("state", "TX", "KS", "moved from Texas to Kansas on ICE's list"),
-    ("county", "Marion", "Marion County", "county changed from Marion to Marion County"),
-    ("county", None, "Lake County", "county added: Lake County"),
-    ("county", "Lake County", None, "county removed (was Lake County)"),
-    ("agency_type", "Municipality", "County", "agency type changed from Municipality to County"),
-    ("signed", "2025-04-24", "2025-04-25", "signed date changed from April 24, 2025 to April 25, 2025"),
-    ("signed_raw", "5025-07-07", "07/07/2025", "signed date as published changed from 5025-07-07 to 07/07/2025"),
-    ("model", "TFM", "WSO", "model changed from Task Force Model (TFM) to Warrant Service Officer (WSO)"),
-    ("moa_url", None, "https://www.ice.gov/a.pdf", "MOA link added"),
+    ("county", "Marion", "Marion County", "county corrected to Marion County (was Marion)"),
+    ("county", None, "Lake County", "county now given as Lake County"),
+    ("county", "Lake County", None, "county no longer given (was Lake County)"),
+    ("agency_type", "Municipality", "County", "agency type corrected to County (was Municipality)"),
+    ("signed", "2025-04-24", "2025-04-25", "signed date corrected to April 25, 2025 (was April 24, 2025)"),
+    ("signed_raw", "5025-07-07", "07/07/2025", "signed date now published as “07/07/2025” (was “5025-07-07”)"),
+    ("model", "TFM", "WSO", "model corrected to Warrant Service Officer (WSO) (was Task Force Model (TFM))"),
+    ("moa_url", None, "https://www.ice.gov/a.pdf", "MOA published"),
     ("moa_url", "https://www.ice.gov/a.pdf", None, "MOA link taken off ICE's list"),
     ("moa_url", "https://www.ice.gov/a.pdf", "https://www.ice.gov/b.pdf", "MOA link replaced"),
-    ("addendum_url", None, "https://www.ice.gov/c.pdf", "addendum link added"),
+    ("addendum_url", None, "https://www.ice.gov/c.pdf", "addendum published"),
+    ("signed_raw", "7/72025", None, "signed date “7/72025” corrected"),
+    ("agency_type", None, "County", "agency type now given as County"),
 ])
 def test_each_change_is_a_sentence(field, old, new, words):
     assert describe_change(field, old, new) == words
@@ -32,7 +34,7 @@ def test_a_corrected_date_is_one_sentence_and_no_field_name_shows():
     summary = summarize(1, ocala(type="agreement_changed", before={"signed": "2025-04-25", "signed_raw": "04/25/2025",
                                                                     "moa_url": None},
                                  after={"signed": "2025-04-24", "signed_raw": "04/24/2025", "moa_url": "https://x/a.pdf"}))
-    assert summary.changes == ("signed date changed from April 25, 2025 to April 24, 2025", "MOA link added")
+    assert summary.changes == ("signed date corrected to April 24, 2025 (was April 25, 2025)", "MOA published")
     assert not any("_" in change or "(none)" in change for change in summary.changes)
 
 

@@ -135,11 +135,16 @@ def test_summary_as_of_any_day_counts_what_ices_workbook_of_that_day_lists(backf
     assert sum(answer["models"].values()) == len(expected)
 
 
-def test_an_agreement_missing_once_stays_listed_until_a_second_list_confirms(backfilled):
+def test_an_agreement_missing_once_is_not_exported_though_not_yet_announced_removed(backfilled):
+    """Export agrees with summary: the list of that day is what counts; the removal waits for confirmation."""
     rows = export(backfilled, "--as-of", "2025-06-09")
-    extra = keys(rows) - Counter(workbook_agreements(in_force("2025-06-09")))
-    assert extra == Counter({("PA", "butler county sheriff's office", "WSO"): 1})
-    assert len(rows) == len(workbook_agreements(in_force("2025-06-09"))) + 1
+    assert keys(rows) == Counter(workbook_agreements(in_force("2025-06-09")))
+    butler = ("PA", "butler county sheriff's office", "WSO")
+    with_missing = export(backfilled, "--as-of", "2025-06-09", "--include-removed")
+    (missing,) = [r for r in with_missing if r["status"] == "missing"]
+    assert keys([missing]) == Counter({butler: 1})
+    removed = events(backfilled, "--type", "agreement_removed")
+    assert not [e for e in removed if e["agency"].lower().startswith("butler county")]
 
 
 def test_before_the_first_snapshot_there_is_nothing(backfilled):
@@ -266,3 +271,26 @@ def test_reparse_after_a_backfill_rebuilds_the_same_history_on_ices_clock(tmp_pa
     assert result.returncode == 0, result.stderr
     assert "0 new" in result.stdout and "0 no longer found" in result.stdout
     assert (events(env), export(env, "--as-of", "2025-05-22"), export(env, "--include-removed")) == before
+
+
+def test_2026_names_without_am_pm_are_imported_and_stamped_in_both_layouts(tmp_path):
+    """Since 2026 ICE names the participating list `participatingAgencies10092026.xlsx` and links no pending one."""
+    body = sheet("20250608_151716_participating")
+    sheets = tmp_path / "archive" / "sheets"
+    for stamp, name in (("20261009_151500", "participatingAgencies10092026.xlsx"),
+                        ("20261014_151500", "participatingAgencies10142026.xlsx")):
+        (sheets / f"sheets_{stamp}").mkdir(parents=True)
+        (sheets / f"sheets_{stamp}" / name).write_bytes(body if stamp.startswith("20261009") else
+                                                        sheet("20250605_151847_participating"))
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    (flat / "20261009_151500_participatingAgencies10092026.xlsx").write_bytes(body)
+    for layout, folder in (("sheets", tmp_path / "archive"), ("flat", flat)):
+        (tmp_path / f"home-{layout}").mkdir()
+        env = env_for(tmp_path / f"home-{layout}")
+        result = backfill(env, folder)
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert {row["publication"] for row in export(env, "--as-of", "2026-10-10")} == {"2026-10-09"}
+        assert {row["publication_date"] for row in export(env, "--as-of", "2026-10-10")} == {"2026-10-09"}
+    later = run_cli(env_for(tmp_path / "home-sheets"), "summary", "--as-of", "2026-10-15", "--format", "json")
+    assert json.loads(later.stdout)["publication"] == "2026-10-14"

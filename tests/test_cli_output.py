@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -33,7 +34,7 @@ def test_a_bad_flag_shows_the_command_s_own_usage():
     assert "scheduler.py events: error: unrecognized arguments: --bogus" in result.stderr
 
 
-def test_alerts_say_queued_in_the_outbox_when_nothing_was_sent(mirror, tracker_env):
+def test_alerts_say_written_to_the_outbox_when_nothing_was_sent(mirror, tracker_env):
     publish(mirror, sheet(FIRST))
     assert run_cli(tracker_env, "once", "--only", "ice").returncode == 0
     publish(mirror, sheet(SECOND), participating_name="participatingAgencies05192025am.xlsx")
@@ -42,9 +43,10 @@ def test_alerts_say_queued_in_the_outbox_when_nothing_was_sent(mirror, tracker_e
     assert alerts.returncode == 0
     line = next(text for text in alerts.stdout.splitlines() if text.startswith("alerts: "))
     assert "DeliveryReport(" not in line and "new events routed" in line
-    assert "queued in the outbox (not sent)" in line and " sent;" not in line
+    assert re.search(r"Slack: 1 message with \d+ changes written to the outbox \(not sent\);", line), line
+    assert " of " not in line and " sent;" not in line
     digests = run_cli(tracker_env, "once", "--only", "digests")
-    assert "digests: 0 queued in the outbox (not sent), 0 with nothing new, 0 not due" in digests.stdout
+    assert "digests: 0 written to the outbox (not sent), 0 with nothing new, 0 not due" in digests.stdout
 
 
 # Each command of the table in turn, in one interpreter, each exit code on its own line of stderr.

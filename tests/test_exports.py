@@ -68,7 +68,8 @@ def test_events_csv_between_two_days_on_ices_clock(store):
     assert ocala["publication"] == "2025-05-20 pm" and ocala["publication_date"] == "2025-05-20"
     assert ocala["county"] == "" and ocala["backfilled"] == "true" and ocala["was_pending"] == "true"
     changed = next(r for r in rows if r["type"] == "agreement_changed")
-    assert changed["before"].startswith("{") and "→" in changed["what"]
+    assert changed["before"].startswith("{") and "→" not in changed["what"] and "agency:" not in changed["what"]
+    assert changed["what"].startswith(("renamed from “", "county ", "signed date ", "moved from ")), changed["what"]
 
 
 @pytest.mark.parametrize("command", [("export", "--format", "csv"), ("events", "--format", "jsonl")])

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 
+import pytest
+
+import scheduler
 from cli import docs
 from tests.support.tracker import ROOT
 
@@ -31,3 +35,36 @@ def test_every_setting_and_command_is_documented():
     for command in ("run", "once", "export", "digest", "serve", "alert-test", "backfill"):
         assert f"## `{command}`" in commands_page
     assert "Give exactly one of `--send-now` or `--preview`." in commands_page
+
+
+def overview() -> str:
+    """The hand-written table of commands, exit codes and what each does, at the top of docs/commands.md."""
+    return docs.commands_markdown().split("\n## `", 1)[0]
+
+
+def test_the_command_overview_names_every_command_with_flags_it_takes():
+    parsers = scheduler.build_parser().parse_args(["status"]).commands
+    rows = re.findall(r"^\| `python scheduler\.py ([a-z-]+)([^`]*)`", overview(), flags=re.M)
+    assert {name for name, _ in rows} == set(parsers)
+    for name, usage in rows:
+        accepted = {flag for action in parsers[name]._actions for flag in action.option_strings}
+        shown = set(re.findall(r"(?<![\w-])(--?[a-z][a-z-]*)", usage))
+        assert shown <= accepted, f"{name}: docs/commands.md shows {sorted(shown - accepted)}, which it does not take"
+
+
+def test_each_command_s_exit_codes_and_examples_sit_under_its_flags():
+    page = docs.commands_markdown()
+    export = page[page.index("## `export`"):page.index("## `events`")]
+    assert export.index("| `--include-removed` |") < export.index("Export columns: `id, state, agency,")
+    summary = page[page.index("## `summary`"):page.index("## `serve`")]
+    assert "$ python scheduler.py summary --as-of 2025-06-10 --format json" in summary
+    assert "| `python scheduler.py status` | last good crawl per source" in overview()
+    assert "0 healthy; 2 stale or failing |" in overview()
+
+
+def test_prose_about_a_command_that_does_not_exist_is_refused():
+    text = "<!-- note -->\nIntro.\n\n## `export`\n\nColumns.\n\n## `exprot`\n\nTypo.\n"
+    with pytest.raises(ValueError, match="commands that do not exist: exprot"):
+        docs.hand_written(text, ["export", "events"])
+    assert docs.hand_written(text.replace("exprot", "events"), ["export", "events"]) == (
+        "Intro.", {"export": "Columns.", "events": "Typo."})

@@ -21,15 +21,15 @@ def _crawl(out: Path, page: str, jurisdiction: str, *extra: str) -> list[str]:
     return crawl_command("local_page", out, "-a", f"url={page}", "-a", f"jurisdiction={jurisdiction}", *extra)
 
 
-def _logged_crawl(tmp_path: Path, page: str) -> tuple[str, str, Path]:
-    """Crawl one page of the loopback site for Lake County, logging at INFO; the crawl itself must succeed.
+def _logged_crawl(tmp_path: Path, page: str, exit_code: int = 0) -> tuple[str, str, Path]:
+    """Crawl one page of the loopback site for Lake County, logging at INFO; the crawl must end with `exit_code`.
 
     Returns the site's base URL, the crawl's log and its output file."""
     out = tmp_path / "out.jsonl"
     with serve(FIXTURES / "site") as base:
         command = _crawl(out, f"{base}/{page}", "Lake County, FL", "-s", "LOG_LEVEL=INFO")
         done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.returncode == exit_code, done.stderr[-2000:]
     return base, done.stderr, out
 
 
@@ -167,6 +167,7 @@ def test_scrapy_prints_the_bad_selector_not_a_mystery(tmp_path: Path) -> None:
 
 
 def test_a_source_page_that_fails_is_an_error_naming_its_url(tmp_path: Path) -> None:
-    base, log, _ = _logged_crawl(tmp_path, "moved-agenda.html")
-    assert f"Request failed: {base}/moved-agenda.html" in log
+    base, log, _ = _logged_crawl(tmp_path, "moved-agenda.html", exit_code=1)
+    assert f"Request failed: {base}/moved-agenda.html: the site answered HTTP 404" in log
+    assert f"could not read {base}/moved-agenda.html: the site answered HTTP 404" in log.splitlines()[-1]
     assert "'local/errors/Lake County': 1" in log

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 from types import SimpleNamespace
 
 from parsers.places import state_code
@@ -49,3 +50,11 @@ def test_a_process_started_is_counted() -> None:
     before = started_processes()
     subprocess.run([sys.executable, "-c", "pass"], check=True)
     assert started_processes() == before + 1
+
+
+def test_a_process_another_thread_starts_is_not_the_running_tests() -> None:
+    before = started_processes()
+    worker = threading.Thread(target=subprocess.run, args=([sys.executable, "-c", "pass"],), kwargs={"check": True})
+    worker.start()
+    worker.join()
+    assert started_processes() == before

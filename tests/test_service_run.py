@@ -38,7 +38,7 @@ from service import cycle
 from storage.models import CrawlRun, utcnow
 
 
-def stand_in_run_ice(config, sessions, stop=None, wait=None):
+def stand_in_run_ice(config, sessions, stop=None, wait=None, after_crawl=None, moa_budget=None):
     with sessions.begin() as session:
         run = CrawlRun(source="ice", status="running", started_at=utcnow(), stats={"pid": os.getpid()})
         session.add(run)

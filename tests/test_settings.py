@@ -1,4 +1,4 @@
-"""Settings from the environment and `.env`, with the README's defaults and clean errors."""
+"""Settings from the environment and `.env`, with the documented defaults (docs/settings.md) and clean errors."""
 
 from __future__ import annotations
 

@@ -9,11 +9,12 @@ from collections.abc import Iterator
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from alerts.event_text import LABELS, MODELS, human_date, summarize
+from alerts.event_text import LABELS, MODELS, human_date, sentence, summarize
 from parsers.places import state_name, state_names  # noqa: F401  (the app reads both from here)
-from storage.event_log import describe, public, query_events, selected_events
+from storage.event_log import public, query_events, selected_events
 from storage.export import current_rows, in_order, rows_as_of
 from storage.identity import agency_key
+from storage.list_absence import unpublished
 from storage.models import Agreement, AgreementVersion, Event, MoaParse, Publication, iso_z
 from storage.summary import change, last_published, load_spans, summary, timeseries
 from vocabulary import GOOD_PUBLICATIONS, PARTICIPATING
@@ -42,7 +43,7 @@ def event_row(event: Event) -> dict:
                *(f for f in told.facts if not f.startswith(_MODEL_WORDS))]
     if event.type == "local_signal":
         details = [f for f in told.facts if f != payload.get("title")]
-    return {**payload, "seq": event.seq, "what": describe(event.payload), "label": label, "subject": told.subject,
+    return {**payload, "seq": event.seq, "what": sentence(event.payload), "label": label, "subject": told.subject,
             "details": details,
             "documents": [d for d in told.documents if d.url],
             "link_pending": any(d.url is None for d in told.documents),
@@ -99,6 +100,15 @@ def changes(session: Session, spans: list, anchor: dt.date) -> list[dict]:
     return [{"value": value, "words": words} for words, value in found.items()]
 
 
+def pending_stale(session: Session) -> dict | None:
+    """When ICE's page no longer links a pending list: the last one's date and size, shown as history."""
+    gone = unpublished(session, "pending")
+    if gone is None:
+        return None
+    return {"last_published": gone.last_published.isoformat(), "rows": gone.rows,
+            "missing_since": iso_z(gone.missing_since)}
+
+
 def overview(session: Session, today: dt.date) -> dict:
     spans = load_spans(session)
     now = summary(session, today, spans=spans)
@@ -110,6 +120,7 @@ def overview(session: Session, today: dt.date) -> dict:
         "unmapped": unmapped_states(now["states"]),
         "series": timeseries(session, today, spans=spans)["weeks"],
         "events": recent_events(session, limit=15),
+        "pending_stale": pending_stale(session),
     }
 
 
@@ -190,6 +201,7 @@ def state_view(session: Session, state: str, today: dt.date, national: dict) -> 
         "placing": county_placing(state, agreements),
         "counties": counties,
         "pending": agreement_rows(session, state, "pending"),
+        "pending_stale": pending_stale(session),
         "events": recent_events(session, state, limit=20),
         "signals": recent_events(session, state, limit=10, kinds=("local_signal",)),
     }

@@ -9,19 +9,21 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from collections.abc import Iterator
 from urllib.parse import unquote, urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Response
+from scrapy.http import HtmlResponse, Response
+from scrapy.spidermiddlewares.httperror import HttpError
 
 from parsers.ice_workbook import WorkbookError, clean_text, parse_workbook
 from parsers.urls import allowed_host
 from scrapers.fetch_breaker import host_of
-from scrapers.items import MoaDocument, WorkbookDocument
+from scrapers.items import MoaDocument, PageDocument, WorkbookDocument
 from scrapers.store import crawl_sessions
-from storage.archive import unfetched_links
-from storage.models import iso_z, utcnow
+from storage.archive import last_good_fetch, read_raw, unfetched_links
+from storage.models import Document, iso_z, utcnow
 from vocabulary import PARTICIPATING, PENDING
 
 WORKBOOK_LINK = re.compile(r"(\.xlsx?(\?|$)|/file-download/download/public/\d+)", re.I)
@@ -75,6 +77,10 @@ def official(url: str, extra_hosts: tuple[str, ...] = ()) -> bool:
     return allowed_host(url, (*OFFICIAL_HOSTS, *extra_hosts))
 
 
+def _headers(response: Response) -> dict[str, str]:
+    return {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+
+
 class Ice287gSpider(scrapy.Spider):
     name = "ice_287g"
 
@@ -83,6 +89,7 @@ class Ice287gSpider(scrapy.Spider):
         self.page_url = url
         self.fetch_moas = fetch_moas
         self.failures: list[str] = []
+        self.lists: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler, *args, **kwargs):
@@ -97,10 +104,24 @@ class Ice287gSpider(scrapy.Spider):
         return spider
 
     async def start(self):
-        yield scrapy.Request(self.page_url, callback=self.parse, errback=self._failed,
-                             meta={"tracker_role": "page"})
+        yield self._page_request(conditional=True)
+
+    def _page_request(self, conditional: bool) -> scrapy.Request:
+        return scrapy.Request(self.page_url, callback=self.parse, errback=self._failed, dont_filter=True,
+                              meta={"tracker_role": "page", "conditional": conditional,
+                                    "handle_httpstatus_list": [304] if conditional else []})
 
     def parse(self, response: Response):
+        if response.status == 304:
+            stored = self._stored_page(response.url)
+            if stored is None:  # the archived copy is gone: ask for the page itself
+                yield self._page_request(conditional=False)
+                return
+            response = stored
+        elif b"ETag" in response.headers or b"Last-Modified" in response.headers:
+            # Kept only when it can be asked for conditionally next time; identical pages are stored once.
+            yield PageDocument(url=self.page_url, body=response.body, status=response.status,
+                               headers=_headers(response), fetched_at=iso_z(utcnow()))
         links = list(self._parse_links(response))
         self.crawler.stats.set_value("tracker/workbook_links", len(links))
         if not links:
@@ -112,6 +133,21 @@ class Ice287gSpider(scrapy.Spider):
                 meta={"link_text": text, "page_url": response.url, "conditional": True,
                       "handle_httpstatus_list": [304], "tracker_role": "workbook"},
             )
+
+    def _stored_page(self, url: str) -> HtmlResponse | None:
+        """The page as last archived: an unchanged page (304) still links the same workbooks."""
+        tracker = self.crawler.settings.get("TRACKER_SETTINGS")
+        with crawl_sessions(tracker.database_url)() as session:
+            fetch = last_good_fetch(session, self.page_url)
+            document = session.get(Document, fetch.document_id) if fetch is not None else None
+            try:
+                body = read_raw(tracker.archive_dir, document) if document is not None else None
+            except OSError:
+                body = None
+        if body is None:
+            return None
+        self.crawler.stats.inc_value("tracker/page_not_modified")
+        return HtmlResponse(url=url, body=body)
 
     def _parse_links(self, response: Response):
         seen: set[str] = set()
@@ -130,7 +166,10 @@ class Ice287gSpider(scrapy.Spider):
         filename = filename_from(response)
         text = response.meta.get("link_text", "")
         kind = link_kind(text, filename)
-        headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
+        headers = _headers(response)
+        if kind is not None:
+            self.lists.add(kind)
+            self.crawler.stats.set_value("tracker/lists", sorted(self.lists))
         document = WorkbookDocument(
             url=response.url, kind=kind or "unknown", status=response.status, headers=headers,
             filename=filename, link_text=text, page_url=response.meta.get("page_url", ""),
@@ -194,10 +233,9 @@ class Ice287gSpider(scrapy.Spider):
             yield request
 
     def parse_moa(self, response: Response):
-        headers = {k.decode("latin-1"): b", ".join(v).decode("latin-1") for k, v in response.headers.items()}
         yield MoaDocument(
             url=response.url, kind=response.meta["moa_kind"], body=b"" if response.status == 304 else response.body,
-            status=response.status, headers=headers, not_modified=response.status == 304,
+            status=response.status, headers=_headers(response), not_modified=response.status == 304,
             fetched_at=iso_z(utcnow()),
         )
 
@@ -210,8 +248,12 @@ class Ice287gSpider(scrapy.Spider):
         request = failure.request
         self._fail(f"{request.url}: {failure.getErrorMessage() or failure.type.__name__}")
 
-    def _moa_failed(self, failure) -> None:
-        if failure.check(IgnoreRequest):
+    def _moa_failed(self, failure) -> Iterator[MoaDocument]:
+        if failure.check(IgnoreRequest) and not failure.check(HttpError):
             return  # not asked (fetched lately, or its host is backing off): counted where it was decided
         self.crawler.stats.inc_value("tracker/moa_failed")
         self.logger.warning("MOA not fetched: %s (%s)", failure.request.url, failure.getErrorMessage())
+        response = getattr(failure.value, "response", None)
+        yield MoaDocument(url=failure.request.url, kind=failure.request.meta["moa_kind"],
+                          status=response.status if response is not None else 0, failed=True,
+                          fetched_at=iso_z(utcnow()))

@@ -28,7 +28,7 @@ from urllib.parse import parse_qs
 
 from settings import TrackerSettings
 from storage.db import connect
-from storage.models import Agreement, Event, Publication
+from storage.models import Agreement, AgreementVersion, Event, Publication
 
 TOKEN = "xoxb-test-token"
 
@@ -341,7 +341,7 @@ _ids = itertools.count(1)
 
 
 def ocala(**changes: Any) -> dict[str, Any]:
-    """A realistic agreement_added payload (the event fields the README lists) to vary per test."""
+    """A realistic agreement_added payload (the event fields docs/data-and-dates.md lists) to vary per test."""
     payload = {
         "type": "agreement_added",
         "state": "FL",
@@ -411,6 +411,8 @@ def add_active_agreements(session_factory, counts: dict[str, int], model: str = 
                 )
                 session.add(agreement)
                 session.flush()
+                session.add(AgreementVersion(agreement_id=agreement.id, publication_id=publication.id, valid_from=now,
+                                             fields={"state": state, "agency": agreement.agency, "model": model}))
                 ids.append(agreement.id)
         session.commit()
     return ids

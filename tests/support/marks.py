@@ -4,7 +4,7 @@
 `database_url` run on PostgreSQL, `browser`, `tracker_env`) and from what its code reaches:
 the test function, the fixtures of its module and every tracker or test-helper function (or
 class) they name, followed down to `subprocess`, `multiprocessing`, Playwright or Chromium. An
-audit hook counts the processes actually started, so a test the reading misses still fails
+audit hook counts the processes the test's own thread actually starts, so a test the reading misses still fails
 loudly instead of slowing `make check` down unseen.
 """
 
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import sys
+import threading
 import types
 from collections.abc import Iterator
 
@@ -33,7 +34,9 @@ _started = [0]
 
 
 def _count_processes(event: str, _args: tuple) -> None:
-    if event in _PROCESS_EVENTS:
+    # Only the test's own thread counts: a thread an earlier test left running (a server, a
+    # worker pool) may start a process at any moment, and that is not the running test's doing.
+    if event in _PROCESS_EVENTS and threading.current_thread() is threading.main_thread():
         _started[0] += 1
 
 

@@ -10,6 +10,8 @@ import csv
 import datetime as dt
 from pathlib import Path
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from scrapers.workbooks import archived_reader
 from storage.archive import archive_document
 from storage.db import connect
@@ -35,12 +37,17 @@ def build(database_url: str, archive_dir: Path, steps: int | None = None) -> Non
         at = crawled_at(step)
         for kind in ("participating", "pending"):
             name = step[kind]
-            filename = name.split("_", 2)[2]
-            url = f"https://www.ice.gov/doclib/about/offices/ero/287g/{filename}"
-            with sessions.begin() as session:
-                stored = archive_document(session, archive_dir, body=(ICE / "sheets" / name).read_bytes(), url=url,
-                                          kind=kind, filename=filename, fetched_at=at)
-                apply_document(session, document=stored.document, read=archived_reader(archive_dir), kind=kind,
-                               source_url=url,
-                               filename=filename, run_id=None, detected_at=at, removal_confirmations=2,
-                               max_drop=0.10)
+            apply_workbook(sessions, archive_dir, (ICE / "sheets" / name).read_bytes(), name.split("_", 2)[2],
+                           kind, at)
+
+
+def apply_workbook(sessions: sessionmaker[Session], archive_dir: Path, body: bytes, filename: str, kind: str,
+                   at: dt.datetime) -> None:
+    """One workbook as if a crawl at `at` had fetched it from ICE under `filename`."""
+    url = f"https://www.ice.gov/doclib/about/offices/ero/287g/{filename}"
+    with sessions.begin() as session:
+        stored = archive_document(session, archive_dir, body=body, url=url, kind=kind, filename=filename,
+                                  fetched_at=at)
+        apply_document(session, document=stored.document, read=archived_reader(archive_dir), kind=kind,
+                       source_url=url, filename=filename, run_id=None, detected_at=at, removal_confirmations=2,
+                       max_drop=0.10)

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response, StreamingResponse
 
-from storage.export import inert, render
+from alerts.events_csv import csv_chunks
+from storage.export import render
 from web import data, params
 from web.site import site_of, today
 
-EVENT_COLUMNS = ["detected_at", "publication", "type", "state", "agency", "agency_type", "county", "model", "signed",
-                 "moa_url", "was_pending", "what", "source_url", "id"]
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8",
                "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
@@ -24,17 +20,8 @@ def events_csv(request: Request) -> Response:
     sessions = site_of(request).sessions
 
     def lines():
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=EVENT_COLUMNS, extrasaction="ignore", lineterminator="\n")
-        writer.writeheader()
         with sessions() as session:
-            for number, event in enumerate(data.events_oldest_first(session, **filters, after=None, limit=None)):
-                writer.writerow({k: inert(v) for k, v in data.event_row(event).items()})
-                if number % 500 == 0:
-                    yield buffer.getvalue()
-                    buffer.seek(0)
-                    buffer.truncate()
-        yield buffer.getvalue()
+            yield from csv_chunks(data.events_oldest_first(session, **filters, after=None, limit=None))
 
     return StreamingResponse(lines(), media_type="text/csv; charset=utf-8",
                              headers={"content-disposition": 'attachment; filename="287g-events.csv"'})
@@ -49,7 +36,7 @@ def agreements_xlsx(request: Request) -> Response:
 
 
 def agreements_file(request: Request, fmt: str) -> Response:
-    """Only the formats the pages link and the README documents: the URL never picks a header or a writer."""
+    """Only the formats the pages link and docs/explorer.md documents: the URL never picks a header or a writer."""
     state = params.state(request.query_params.get("state"))
     as_of = params.day(request.query_params.get("as_of"), "as_of")
     with site_of(request).sessions() as session:

@@ -15,7 +15,8 @@ Statistics each run leaves for the runner (see ``scrapers.local_health``), each 
 examined (page items, feed entries, matters, events), ``local/signals`` signals yielded,
 ``local/errors`` failures of the source's own pages and feeds, ``local/documents`` and
 ``local/document_errors`` linked documents (PDFs, articles, attachments) read and not read.
-A broken packet link is a warning naming its URL, not a failing source.
+A broken packet link is a warning naming its URL, not a failing source. ``local/unreachable``
+lists each watched page that could not be fetched, as ``URL: reason``, for the person running it.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import tldextract
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from parsers.agenda import PageItem, html_items, is_document, text_items
@@ -46,6 +48,7 @@ from scrapers.moa_worker import parse_moa_safely
 logger = logging.getLogger(__name__)
 
 MAX_DOCUMENT_BYTES = 20 * 1024 * 1024  # an agenda packet; bigger ones are skipped with a warning
+UNREACHABLE = "local/unreachable"  # stats: the watched pages that could not be fetched, with the reason
 DOCUMENT_TIMEOUT = 90  # seconds to read one PDF's text in the worker
 DOCUMENT_MEMORY_MB = 1024
 PLACEHOLDER = "TODO"
@@ -313,8 +316,14 @@ class LocalSpider(scrapy.Spider):
         request = getattr(failure, "request", None)
         target = request.cb_kwargs.get("target") if request is not None else None
         where = request.url if request is not None else "(unknown URL)"
-        logger.warning("Request failed: %s: %s", where, failure.getErrorMessage())
+        reason = failure.getErrorMessage()
+        if failure.check(HttpError):
+            reason = f"the site answered HTTP {failure.value.response.status}"
+        logger.warning("Request failed: %s: %s", where, reason)
         self._count("errors", target or self.target)
+        if hasattr(self, "crawler"):
+            unreachable = self.crawler.stats.get_value(UNREACHABLE) or []
+            self.crawler.stats.set_value(UNREACHABLE, [*unreachable, f"{where}: {reason}"])
 
     def _on_document_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
