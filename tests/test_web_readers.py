@@ -62,12 +62,15 @@ def with_failed_crawl(source: Path, home: Path) -> str:
 
 @pytest.fixture(scope="module")
 def stores(tmp_path_factory) -> dict[str, str]:
-    homes = {name: tmp_path_factory.mktemp(name) for name in ("backfilled", "failed", "empty")}
-    empty = f"sqlite:///{homes['empty'] / 'tracker.db'}"
+    homes = {name: tmp_path_factory.mktemp(name) for name in ("backfilled", "failed", "empty", "offline")}
+    empty, offline = (f"sqlite:///{homes[name] / 'tracker.db'}" for name in ("empty", "offline"))
     connect(empty)
+    with connect(offline).begin() as session:  # a first crawl that could not reach ICE
+        session.add(CrawlRun(source="ice", status=RunStatus.FAILED, started_at=dt.datetime(2026, 3, 2, 9),
+                             finished_at=dt.datetime(2026, 3, 2, 9, 1), error="www.ice.gov: DNS lookup failed"))
     return {"backfilled": backfilled(homes["backfilled"]),
             "failed": with_failed_crawl(homes["backfilled"] / "tracker.db", homes["failed"]),
-            "empty": empty}
+            "empty": empty, "offline": offline}
 
 
 @pytest.fixture(scope="module")
@@ -162,6 +165,12 @@ def test_an_empty_store_says_how_to_fill_it(explorers, visit):
         assert "scheduler.py once --only ice" in banner and "scheduler.py backfill PATH" in banner
         assert "0 agreements" not in body_text(page)
         assert page.locator("#n-agreements").count() == 0
+        assert "failed" not in banner
+    page.goto(explorers["offline"].url("/"))
+    banner = page.locator("section.banner").inner_text()
+    assert "No ICE list has been read yet" in banner
+    assert ("The last check of ICE's page, on March 2, 2026 at 09:01 UTC, failed: "
+            "www.ice.gov: DNS lookup failed.") in banner
 
 
 def test_a_failed_crawl_is_in_the_banner_with_its_reason(explorers, visit):
