@@ -20,7 +20,7 @@ KIND_COLORS = {
     "New pending requests": "#c77d02",
     "Withdrawn requests": "#2a7f62",
     "Agreements removed": "#2a7f62",
-    "Local government signals": "#6b4fa0",
+    "Early warning": "#6b4fa0",
 }
 DEFAULT_COLOR = "#3e6b9e"
 

@@ -87,7 +87,7 @@ def test_the_digest_reads_well_as_text_with_a_proper_sender(tmp_path, smtp_serve
     florida = text[text.index("Florida (FL) — 6 changes"):text.index("Texas (TX) — 1 change")]
     headings = re.findall(r"^([A-Z][a-z][A-Za-z ]+) \((\d+)\)$", florida, flags=re.M)
     assert headings == [("New agreements", "2"), ("New pending requests", "1"), ("Withdrawn requests", "1"),
-                        ("Corrections and other changes", "1"), ("Local government signals", "1")]
+                        ("Corrections and other changes", "1"), ("Early warning", "1")]
     assert ("  New agreements: Citrus County Sheriff's Office — County, Citrus County\n"
             "    JEM + WSO (Jail Enforcement Model, Warrant Service Officer) · signed February 26, 2025"
             " · was on the pending list\n"

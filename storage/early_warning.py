@@ -1,0 +1,157 @@
+"""How much earlier than ICE the news told of an agency: the lead time of local signals.
+
+A signal placed an agency before ICE listed it when the signal is in the same state, came
+first, moved toward an agreement (a report of a rejection or an ending foretells nothing),
+and names the same agency: the same normalised name, or a county whose own agency (its
+sheriff, its board, its jail: a name that begins with the county's name) is the one ICE
+listed, or a city whose police is. Only exact names count: a wrong "first reported" is worse
+than none, so near spellings and the towns inside a county are left unmatched.
+
+The matching is pure (`first_report`); the queries around it read only the signals and the
+`agreement_added` events of states that have signals, so asking costs little on a big store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from parsers.places import county_from_name, split_jurisdiction
+from storage.identity import agency_key, county_key
+from storage.models import Event
+from vocabulary import EventType, Stage
+
+# Stages that foretell a listing; a report of a "no" or of an ending does not.
+FORETELLING = frozenset({Stage.PROPOSED, Stage.SCHEDULED, Stage.DEBATED, Stage.APPROVED, Stage.SIGNED})
+# A report more than a year before the listing is about another round, not this one.
+WINDOW_DAYS = 365
+# What may follow a city's name in the name of that city's own police.
+_CITY_POLICE = frozenset("police department public safety city town village of".split())
+
+
+@dataclass(frozen=True)
+class FirstReport:
+    """The earliest signal that placed an agency before ICE listed it, and how many days earlier."""
+
+    outlet: str
+    url: str | None
+    reported: dt.date
+    days: int
+    event_id: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"outlet": self.outlet, "url": self.url, "reported": self.reported.isoformat(), "days": self.days,
+                "event_id": self.event_id}
+
+
+def day_of(value: Any) -> dt.date | None:
+    """The day of an ISO 8601 date or time (`2025-12-02`, `2025-12-02T14:00:00Z`), or None."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    text = str(value or "").strip()
+    try:
+        return dt.date.fromisoformat(text[:10])
+    except ValueError:
+        return None
+
+
+def _reported(signal: Mapping[str, Any]) -> dt.date | None:
+    return day_of(signal.get("published_at")) or day_of(signal.get("detected_at"))
+
+
+def names_agency(signal: Mapping[str, Any], agency: str) -> bool:
+    """Whether the signal's agency or place is, by exact name, the agency ICE listed."""
+    listed = agency_key(agency)
+    if not listed:
+        return False
+    named = str(signal.get("agency") or "")
+    if named and agency_key(named) == listed:
+        return True
+    place, _ = split_jurisdiction(str(signal.get("jurisdiction") or ""))
+    if not place:
+        return False
+    county = county_key(county_from_name(place))
+    if county is not None:
+        return county == county_key(county_from_name(agency))
+    city = agency_key(place)
+    rest = listed.removeprefix(city + " ").split() if listed.startswith(city + " ") else []
+    return bool(rest) and "police" in rest and set(rest) <= _CITY_POLICE
+
+
+def foretells(signal: Mapping[str, Any]) -> bool:
+    return signal.get("type") == EventType.LOCAL_SIGNAL and signal.get("stage") in FORETELLING
+
+
+def first_report(added: Mapping[str, Any], signals: Iterable[Mapping[str, Any]]) -> FirstReport | None:
+    """Pure: the earliest signal that placed the agency of an `agreement_added` before ICE listed it."""
+    listed = day_of(added.get("published_at")) or day_of(added.get("detected_at"))
+    state, agency = added.get("state"), str(added.get("agency") or "")
+    if listed is None or not state:
+        return None
+    best: tuple[dt.date, Mapping[str, Any]] | None = None
+    for signal in signals:
+        reported = _reported(signal)
+        if (reported is None or signal.get("state") != state or not foretells(signal)
+                or not 0 < (listed - reported).days <= WINDOW_DAYS or not names_agency(signal, agency)):
+            continue
+        if best is None or reported < best[0]:
+            best = (reported, signal)
+    if best is None:
+        return None
+    reported, signal = best
+    outlet = str(signal.get("outlet") or signal.get("jurisdiction") or "a local report")
+    return FirstReport(outlet, signal.get("source_url") or signal.get("url"), reported, (listed - reported).days,
+                       str(signal.get("id") or ""))
+
+
+def load_signals(session: Session, states: Iterable[str] | None = None) -> list[dict[str, Any]]:
+    """Every stored signal that foretells a listing (of these states, when given)."""
+    query = select(Event.payload).where(Event.type == EventType.LOCAL_SIGNAL)
+    if states is not None:
+        query = query.where(Event.state.in_(sorted(set(states))))
+    return [p for p in session.scalars(query) if foretells(p)]
+
+
+def first_reports(session: Session, added: Sequence[Mapping[str, Any]]) -> dict[str, FirstReport]:
+    """The first report of each `agreement_added` payload that has one, by event id."""
+    wanted = [p for p in added if p.get("type") == EventType.AGREEMENT_ADDED and p.get("state")]
+    if not wanted:
+        return {}
+    signals = load_signals(session, {p["state"] for p in wanted})
+    found = {}
+    for payload in wanted:
+        report = first_report(payload, signals)
+        if report is not None:
+            found[str(payload.get("id"))] = report
+    return found
+
+
+def lead_times(session: Session, until: dt.datetime | None = None) -> dict[str, Any]:
+    """`{"median_lead_days", "matched"}` over the agencies ICE listed (by `until`) after a signal placed them.
+
+    An agency listed with several models at once counts once, by its first listing.
+    """
+    signals = load_signals(session)
+    states = {s["state"] for s in signals if s.get("state")}
+    days: dict[tuple[str, str], int] = {}
+    if states:
+        query = select(Event.payload).where(Event.type == EventType.AGREEMENT_ADDED,
+                                            Event.state.in_(sorted(states))).order_by(Event.seq)
+        for payload in session.scalars(query):
+            listed = day_of(payload.get("published_at")) or day_of(payload.get("detected_at"))
+            if listed is None or until is not None and listed >= until.date():
+                continue
+            report = first_report(payload, signals)
+            if report is not None:
+                key = (payload["state"], agency_key(str(payload.get("agency") or "")))
+                days.setdefault(key, report.days)  # its first listing; a later one is another story
+    if not days:
+        return {"median_lead_days": None, "matched": 0}
+    median = statistics.median(days.values())
+    return {"median_lead_days": int(median) if median == int(median) else round(median, 1), "matched": len(days)}
