@@ -321,7 +321,7 @@ def _summarize_group(group: Sequence[EventRow], links: Links) -> EventSummary:
         subject = report.sentence
         facts = [report.also_text] if report.also_text else []
         quote = report.excerpt
-        _add_link(out_links, report.outlet or ("report" if report.stage else "document"), report.url)
+        _add_link(out_links, report.source, report.url)
         for outlet, url in report.also:
             _add_link(out_links, outlet, url)
         published = None

@@ -59,6 +59,11 @@ class Report:
         return f"({inside})" if inside else ""
 
     @property
+    def source(self) -> str:
+        """What a link to the report is called: its outlet, else what it is."""
+        return self.outlet or ("report" if self.stage else "page")
+
+    @property
     def line(self) -> str:
         return f"{self.sentence} {self.note}".rstrip()
 

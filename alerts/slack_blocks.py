@@ -66,9 +66,9 @@ def document_mrkdwn(document: Document) -> str:
 
 def report_mrkdwn(report: Report) -> tuple[str, list[str]]:
     """An early warning: the sentence, then the outlet linked and the day, then who else reported it."""
-    source = escape(report.outlet or "report")
+    source = escape(report.source)
     if report.url:
-        source = link(report.url, report.outlet or "report")
+        source = link(report.url, report.source)
     note = ", ".join(p for p in (source if report.outlet or report.url else "", escape(report.when or "")) if p)
     head = f"*{escape(report.sentence)}*" + (f" ({note})" if note else "")
     rest = []

@@ -17,6 +17,7 @@ from typing import NamedTuple
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from storage.early_warning import lead_times
 from storage.identity import agency_key
 from storage.models import Agreement, AgreementVersion, Event, Publication
 
@@ -118,14 +119,18 @@ def summary(session: Session, as_of: dt.date, list_kind: str = "participating", 
     """The counts at the end of `as_of`, in the shape of `summary --format json` and /api/summary.json.
 
     `spans`, when the caller already loaded the list's versions, saves reading them again.
+    The participating list's answer adds `early_warning`: how many agencies ICE listed after a
+    local report placed them, and the median of how many days earlier the report came.
     """
     at = end_of(as_of)
     if spans is None:
         spans = load_spans(session, list_kind, state, at=at)
     else:
         spans = [span for span in spans if in_force(span, at) and (state is None or span.state == state)]
-    return {"as_of": as_of.isoformat(), "publication": list_stamp(session, list_kind, at),
-            **count(spans)}
+    answer = {"as_of": as_of.isoformat(), "publication": list_stamp(session, list_kind, at), **count(spans)}
+    if list_kind == "participating":
+        answer["early_warning"] = lead_times(session, until=at)
+    return answer
 
 
 def week_start(day: dt.date) -> dt.date:

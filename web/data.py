@@ -6,15 +6,18 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from alerts.signal_text import report_of
 from parsers.places import state_name, state_names  # noqa: F401  (the app reads both from here)
+from storage.early_warning import first_reports
 from storage.event_log import describe, public, query_events, selected_events
 from storage.export import current_rows, in_order, rows_as_of
 from storage.identity import agency_key
 from storage.models import Agreement, AgreementVersion, Event, MoaParse, Publication, iso_z
 from storage.summary import change, load_spans, summary, timeseries
+from vocabulary import EventType
 from web.charts import county_key
 
 QUIET = ("baseline",)  # the first import is history, not news
@@ -47,6 +50,21 @@ def overview(session: Session, today: dt.date) -> dict:
         "series": timeseries(session, today, spans=spans)["weeks"],
         "events": recent_events(session, limit=15),
     }
+
+
+def signal_rows(session: Session, state: str | None = None, stage: str | None = None,
+                limit: int | None = None) -> list[dict]:
+    """Local signals, newest report first, each with its payload and the words readers see."""
+    reported = func.coalesce(Event.published_at, Event.detected_at)
+    query = select(Event).where(Event.type == EventType.LOCAL_SIGNAL).order_by(reported.desc(), Event.seq.desc())
+    if state:
+        query = query.where(Event.state == state)
+    if stage:
+        query = query.where(Event.payload["stage"].as_string() == stage)
+    if limit is not None:
+        query = query.limit(limit)
+    return [{"seq": e.seq, "state": e.state, "stage": e.payload.get("stage"), "payload": public(e),
+             "report": report_of(e.payload)} for e in session.scalars(query)]
 
 
 def current_agreements(session: Session, state: str | None = None) -> list[dict]:
@@ -103,7 +121,7 @@ def state_view(session: Session, state: str, today: dt.date, national: dict) -> 
         "counties": counties,
         "pending": agreement_rows(session, state, "pending"),
         "events": recent_events(session, state, limit=20),
-        "signals": recent_events(session, state, limit=10, kinds=("local_signal",)),
+        "signals": signal_rows(session, state, limit=10),
     }
 
 
@@ -125,8 +143,9 @@ def agency_view(session: Session, uid: str) -> dict | None:
     for version in session.scalars(select(AgreementVersion).where(AgreementVersion.agreement_id.in_(ids))
                                    .order_by(AgreementVersion.valid_from, AgreementVersion.id)):
         versions.setdefault(version.agreement_id, []).append(version)
-    events = [event_row(e) for e in session.scalars(select(Event).where(Event.agreement_id.in_(ids))
-                                                      .order_by(Event.seq))]
+    stored = list(session.scalars(select(Event).where(Event.agreement_id.in_(ids)).order_by(Event.seq)))
+    events = [event_row(e) for e in stored]
+    reports = sorted(first_reports(session, [e.payload for e in stored]).values(), key=lambda r: r.reported)
     links = [a.moa_url for a in held if a.moa_url] + [a.addendum_url for a in held if a.addendum_url]
     parses = {p.url: p.fields for p in session.scalars(select(MoaParse).where(MoaParse.url.in_(links)))}
     wanted = [a.last_publication_id for a in held] + [a.missing_since_publication_id for a in held]
@@ -151,6 +170,7 @@ def agency_view(session: Session, uid: str) -> dict | None:
                           "fields": v.fields} for v in versions.get(a.id, [])],
         } for a in held],
         "events": events,
+        "first_report": reports[0].as_dict() if reports else None,
     }
 
 

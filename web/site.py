@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
+from alerts.signal_text import long_date
 from storage.summary import store_fingerprint
 from web import charts, data
 from web.answers import AnswerCache
@@ -39,6 +40,7 @@ def templates() -> Environment:
     env.globals.update(state_name=data.state_name, series=charts.SERIES)
     env.filters["web_link"] = web_link
     env.filters["signed"] = lambda n: f"{n:+,}" if n else "no change"
+    env.filters["long_date"] = lambda day: long_date(dt.date.fromisoformat(day))
     return env
 
 
