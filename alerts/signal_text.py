@@ -143,8 +143,12 @@ def _also(payload: Mapping[str, Any]) -> tuple[tuple[str, str | None], ...]:
     return tuple(found)
 
 
-def report_of(payload: Mapping[str, Any]) -> Report:
-    """A stored `local_signal` payload as its reader-facing parts."""
+def report_of(payload: Mapping[str, Any], today: dt.date | None = None) -> Report:
+    """A stored `local_signal` payload as its reader-facing parts.
+
+    Its day leaves out the year of `today`, or (for alerts, read the day they are sent) of when
+    the tracker found the report.
+    """
     excerpt = _text(payload.get("excerpt") or payload.get("snippet"))
     if len(excerpt) > EXCERPT_CHARS:
         excerpt = excerpt[: EXCERPT_CHARS - 1].rstrip() + "…"
@@ -153,7 +157,7 @@ def report_of(payload: Mapping[str, Any]) -> Report:
     return Report(
         sentence=sentence(payload),
         outlet=_text(payload.get("outlet")) or None,
-        when=short_date(when, payload.get("detected_at")) if when else None,
+        when=short_date(when, today.isoformat() if today else payload.get("detected_at")) if when else None,
         url=_link(payload.get("source_url")) or _link(payload.get("url")),
         also=_also(payload),
         excerpt=excerpt or None,

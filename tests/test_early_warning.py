@@ -13,7 +13,7 @@ from alerts.digest import send_due_digests
 from storage.db import connect
 from tests.support.alert_servers import add_events, database, make_config, ocala, start_watching
 from tests.support.sample_store import build
-from tests.support.signals import add_signals, news_signal
+from tests.support.signals import add_signals, news_signal, reports_before_listing
 from tests.support.tracker import ROOT, run_cli
 
 CHANNELS = """
@@ -156,32 +156,10 @@ def test_a_new_agreement_says_who_reported_it_first(watched, slack_server, smtp_
 
 @pytest.fixture(scope="module")
 def listed_after_reports(tmp_path_factory):
-    """The real May–June 2025 lists, and news that placed three of their new agencies days before ICE did."""
     home = tmp_path_factory.mktemp("early")
     url = f"sqlite:///{home / 'tracker.db'}"
     build(url, home / "archive")
-    sessions = connect(url)
-    add_signals(
-        sessions,
-        # ICE listed "Ft. Myers Police Department" on May 19: 9 days after the council's vote.
-        news_signal(jurisdiction="City of Fort Myers", county_fips=None, outlet="News-Press",
-                    source_url="https://www.news-press.example/fort-myers-287g/", published_at="2025-05-10T12:00:00Z"),
-        # Lake County, Ohio (two models listed on June 1): 12 days; counted once.
-        news_signal(state="OH", jurisdiction="Lake County", county_fips="39085", outlet="The News-Herald",
-                    source_url="https://www.news-herald.example/lake-287g/", published_at="2025-05-20T12:00:00Z"),
-        # Fort Bend's sheriff said he would apply, 30 days before ICE listed him; a later report is not the first.
-        news_signal(state="TX", stage="proposed", jurisdiction="Fort Bend County",
-                    agency="Fort Bend County Sheriff's Office", outlet="Houston Chronicle", source_url="https://www.houstonchronicle.example/fort-bend/",
-                    published_at="2025-05-02T12:00:00Z"),
-        news_signal(state="TX", stage="approved", jurisdiction="Fort Bend County", outlet="Fort Bend Herald",
-                    source_url="https://fbherald.example/287g/", published_at="2025-05-20T12:00:00Z"),
-        # Decoys: a county is not its city's police; another state's Hillsborough; a "no"; news after the listing.
-        news_signal(jurisdiction="Sarasota County", county_fips="12115", published_at="2025-05-10T12:00:00Z"),
-        news_signal(jurisdiction="Hillsborough County", county_fips="12057", published_at="2025-05-10T12:00:00Z"),
-        news_signal(state="KY", stage="rejected", jurisdiction="Union County", published_at="2025-05-10T12:00:00Z"),
-        news_signal(state="AZ", jurisdiction="Yuma County", published_at="2025-06-10T12:00:00Z"),
-        detected_at=dt.datetime(2025, 6, 10, 12, 0),
-    )
+    add_signals(connect(url), *reports_before_listing(), detected_at=dt.datetime(2025, 6, 10, 12, 0))
     return url, home
 
 

@@ -52,7 +52,7 @@ def overview(session: Session, today: dt.date) -> dict:
     }
 
 
-def signal_rows(session: Session, state: str | None = None, stage: str | None = None,
+def signal_rows(session: Session, today: dt.date, state: str | None = None, stage: str | None = None,
                 limit: int | None = None) -> list[dict]:
     """Local signals, newest report first, each with its payload and the words readers see."""
     reported = func.coalesce(Event.published_at, Event.detected_at)
@@ -64,7 +64,7 @@ def signal_rows(session: Session, state: str | None = None, stage: str | None = 
     if limit is not None:
         query = query.limit(limit)
     return [{"seq": e.seq, "state": e.state, "stage": e.payload.get("stage"), "payload": public(e),
-             "report": report_of(e.payload)} for e in session.scalars(query)]
+             "report": report_of(e.payload, today)} for e in session.scalars(query)]
 
 
 def current_agreements(session: Session, state: str | None = None) -> list[dict]:
@@ -121,7 +121,7 @@ def state_view(session: Session, state: str, today: dt.date, national: dict) -> 
         "counties": counties,
         "pending": agreement_rows(session, state, "pending"),
         "events": recent_events(session, state, limit=20),
-        "signals": signal_rows(session, state, limit=10),
+        "signals": signal_rows(session, today, state, limit=10),
     }
 
 

@@ -50,3 +50,33 @@ def add_signals(session_factory, *payloads: dict[str, Any], detected_at: dt.date
             seqs.append(event.seq)
         session.commit()
     return seqs
+
+
+def reports_before_listing() -> list[dict[str, Any]]:
+    """News that placed three agencies of the real May–June 2025 lists days before ICE listed them, and decoys.
+
+    Over the sample store (`tests.support.sample_store.build`) the lead times are 9, 12 and 30 days.
+    """
+    reports = [
+        # ICE listed "Ft. Myers Police Department" on May 19: 9 days after the council's vote.
+        news_signal(jurisdiction="City of Fort Myers", county_fips=None, outlet="News-Press",
+                    source_url="https://www.news-press.example/fort-myers-287g/", published_at="2025-05-10T12:00:00Z",
+                    title="Fort Myers council approves 287(g) agreement",
+                    excerpt="The Fort Myers City Council voted 5-1 to approve a 287(g) agreement with ICE."),
+        # Lake County, Ohio (two models listed on June 1): 12 days; counted once.
+        news_signal(state="OH", jurisdiction="Lake County", county_fips="39085", outlet="The News-Herald",
+                    source_url="https://www.news-herald.example/lake-287g/", published_at="2025-05-20T12:00:00Z"),
+        # Fort Bend's sheriff said he would apply, 30 days before ICE listed him; a later report is not the first.
+        news_signal(state="TX", stage="proposed", jurisdiction="Fort Bend County",
+                    agency="Fort Bend County Sheriff's Office", outlet="Houston Chronicle",
+                    source_url="https://www.houstonchronicle.example/fort-bend/", published_at="2025-05-02T12:00:00Z",
+                    excerpt="Sheriff Eric Fagan said his office will apply to join the 287(g) jail enforcement model."),
+        news_signal(state="TX", stage="approved", jurisdiction="Fort Bend County", outlet="Fort Bend Herald",
+                    source_url="https://fbherald.example/287g/", published_at="2025-05-20T12:00:00Z"),
+        # Decoys: a county is not its city's police; another state's Hillsborough; a "no"; news after the listing.
+        news_signal(jurisdiction="Sarasota County", county_fips="12115", published_at="2025-05-10T12:00:00Z"),
+        news_signal(jurisdiction="Hillsborough County", county_fips="12057", published_at="2025-05-10T12:00:00Z"),
+        news_signal(state="KY", stage="rejected", jurisdiction="Union County", published_at="2025-05-10T12:00:00Z"),
+        news_signal(state="AZ", jurisdiction="Yuma County", published_at="2025-06-10T12:00:00Z"),
+    ]
+    return [{**report, "also_reported_by": []} for report in reports]

@@ -9,7 +9,7 @@ from starlette.responses import HTMLResponse, Response
 
 from vocabulary import STAGES
 from web import data, params
-from web.site import site_of
+from web.site import site_of, today
 
 
 def _filters(request: Request) -> tuple[str | None, str | None]:
@@ -18,10 +18,10 @@ def _filters(request: Request) -> tuple[str | None, str | None]:
 
 def signals(request: Request) -> Response:
     state, stage = _filters(request)
-    site = site_of(request)
+    site, day = site_of(request), today()
     with site.sessions() as session:
-        page = site.answer(session, ("/signals", state, stage), lambda: site.render(
-            "signals.html", rows=data.signal_rows(session, state, stage, limit=500), state=state, stage=stage,
+        page = site.answer(session, ("/signals", state, stage, day), lambda: site.render(
+            "signals.html", rows=data.signal_rows(session, day, state, stage, limit=500), state=state, stage=stage,
             stages=STAGES, states=sorted(data.state_names().items(), key=lambda kv: kv[1])))
     return HTMLResponse(page)
 
@@ -29,8 +29,8 @@ def signals(request: Request) -> Response:
 def api_signals(request: Request) -> Response:
     """A JSON list of the signals' event payloads (the fields `events --format jsonl` gives), newest first."""
     state, stage = _filters(request)
-    site = site_of(request)
+    site, day = site_of(request), today()
     with site.sessions() as session:
         body = site.answer(session, ("signals.json", state, stage), lambda: json.dumps(
-            [row["payload"] for row in data.signal_rows(session, state, stage)], ensure_ascii=False).encode())
+            [row["payload"] for row in data.signal_rows(session, day, state, stage)], ensure_ascii=False).encode())
     return Response(body, media_type="application/json")
