@@ -7,9 +7,11 @@ import datetime as dt
 import json
 
 import pytest
+from defusedxml import ElementTree as SafeET
 
 from alerts.deliver import deliver_all
 from alerts.digest import send_due_digests
+from alerts.signal_text import report_of
 from storage.db import connect
 from tests.support.alert_servers import add_events, database, make_config, ocala, start_watching
 from tests.support.sample_store import build
@@ -153,6 +155,16 @@ def test_a_new_agreement_says_who_reported_it_first(watched, slack_server, smtp_
     assert text.count("first reported by") == 1 and first in text
     assert f"first report: {NAPLES}" in text
 
+    atom = "{http://www.w3.org/2005/Atom}"
+    entries = {e.findtext(f"{atom}title"): e for e in SafeET.parse(config.feeds_dir / "FL.xml").getroot().iter(
+        f"{atom}entry")}
+    warning = entries["FL · Early warning: Collier County commissioners approved a 287(g) task-force agreement "
+                      "(Naples Daily News, Dec 2)"]
+    assert warning.find(f"{atom}link[@rel='alternate']").get("href") == NAPLES
+    assert first in entries["FL · New agreement: Collier County Sheriff's Office — County, Collier County"].findtext(
+        f"{atom}content")
+    assert "Collier" not in (config.feeds_dir / "TX.xml").read_text(encoding="utf-8")
+
 
 @pytest.fixture(scope="module")
 def listed_after_reports(tmp_path_factory):
@@ -174,3 +186,24 @@ def test_summary_json_reports_the_median_lead_time(listed_after_reports):
     assert summary["agreements"] == 649  # the contract's keys are as before
     before = json.loads(run_cli(env, "summary", "--as-of", "2025-05-25", "--format", "json").stdout)
     assert before["early_warning"] == {"median_lead_days": 9, "matched": 1}  # Lake and Fort Bend not listed yet
+
+
+@pytest.mark.parametrize(("changes", "words"), [
+    ({"stage": "proposed", "agency": "Collier County Sheriff's Office"},
+     "Collier County Sheriff's Office plans to seek a 287(g) task-force agreement"),
+    ({"stage": "scheduled"}, "Collier County commissioners scheduled a vote on a 287(g) task-force agreement"),
+    ({"stage": "debated", "excerpt": "Residents urged commissioners to drop the 287(g) agreement."},
+     "Collier County commissioners debated a 287(g) agreement"),
+    ({"stage": "rejected", "jurisdiction": "City of Fort Myers", "excerpt": "The council voted 3-3 on 287(g)."},
+     "The Fort Myers city council rejected a 287(g) agreement"),
+    ({"stage": "signed", "agency": "Collier County Sheriff's Office",
+      "excerpt": "The sheriff signed jail enforcement and warrant service officer agreements."},
+     "Collier County Sheriff's Office signed a 287(g) agreement"),
+    ({"stage": "ended", "jurisdiction": "Key West", "agency": "Key West Police Department",
+      "excerpt": "Key West ended its warrant service officer agreement."},
+     "Key West Police Department ended its 287(g) warrant-service-officer agreement"),
+    ({"stage": "approved", "jurisdiction": "Caddo Parish", "agency": ""}, "Caddo Parish council approved a 287(g) "
+     "task-force agreement"),
+])
+def test_every_stage_is_said_in_words(changes, words):
+    assert report_of(news_signal(**changes)).sentence == words
