@@ -13,10 +13,12 @@ from alerts.deliver import deliver_all
 from alerts.digest import send_due_digests
 from alerts.signal_text import report_of
 from storage.db import connect
+from storage.early_warning import lead_times
 from tests.support.alert_servers import add_events, database, make_config, ocala, start_watching
 from tests.support.sample_store import build
 from tests.support.signals import add_signals, news_signal, reports_before_listing
 from tests.support.tracker import ROOT, run_cli
+from web.data import signal_rows
 
 CHANNELS = """
 [[slack]]
@@ -207,3 +209,17 @@ def test_summary_json_reports_the_median_lead_time(listed_after_reports):
 ])
 def test_every_stage_is_said_in_words(changes, words):
     assert report_of(news_signal(**changes)).sentence == words
+
+
+def test_stage_filter_and_lead_time_on_sqlite_and_postgresql(database_url):
+    sessions = connect(database_url)
+    add_signals(sessions, news_signal(), HARRIS)
+    add_events(sessions, ocala(agency="Collier County Sheriff's Office", county="Collier County",
+                               published_at="2025-12-11T15:00:00Z"))
+    with sessions() as session:
+        ended = signal_rows(session, dt.date(2026, 1, 5), stage="ended")
+        assert [row["report"].line for row in ended] == [
+            "Harris County Sheriff's Office ended its 287(g) agreement (Houston Chronicle, Dec 1, 2025)"]
+        assert [row["state"] for row in signal_rows(session, dt.date(2026, 1, 5), state="FL")] == ["FL"]
+        assert lead_times(session) == {"median_lead_days": 9, "matched": 1}
+        assert lead_times(session, until=dt.datetime(2025, 12, 11)) == {"median_lead_days": None, "matched": 0}
