@@ -20,8 +20,15 @@ from parsers.places import split_jurisdiction
 from parsers.urls import web_url
 
 EXCERPT_CHARS = 400
-# Who decides, by the word that ends a county-like place's name.
+# Who decides, by the word that ends a county-like place's name, unless the report names the body.
 _BODIES = {"County": "commissioners", "Parish": "council", "Borough": "assembly"}
+_NAMED_BODIES = (
+    ("supervisors", re.compile(r"\bsupervisors\b", re.I)),
+    ("police jury", re.compile(r"\bpolice jury\b", re.I)),
+    ("commissioners", re.compile(r"\bcommission|\bcomisi[oó]n|\bcomisionados", re.I)),
+    ("council", re.compile(r"\bcouncil|\bconcejo|\bconcejales|\bcabildo", re.I)),
+    ("aldermen", re.compile(r"\baldermen\b|\bboard of alderm", re.I)),
+)
 _VOTES = ("scheduled", "debated", "approved", "rejected")
 _VERBS = {
     "proposed": "plans to seek a 287(g) {what}",
@@ -98,15 +105,20 @@ def long_date(day: dt.date) -> str:
     return f"{day:%B} {day.day}, {day.year}"
 
 
-def _deciders(place: str) -> str:
-    """Who votes for a place: `Collier County commissioners`, `the Fort Myers city council`."""
+def _deciders(place: str, excerpt: str) -> str:
+    """Who votes for a place: `Collier County commissioners`, `the Fort Myers city council`.
+
+    The body the report's sentence names wins; else the usual one for the kind of place.
+    """
     name, _ = split_jurisdiction(place)
+    named = next((word for word, pattern in _NAMED_BODIES if pattern.search(excerpt)), None)
     kind = name.rsplit(" ", 1)[-1]
     if kind in _BODIES and " " in name:
-        return f"{name} {_BODIES[kind]}"
+        return f"{name} {named or _BODIES[kind]}"
     for prefix in ("City of ", "Town of ", "Village of "):
         if name.startswith(prefix):
-            return f"the {name[len(prefix):]} {prefix[:-4].lower()} council"
+            word = named or "council"
+            return f"{'the ' if word == 'council' else ''}{name[len(prefix):]} {prefix[:-4].lower()} {word}"
     return name
 
 
@@ -124,13 +136,14 @@ def sentence(payload: Mapping[str, Any]) -> str:
         where = place or agency or "A local government"
         title = _text(payload.get("title"))
         return f"{where} mentioned 287(g)" + (f": “{title}”" if title else "")
+    excerpt = _text(payload.get("excerpt"))
     if stage in _VOTES:
-        actor = _deciders(place) if place else agency
+        actor = _deciders(place, excerpt) if place else agency
     else:
         actor = agency or split_jurisdiction(place)[0]
     actor = actor or "A local government"
-    words = _VERBS[stage].format(what=agreement_words(_text(payload.get("excerpt"))))
-    if stage == "proposed" and actor.endswith(("commissioners", "council")):
+    words = _VERBS[stage].format(what=agreement_words(excerpt))
+    if stage == "proposed" and actor.endswith(tuple(word for word, _ in _NAMED_BODIES)):
         words = words.replace("plans", "plan", 1)
     return f"{actor[:1].upper()}{actor[1:]} {words}"
 

@@ -204,8 +204,17 @@ def test_summary_json_reports_the_median_lead_time(listed_after_reports):
     ({"stage": "ended", "jurisdiction": "Key West", "agency": "Key West Police Department",
       "excerpt": "Key West ended its warrant service officer agreement."},
      "Key West Police Department ended its 287(g) warrant-service-officer agreement"),
-    ({"stage": "approved", "jurisdiction": "Caddo Parish", "agency": ""}, "Caddo Parish council approved a 287(g) "
-     "task-force agreement"),
+    ({"stage": "approved", "jurisdiction": "Caddo Parish", "excerpt": "Caddo approved a 287(g) task force deal."},
+     "Caddo Parish council approved a 287(g) task-force agreement"),
+    ({"stage": "rejected", "jurisdiction": "Caddo Parish",
+      "excerpt": "The Caddo Parish Commission voted 7-5 against a 287(g) agreement with ICE for the sheriff."},
+     "Caddo Parish commissioners rejected a 287(g) agreement"),
+    ({"stage": "scheduled", "jurisdiction": "City of Doral",
+      "excerpt": "La Comisión de Doral votará el miércoles el acuerdo 287(g) de fuerza de tarea."},
+     "Doral city commissioners scheduled a vote on a 287(g) task-force agreement"),
+    ({"stage": "debated", "jurisdiction": "Maricopa County",
+      "excerpt": "The Board of Supervisors heard two hours of public comment on 287(g)."},
+     "Maricopa County supervisors debated a 287(g) agreement"),
 ])
 def test_every_stage_is_said_in_words(changes, words):
     assert report_of(news_signal(**changes)).sentence == words
