@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -65,46 +66,68 @@ def _reported(signal: Mapping[str, Any]) -> dt.date | None:
     return day_of(signal.get("published_at")) or day_of(signal.get("detected_at"))
 
 
-def names_agency(signal: Mapping[str, Any], agency: str) -> bool:
-    """Whether the signal's agency or place is, by exact name, the agency ICE listed."""
+def _signal_keys(signal: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The names a signal places: its agency's, and its county's or city's."""
+    keys = []
+    named = agency_key(str(signal.get("agency") or ""))
+    if named:
+        keys.append(("agency", named))
+    place, _ = split_jurisdiction(str(signal.get("jurisdiction") or ""))
+    if place:
+        county = county_key(county_from_name(place))
+        keys.append(("county", county) if county is not None else ("city", agency_key(place)))
+    return keys
+
+
+def _agency_keys(agency: str) -> list[tuple[str, str]]:
+    """The names under which a signal would have placed this agency: itself, its county, its city."""
     listed = agency_key(agency)
     if not listed:
-        return False
-    named = str(signal.get("agency") or "")
-    if named and agency_key(named) == listed:
-        return True
-    place, _ = split_jurisdiction(str(signal.get("jurisdiction") or ""))
-    if not place:
-        return False
-    county = county_key(county_from_name(place))
+        return []
+    keys = [("agency", listed)]
+    county = county_key(county_from_name(agency))
     if county is not None:
-        return county == county_key(county_from_name(agency))
-    city = agency_key(place)
-    rest = listed.removeprefix(city + " ").split() if listed.startswith(city + " ") else []
-    return bool(rest) and "police" in rest and set(rest) <= _CITY_POLICE
+        keys.append(("county", county))
+    words = listed.split()
+    for cut in range(1, len(words)):
+        rest = set(words[cut:])
+        if "police" in rest and rest <= _CITY_POLICE:
+            keys.append(("city", " ".join(words[:cut])))
+    return keys
 
 
 def foretells(signal: Mapping[str, Any]) -> bool:
     return signal.get("type") == EventType.LOCAL_SIGNAL and signal.get("stage") in FORETELLING
 
 
-def first_report(added: Mapping[str, Any], signals: Iterable[Mapping[str, Any]]) -> FirstReport | None:
+class SignalIndex:
+    """Signals that foretell a listing, found by state and the names they place, so matching stays cheap."""
+
+    def __init__(self, signals: Iterable[Mapping[str, Any]]) -> None:
+        self.placed: dict[tuple[str, str, str], list[tuple[dt.date, Mapping[str, Any]]]] = defaultdict(list)
+        for signal in signals:
+            reported, state = _reported(signal), signal.get("state")
+            if reported is None or not state or not foretells(signal):
+                continue
+            for kind, key in dict.fromkeys(_signal_keys(signal)):
+                self.placed[(str(state), kind, key)].append((reported, signal))
+
+    def naming(self, state: str, agency: str) -> list[tuple[dt.date, Mapping[str, Any]]]:
+        """Every signal in `state` whose agency, county or city is, by exact name, this agency's."""
+        return [found for kind, key in _agency_keys(agency) for found in self.placed.get((state, kind, key), ())]
+
+
+def first_report(added: Mapping[str, Any], signals: SignalIndex) -> FirstReport | None:
     """Pure: the earliest signal that placed the agency of an `agreement_added` before ICE listed it."""
     listed = day_of(added.get("published_at")) or day_of(added.get("detected_at"))
     state, agency = added.get("state"), str(added.get("agency") or "")
     if listed is None or not state:
         return None
-    best: tuple[dt.date, Mapping[str, Any]] | None = None
-    for signal in signals:
-        reported = _reported(signal)
-        if (reported is None or signal.get("state") != state or not foretells(signal)
-                or not 0 < (listed - reported).days <= WINDOW_DAYS or not names_agency(signal, agency)):
-            continue
-        if best is None or reported < best[0]:
-            best = (reported, signal)
-    if best is None:
+    earlier = [(reported, signal) for reported, signal in signals.naming(str(state), agency)
+               if 0 < (listed - reported).days <= WINDOW_DAYS]
+    if not earlier:
         return None
-    reported, signal = best
+    reported, signal = min(earlier, key=lambda found: found[0])
     outlet = str(signal.get("outlet") or signal.get("jurisdiction") or "a local report")
     return FirstReport(outlet, signal.get("source_url") or signal.get("url"), reported, (listed - reported).days,
                        str(signal.get("id") or ""))
@@ -123,7 +146,7 @@ def first_reports(session: Session, added: Sequence[Mapping[str, Any]]) -> dict[
     wanted = [p for p in added if p.get("type") == EventType.AGREEMENT_ADDED and p.get("state")]
     if not wanted:
         return {}
-    signals = load_signals(session, {p["state"] for p in wanted})
+    signals = SignalIndex(load_signals(session, {p["state"] for p in wanted}))
     found = {}
     for payload in wanted:
         report = first_report(payload, signals)
@@ -137,8 +160,9 @@ def lead_times(session: Session, until: dt.datetime | None = None) -> dict[str, 
 
     An agency listed with several models at once counts once, by its first listing.
     """
-    signals = load_signals(session)
-    states = {s["state"] for s in signals if s.get("state")}
+    loaded = load_signals(session)
+    states = {s["state"] for s in loaded if s.get("state")}
+    signals = SignalIndex(loaded)
     days: dict[tuple[str, str], int] = {}
     if states:
         query = select(Event.payload).where(Event.type == EventType.AGREEMENT_ADDED,

@@ -35,6 +35,34 @@ def explorer(store):
     server.close()
 
 
+def test_the_signals_api_answers_payloads_and_refuses_a_bad_stage(store):
+    with serving(store) as client:
+        answer = client.get("/api/signals.json?state=TX&stage=proposed")
+        assert answer.status_code == 200
+        assert answer.headers["Content-Type"] == "application/json"
+        assert "max-age=60" in answer.headers["Cache-Control"] and answer.headers["ETag"]
+        (payload,) = answer.json()
+        assert payload["type"] == "local_signal" and payload["stage"] == "proposed" and payload["state"] == "TX"
+        assert payload["outlet"] == "Houston Chronicle" and payload["published_at"] == "2025-05-02T12:00:00Z"
+        everything = client.get("/api/signals.json").json()
+        assert [p["published_at"][:10] for p in everything][:3] == ["2025-12-02", "2025-06-10", "2025-05-20"]
+        assert everything[0]["also_reported_by"] == [
+            {"outlet": "WINK News", "url": "https://www.winknews.example/2025/12/02/collier/"}]
+        assert client.get("/api/summary.json?as_of=2025-06-10").json()["early_warning"] == \
+            {"median_lead_days": 12, "matched": 3}
+
+        for path, reason in (("/api/signals.json?stage=voted", "stage 'voted' is not one of: proposed"),
+                             ("/signals?stage=SIGNED", "stage 'SIGNED' is not one of"),
+                             ("/signals?state=XX", "state 'XX' is not a US state")):
+            refused = client.get(path)
+            assert refused.status_code == 400, path
+            assert reason in html.unescape(refused.text)
+            assert refused.headers["Cache-Control"] == "no-store"
+        page = client.get("/signals?state=FL")
+        assert "default-src 'none'" in page.headers["Content-Security-Policy"]
+        assert client.get("/signals?state=FL", headers={"If-None-Match": page.headers["ETag"]}).status_code == 304
+
+
 def test_the_signals_page_filters_by_state_and_stage_newest_first(explorer, visit):  # noqa: F811
     page = visit().page
     page.goto(explorer.url("/"))
@@ -81,31 +109,3 @@ def test_a_state_page_has_its_early_warnings_and_an_agency_its_first_report(expl
     page.goto(explorer.url("/state/FL"))
     page.locator("table.agreements").get_by_role("link", name="Sarasota Police Department").click()
     assert page.locator(".first-report").count() == 0  # Sarasota County's vote is not the city police's
-
-
-def test_the_signals_api_answers_payloads_and_refuses_a_bad_stage(store):
-    with serving(store) as client:
-        answer = client.get("/api/signals.json?state=TX&stage=proposed")
-        assert answer.status_code == 200
-        assert answer.headers["Content-Type"] == "application/json"
-        assert "max-age=60" in answer.headers["Cache-Control"] and answer.headers["ETag"]
-        (payload,) = answer.json()
-        assert payload["type"] == "local_signal" and payload["stage"] == "proposed" and payload["state"] == "TX"
-        assert payload["outlet"] == "Houston Chronicle" and payload["published_at"] == "2025-05-02T12:00:00Z"
-        everything = client.get("/api/signals.json").json()
-        assert [p["published_at"][:10] for p in everything][:3] == ["2025-12-02", "2025-06-10", "2025-05-20"]
-        assert everything[0]["also_reported_by"] == [
-            {"outlet": "WINK News", "url": "https://www.winknews.example/2025/12/02/collier/"}]
-        assert client.get("/api/summary.json?as_of=2025-06-10").json()["early_warning"] == \
-            {"median_lead_days": 12, "matched": 3}
-
-        for path, reason in (("/api/signals.json?stage=voted", "stage 'voted' is not one of: proposed"),
-                             ("/signals?stage=SIGNED", "stage 'SIGNED' is not one of"),
-                             ("/signals?state=XX", "state 'XX' is not a US state")):
-            refused = client.get(path)
-            assert refused.status_code == 400, path
-            assert reason in html.unescape(refused.text)
-            assert refused.headers["Cache-Control"] == "no-store"
-        page = client.get("/signals?state=FL")
-        assert "default-src 'none'" in page.headers["Content-Security-Policy"]
-        assert client.get("/signals?state=FL", headers={"If-None-Match": page.headers["ETag"]}).status_code == 304
