@@ -128,9 +128,16 @@ def first_report(added: Mapping[str, Any], signals: SignalIndex) -> FirstReport 
     if not earlier:
         return None
     reported, signal = min(earlier, key=lambda found: found[0])
-    outlet = str(signal.get("outlet") or signal.get("jurisdiction") or "a local report")
+    outlet = str(signal.get("outlet") or "") or _unnamed_source(signal)
     return FirstReport(outlet, signal.get("source_url") or signal.get("url"), reported, (listed - reported).days,
                        str(signal.get("id") or ""))
+
+
+def _unnamed_source(signal: Mapping[str, Any]) -> str:
+    """A report without an outlet, by what it is and whose: `an agenda of Marion County, FL`."""
+    kind = {"agenda": "an agenda", "page": "a page", "news": "a news report"}.get(str(signal.get("source")), "a report")
+    place = str(signal.get("jurisdiction") or "")
+    return f"{kind} of {place}" if place else kind
 
 
 def load_signals(session: Session, states: Iterable[str] | None = None) -> list[dict[str, Any]]:

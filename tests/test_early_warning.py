@@ -11,9 +11,9 @@ from defusedxml import ElementTree as SafeET
 
 from alerts.deliver import deliver_all
 from alerts.digest import send_due_digests
-from alerts.signal_text import report_of
+from alerts.signal_text import lead_words, report_of
 from storage.db import connect
-from storage.early_warning import lead_times
+from storage.early_warning import SignalIndex, first_report, lead_times
 from tests.support.alert_servers import add_events, database, make_config, ocala, start_watching
 from tests.support.sample_store import build
 from tests.support.signals import add_signals, news_signal, reports_before_listing
@@ -218,6 +218,16 @@ def test_summary_json_reports_the_median_lead_time(listed_after_reports):
 ])
 def test_every_stage_is_said_in_words(changes, words):
     assert report_of(news_signal(**changes)).sentence == words
+
+
+def test_an_agenda_without_an_outlet_is_named_by_what_and_whose_it_is():
+    agenda = news_signal(source="agenda", outlet=None, jurisdiction="Marion County, FL", stage="scheduled",
+                         published_at="2025-06-03T00:00:00Z", id="agenda-1")
+    listed = ocala(agency="Marion County Sheriff's Office", published_at="2025-06-17T15:00:00Z")
+    report = first_report(listed, SignalIndex([agenda]))
+    assert lead_words(report.as_dict()) == \
+        "first reported by an agenda of Marion County, FL on June 3, 2025, 14 days earlier"
+    assert first_report(listed, SignalIndex([{**agenda, "stage": None}])) is None  # a mere mention foretells nothing
 
 
 def test_stage_filter_and_lead_time_on_sqlite_and_postgresql(database_url):
