@@ -21,6 +21,7 @@ from alerts.destinations import digest_mark, email_key, note_destinations, start
 from alerts.email import MailTransport, MailUnavailable
 from alerts.email_content import Headline, compose
 from alerts.event_text import EventRow, EventSummary, Links, human_date, summarize_rows
+from alerts.first_reports import with_first_reports
 from alerts.maintainers import DELIVERY_PROBLEM
 from alerts.subscriptions import ALL_STATES, EmailSubscription, Subscriptions
 from errors import UserError
@@ -113,11 +114,9 @@ def _gather(session: Session, address: str, sub: EmailSubscription, links: Links
         .where(Event.seq > start, Event.seq <= upto, Event.type != EventType.BASELINE)
         .order_by(Event.seq)
     ).all()
-    events = summarize_rows(
-        [EventRow(seq, payload, agreement_id) for seq, kind, state, payload, agreement_id in rows
-         if sub.wants(kind, state, payload.get("reason")) and is_news(payload)],
-        links,
-    )
+    wanted = [EventRow(seq, payload, agreement_id) for seq, kind, state, payload, agreement_id in rows
+              if sub.wants(kind, state, payload.get("reason")) and is_news(payload)]
+    events = summarize_rows(with_first_reports(session, wanted), links)
     return _Pending(address, sub, start, upto, events, mark)
 
 

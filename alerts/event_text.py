@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from alerts.signal_text import Report, lead_words, report_of
 from parsers.places import state_name
 from parsers.urls import web_url
 from settings import TrackerSettings
@@ -29,7 +30,7 @@ LABELS = {
     EventType.MOA_CHANGED: "MOA changed",
     EventType.PENDING_ADDED: "New pending request",
     EventType.PENDING_REMOVED: "Pending request withdrawn",
-    EventType.LOCAL_SIGNAL: "Local government signal",
+    EventType.LOCAL_SIGNAL: "Early warning",
     EventType.BASELINE: "On the first list read",
 }
 PLURAL_LABELS = {
@@ -51,16 +52,16 @@ KIND_HEADINGS = {
     "moa_changed": "MOAs changed",
     "agreement_changed": "Corrections and other changes",
     "pending_signed": "Pending requests signed",
-    "local_signal": "Local government signals",
+    "local_signal": "Early warning",
 }
 MODELS = {"JEM": "Jail Enforcement Model", "TFM": "Task Force Model", "WSO": "Warrant Service Officer"}
-SNIPPET_CHARS = 400
 LINK_PENDING = "link pending on ICE's list"
 COMBINABLE = {"agreement_added", "agreement_removed", "pending_added", "pending_removed", "moa_published"}
 PARTICIPATING_TYPES = {"agreement_added", "agreement_removed", "agreement_changed", "moa_published",
                        "addendum_published", "moa_changed"}
 ICE_PAGE_LABEL = "ICE's 287(g) page"
 AGENCY_PAGE_LABEL = "agency page"
+FIRST_REPORT_LABEL = "first report"
 FIELD_WORDS = {
     "agency": "name",
     "agency_type": "agency type",
@@ -116,6 +117,7 @@ class EventSummary:
     detected_at: str
     models: tuple[str, ...] = ()
     where: str | None = None
+    report: Report | None = None  # a local signal's sentence, outlet and links
 
     @property
     def seq(self) -> int:
@@ -123,6 +125,8 @@ class EventSummary:
 
     @property
     def headline(self) -> str:
+        if self.report is not None:
+            return f"{self.label}: {self.report.line}"
         where = f" — {self.where}" if self.where else ""
         return f"{self.label}: {self.subject}{where}"
 
@@ -134,6 +138,7 @@ class EventRow:
     seq: int
     payload: Mapping[str, Any]
     agreement_id: int | None = None
+    first_report: Mapping[str, Any] | None = None  # the signal that placed a newly listed agency first
 
 
 def _text(value: Any) -> str:
@@ -261,10 +266,6 @@ def _changes(kind: str, payload: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(describe_change(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k))
 
 
-def _clip(text: str, limit: int = SNIPPET_CHARS) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
 def _model_fact(models: Sequence[str]) -> str | None:
     if not models:
         return None
@@ -356,21 +357,16 @@ def _summarize_group(group: Sequence[EventRow], links: Links) -> EventSummary:
     facts: list[str] = []
     documents: list[Document] = []
     quote = None
+    report = None
     models = tuple(_text(r.payload.get("model")) for r in group if _text(r.payload.get("model")))
     if kind == "local_signal":
-        subject = _text(payload.get("jurisdiction")) or _text(payload.get("agency")) or "Unknown jurisdiction"
-        title = _text(payload.get("title"))
-        if title:
-            facts.append(title)
-        if payload.get("date"):
-            facts.append(f"dated {human_date(payload.get('date'))}")
-        matched = payload.get("matched")
-        if matched:
-            words = matched if isinstance(matched, list) else [matched]
-            facts.append("matched " + ", ".join(f"“{_text(w)}”" for w in words))
-        if payload.get("snippet"):
-            quote = _clip(_text(payload.get("snippet")))
-        _add_link(out_links, "document", payload.get("url"))
+        report = report_of(payload)
+        subject = report.sentence
+        facts = [report.also_text] if report.also_text else []
+        quote = report.excerpt
+        _add_link(out_links, report.source, report.url)
+        for outlet, url in report.also:
+            _add_link(out_links, outlet, url)
         published = None
     else:
         subject = _text(payload.get("agency")) or "Unknown agency"
@@ -380,6 +376,10 @@ def _summarize_group(group: Sequence[EventRow], links: Links) -> EventSummary:
         page = links.agency_page(first.agreement_id)
         if page:
             out_links.append((AGENCY_PAGE_LABEL, page))
+        lead = next((r.first_report for r in group if r.first_report), None)
+        if lead and kind == "agreement_added":
+            facts.append(lead_words(lead))
+            _add_link(out_links, FIRST_REPORT_LABEL, lead.get("url"))
         published = publication_date(payload)
     where = ", ".join(p for p in (_text(payload.get("agency_type")), _text(payload.get("county"))) if p)
     if kind == "pending_signed":
@@ -404,6 +404,7 @@ def _summarize_group(group: Sequence[EventRow], links: Links) -> EventSummary:
         published=published,
         detected_at=_text(payload.get("detected_at")),
         models=models,
+        report=report,
     )
 
 

@@ -10,16 +10,17 @@ ICE's 287(g) page.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from alerts.event_text import EventRow, Links, plain_lines, summarize, told_as_agreements
+from alerts.event_text import EventRow, Links, plain_lines, summarize_rows, told_as_agreements
 from parsers.places import state_codes, state_name
 from storage.atomic_write import PUBLIC, write_atomically
+from storage.early_warning import first_reports
 from storage.models import Event
 from vocabulary import EventType
 
@@ -53,10 +54,15 @@ def feed_url(links: Links, name: str) -> str:
 
 
 def render_feed(
-    name: str, title: str, events: Sequence[Event], updated: dt.datetime, links: Links | None = None
+    name: str, title: str, events: Sequence[Event], updated: dt.datetime, links: Links | None = None,
+    first: Mapping[str, Mapping] | None = None,
 ) -> bytes:
-    """Pure: an Atom document for these events, newest first."""
+    """Pure: an Atom document for these events, newest first.
+
+    `first`: by event id, the report that placed a newly listed agency before ICE did.
+    """
     links = links or Links()
+    first = first or {}
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     _child(feed, "id", f"{TAG}:feed:{name}")
@@ -75,7 +81,8 @@ def render_feed(
     for event in events:
         if event.seq in told:
             continue  # the new agreement's entry says "was pending since …"
-        summary = summarize(event.seq, event.payload, links, event.agreement_id)
+        row = EventRow(event.seq, event.payload, event.agreement_id, first.get(event.id))
+        (summary,) = summarize_rows([row], links)
         entry = _child(feed, "entry")
         _child(entry, "id", f"{TAG}:event:{event.id}")
         where = f"{event.state} · " if event.state else ""
@@ -113,10 +120,16 @@ def write_feeds(session: Session, feeds_dir: Path, now: dt.datetime, links: Link
     updated = _published(national[0]) if national else now
     written = int(_write_if_changed(
         feeds_dir / f"{NATIONAL}.xml",
-        render_feed(NATIONAL, "287(g) tracker: all changes", national, updated, links),
+        render_feed(NATIONAL, "287(g) tracker: all changes", national, updated, links, _first(session, national)),
     ))
     for state in state_codes():
         events = list(session.scalars(newest.where(Event.state == state)))
         title = f"287(g) tracker: {state_name(state)}"
-        written += _write_if_changed(feeds_dir / f"{state}.xml", render_feed(state, title, events, updated, links))
+        feed = render_feed(state, title, events, updated, links, _first(session, events))
+        written += _write_if_changed(feeds_dir / f"{state}.xml", feed)
     return written
+
+
+def _first(session: Session, events: Sequence[Event]) -> dict[str, dict]:
+    return {event_id: report.as_dict()
+            for event_id, report in first_reports(session, [event.payload for event in events]).items()}

@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from alerts.email import MailTransport, MailUnavailable
 from alerts.email_content import compose
 from alerts.event_text import EventRow, EventSummary, Links, summarize_rows
+from alerts.first_reports import with_first_reports
 from alerts.slack import (
     SlackRefused,
     SlackUnavailable,
@@ -140,15 +141,15 @@ class FileSender:
 
 
 def _open_rows(session: Session, destination: str) -> list[tuple[Delivery, EventRow]]:
-    return [
-        (row, EventRow(row.event_seq, payload, agreement_id))
-        for row, payload, agreement_id in session.execute(
-            select(Delivery, Event.payload, Event.agreement_id)
-            .join(Event, Event.seq == Delivery.event_seq)
-            .where(Delivery.destination == destination, Delivery.status.in_(("pending", "sending")))
-            .order_by(Delivery.event_seq)
-        ).all()
-    ]
+    found = session.execute(
+        select(Delivery, Event.payload, Event.agreement_id)
+        .join(Event, Event.seq == Delivery.event_seq)
+        .where(Delivery.destination == destination, Delivery.status.in_(("pending", "sending")))
+        .order_by(Delivery.event_seq)
+    ).all()
+    events = with_first_reports(session, [EventRow(row.event_seq, payload, agreement_id)
+                                          for row, payload, agreement_id in found])
+    return [(row, event) for (row, _, _), event in zip(found, events, strict=True)]
 
 
 def _mark(session: Session, rows: Sequence[Delivery], status: str, **values: object) -> None:

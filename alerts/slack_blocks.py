@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from alerts.event_text import LINK_PENDING, Document, EventSummary, by_state, publications
+from alerts.signal_text import Report
 from parsers.places import state_name
 
 MAX_BLOCKS = 50
@@ -22,6 +23,7 @@ MAX_SECTION_CHARS = 3000
 MAX_TEXT_CHARS = 39_000
 MAX_HEADER_CHARS = 150
 APP_NAME = "287(g) tracker"
+EARLY_WARNING = "*Early warning* — local reports of a decision on 287(g), before ICE lists anything"
 
 
 def escape(text: str) -> str:
@@ -62,8 +64,27 @@ def document_mrkdwn(document: Document) -> str:
     return f"{escape(document.label)}: {link(document.url, _document_label(document.url))}"
 
 
+def report_mrkdwn(report: Report) -> tuple[str, list[str]]:
+    """An early warning: the sentence, then the outlet linked and the day, then who else reported it."""
+    source = escape(report.source)
+    if report.url:
+        source = link(report.url, report.source)
+    note = ", ".join(p for p in (source if report.outlet or report.url else "", escape(report.when or "")) if p)
+    head = f"*{escape(report.sentence)}*" + (f" ({note})" if note else "")
+    rest = []
+    if report.also:
+        rest.append("also reported by " + ", ".join(link(url, outlet) if url else escape(outlet)
+                                                    for outlet, url in report.also))
+    if report.excerpt:
+        rest.append("> " + escape(report.excerpt))
+    return head, rest
+
+
 def event_mrkdwn(event: EventSummary) -> str:
     """One event as a section's mrkdwn, always within Slack's per-section limit."""
+    if event.report is not None:
+        head, rest = report_mrkdwn(event.report)
+        return _clip("\n".join([head, *rest]), MAX_SECTION_CHARS)
     where = f" — {escape(event.where)}" if event.where else ""
     head = f"*{escape(event.label)}:* *{escape(event.subject)}*{where}"
     rest: list[str] = []
@@ -143,11 +164,15 @@ def plan_messages(events: Sequence[EventSummary], threaded: bool = True, note: s
     parts = [first]
     for state, group in groups:
         heading_needed = True
+        warned: SlackPart | None = None  # the message holding this state's early-warning heading
+        # ICE's own changes first, then the state's early warnings under their own heading.
+        group = sorted(group, key=lambda e: e.report is not None)
         for event in group:
             section = _section(event_mrkdwn(event))
             line = event_fallback(event)
             part = parts[-1]
-            extra_blocks = 2 if heading_needed else 1
+            warning_needed = event.report is not None and warned is not part
+            extra_blocks = 1 + heading_needed + warning_needed
             # The first message keeps one block free for the "continued in the thread" note.
             limit = MAX_BLOCKS - 1 if part is first else MAX_BLOCKS
             if part.seqs and (
@@ -157,9 +182,13 @@ def plan_messages(events: Sequence[EventSummary], threaded: bool = True, note: s
                 part = SlackPart(blocks=[_context("")], lines=[""])
                 parts.append(part)
                 heading_needed = True
+                warning_needed = event.report is not None
             if heading_needed:
                 part.blocks.append(_state_heading(state, len(group), continued=event is not group[0]))
                 heading_needed = False
+            if warning_needed:
+                part.blocks.append(_context(EARLY_WARNING))
+                warned = part
             part.blocks.append(section)
             part.lines.append(line)
             part.seqs.extend(event.seqs)
@@ -173,3 +202,4 @@ def plan_messages(events: Sequence[EventSummary], threaded: bool = True, note: s
         where = f"Continued in the thread: {more}." if threaded else f"Continued in {more}, posted next."
         first.blocks.insert(2, _context(escape(where)))
     return parts
+

@@ -17,6 +17,7 @@ from typing import NamedTuple
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from storage.early_warning import lead_times
 from storage.identity import agency_key
 from storage.list_absence import unpublished
 from storage.models import Agreement, AgreementVersion, Event, ListAbsence, Publication
@@ -132,6 +133,8 @@ def summary(session: Session, as_of: dt.date, list_kind: str = "participating", 
     `spans`, when the caller already loaded the list's versions, saves reading them again.
     A list ICE's page no longer linked by then still counts as its last publication said,
     marked `stale` with that publication's date (`last_published`).
+    The participating list's answer adds `early_warning`: how many agencies ICE listed after a
+    local report placed them, and the median of how many days earlier the report came.
     """
     at = end_of(as_of)
     if spans is None:
@@ -142,6 +145,8 @@ def summary(session: Session, as_of: dt.date, list_kind: str = "participating", 
     gone = unpublished(session, list_kind, at)
     if gone is not None:
         result.update(last_published=gone.last_published.isoformat(), stale=True)
+    if list_kind == "participating":
+        result["early_warning"] = lead_times(session, until=at)
     return result
 
 

@@ -26,6 +26,7 @@ from tests.support.alert_servers import (
     start_watching,
 )
 from tests.support.chromium import screenshot, scroll_width_on_phone
+from tests.support.signals import news_signal
 
 MORNING = dt.datetime(2025, 6, 7, 12, 0, tzinfo=dt.UTC)  # 08:00 in New York, past the 07:00 slot
 NAVY = (0x1D, 0x35, 0x57)
@@ -56,6 +57,7 @@ def _news() -> list[dict]:
          "snippet": "Approve the 287(g) Task Force Model agreement with U.S. Immigration and Customs Enforcement."},
         ocala(state="TX", agency="Terrell County Sheriff's Office", agency_type="County", county="Terrell County",
               model="WSO", signed="2025-06-02", moa_url=LONG_MOA, was_pending=False, publication="2025-06-06 am"),
+        news_signal(published_at="2025-06-05T14:00:00Z"),
     ]
 
 
@@ -81,16 +83,16 @@ def test_the_digest_reads_well_as_text_with_a_proper_sender(tmp_path, smtp_serve
     message = send_sample_digest(tmp_path, smtp_server)
     assert message["From"].addresses[0].display_name == "287(g) tracker"
     assert message["From"].addresses[0].addr_spec == "tracker@newsroom-alerts.example"
-    assert message["Subject"] == "287(g) daily digest: 7 changes in FL, TX"
+    assert message["Subject"] == "287(g) daily digest: 8 changes in FL, TX"
     text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert "Nationally: 90 (+6 since the last digest) — JEM 10 · TFM 78 · WSO 2" in text
     assert "  Florida (FL): 51 (+5) — JEM 6 · TFM 43 · WSO 2" in text
     assert "ICE's list of June 6, 2025 (am)." in text
     assert "since June 6, 2025, 08:00 EDT" in text, "the period in words, not Sat 06 Jun"
-    florida = text[text.index("Florida (FL) — 6 changes"):text.index("Texas (TX) — 1 change")]
+    florida = text[text.index("Florida (FL) — 7 changes"):text.index("Texas (TX) — 1 change")]
     headings = re.findall(r"^([A-Z][a-z][A-Za-z ]+) \((\d+)\)$", florida, flags=re.M)
     assert headings == [("New agreements", "2"), ("New pending requests", "1"), ("Withdrawn requests", "1"),
-                        ("Corrections and other changes", "1"), ("Local government signals", "1")]
+                        ("Corrections and other changes", "1"), ("Early warning", "2")]
     assert ("  New agreements: Citrus County Sheriff's Office — County, Citrus County\n"
             "    JEM + WSO (Jail Enforcement Model, Warrant Service Officer) · signed February 26, 2025"
             " · was on the pending list\n"
@@ -99,6 +101,8 @@ def test_the_digest_reads_well_as_text_with_a_proper_sender(tmp_path, smtp_serve
     assert "    renamed from “Kenneth City PD” to “Kenneth City Police Department”" in text
     assert "    ICE's 287(g) page: https://www.ice.gov/identify-and-arrest/287g" in text
     assert re.search(r"^    agency page: https://287g\.example\.org/agency/\d+$", text, flags=re.M)
+    assert ("  Early warning: Collier County commissioners approved a 287(g) task-force agreement "
+            "(Naples Daily News, June 5)\n    also reported by WINK News\n") in text
     assert "xlsx" not in text
 
 

@@ -20,7 +20,8 @@ from tests.support.workbooks import row, workbook
 
 PATHS = ["/", "/state/FL", "/events", "/methodology", "/api/summary.json", "/api/agreements.json?state=FL",
          "/api/events.json", "/api/timeseries.json?state=FL", "/download/agreements.csv",
-         "/download/agreements.xlsx?state=FL", "/static/explorer.css", "/feeds/FL.xml"]
+         "/download/agreements.xlsx?state=FL", "/static/explorer.css", "/feeds/FL.xml", "/signals?state=FL",
+         "/api/signals.json?state=FL"]
 FEED = '<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Florida</title></feed>'
 
 

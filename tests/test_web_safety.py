@@ -25,6 +25,7 @@ from storage.db import connect, connect_read_only
 from storage.export import current_rows
 from storage.models import Agreement
 from storage.publications import apply_publication
+from tests.support.signals import add_signals, news_signal
 from tests.support.tracker import ROOT, run_cli
 from tests.support.web_server import Answer, serving
 from tests.support.workbooks import row, workbook
@@ -34,7 +35,8 @@ COUNTY = '"><img src=x onerror=alert(2)> County'
 FORMULA = '@HYPERLINK("http://evil.example") Police Department'  # a text cell Excel would run
 PAGES = ["/", "/state/FL", "/events", "/events.csv", "/methodology", "/api/summary.json",
          "/api/agreements.json?state=FL", "/api/events.json", "/api/timeseries.json?state=FL",
-         "/download/agreements.csv", "/download/agreements.xlsx?state=FL"]
+         "/download/agreements.csv", "/download/agreements.xlsx?state=FL", "/signals",
+         "/api/signals.json?state=FL&stage=approved"]
 
 
 def filled(database_url: str, archive: Path) -> None:
@@ -46,6 +48,9 @@ def filled(database_url: str, archive: Path) -> None:
         apply_publication(session, document=stored.document, parsed=parse_workbook(data, "participating"), error=None,
                           kind="participating", source_url="https://www.ice.gov/p.xlsx", filename="p.xlsx",
                           run_id=None, detected_at=dt.datetime(2025, 6, 1, 15))
+    add_signals(sessions, news_signal(jurisdiction=COUNTY, outlet="<script>alert(4)</script> Daily",
+                                      source_url="javascript:alert(5)", excerpt=HOSTILE,
+                                      also_reported_by=[{"outlet": COUNTY, "url": "javascript:alert(6)"}]))
 
 
 @pytest.fixture
@@ -67,7 +72,7 @@ def hostile_uid(store: str) -> str:
 
 
 def test_every_value_is_escaped_and_only_web_links_are_links(client, store):
-    for path in ("/state/FL", f"/agency/{hostile_uid(store)}", "/events", "/"):
+    for path in ("/state/FL", f"/agency/{hostile_uid(store)}", "/events", "/", "/signals"):
         page = client.get(path).text
         assert "<script>alert" not in page and "<img src=x" not in page, path
         assert 'href="javascript:' not in page, path

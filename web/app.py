@@ -21,7 +21,7 @@ from web import params
 from web.caching import Revalidation
 from web.security import SecurityHeaders
 from web.site import HERE, Site
-from web.views import api, downloads, pages
+from web.views import api, downloads, pages, signals
 from web.views.errors import failed
 
 
@@ -37,10 +37,12 @@ def create_app(sessions: sessionmaker[Session], feeds_dir: Path | None = None, c
         Route("/events", pages.events),
         Route("/events.csv", downloads.events_csv),
         Route("/methodology", pages.methodology),
+        Route("/signals", signals.signals),
         Route("/api/summary.json", api.api_summary),
         Route("/api/agreements.json", api.api_agreements),
         Route("/api/events.json", api.api_events),
         Route("/api/timeseries.json", api.api_timeseries),
+        Route("/api/signals.json", signals.api_signals),
         Route("/download/agreements.csv", downloads.agreements_csv),
         Route("/download/agreements.xlsx", downloads.agreements_xlsx),
         Route("/feeds/{name}.xml", downloads.feed),

@@ -10,14 +10,16 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from alerts.event_text import LABELS, MODELS, human_date, sentence, summarize
+from alerts.signal_text import report_of
 from parsers.places import state_name, state_names  # noqa: F401  (the app reads both from here)
+from storage.early_warning import first_reports
 from storage.event_log import public, query_events, selected_events
 from storage.export import current_rows, in_order, rows_as_of
 from storage.identity import agency_key
 from storage.list_absence import unpublished
 from storage.models import Agreement, AgreementVersion, Event, MoaParse, Publication, iso_z
 from storage.summary import change, last_published, load_spans, summary, timeseries
-from vocabulary import GOOD_PUBLICATIONS, PARTICIPATING
+from vocabulary import GOOD_PUBLICATIONS, PARTICIPATING, EventType
 from web.charts import county_key, geometry
 
 QUIET = ("baseline",)  # the first import is history, not news
@@ -141,6 +143,21 @@ def county_placing(state: str, agreements: list[dict]) -> dict:
             "city_police": sum(1 for r in no_county if (r["agency_type"] or "").lower() == "municipality")}
 
 
+def signal_rows(session: Session, today: dt.date, state: str | None = None, stage: str | None = None,
+                limit: int | None = None) -> list[dict]:
+    """Local signals, newest report first, each with its payload and the words readers see."""
+    reported = func.coalesce(Event.published_at, Event.detected_at)
+    query = select(Event).where(Event.type == EventType.LOCAL_SIGNAL).order_by(reported.desc(), Event.seq.desc())
+    if state:
+        query = query.where(Event.state == state)
+    if stage:
+        query = query.where(Event.payload["stage"].as_string() == stage)
+    if limit is not None:
+        query = query.limit(limit)
+    return [{"seq": e.seq, "state": e.state, "stage": e.payload.get("stage"), "payload": public(e),
+             "report": report_of(e.payload, today)} for e in session.scalars(query)]
+
+
 def current_agreements(session: Session, state: str | None = None) -> list[dict]:
     """The rows `export` gives for the current list, in export's order."""
     return in_order(current_rows(session, state))
@@ -203,7 +220,7 @@ def state_view(session: Session, state: str, today: dt.date, national: dict) -> 
         "pending": agreement_rows(session, state, "pending"),
         "pending_stale": pending_stale(session),
         "events": recent_events(session, state, limit=20),
-        "signals": recent_events(session, state, limit=10, kinds=("local_signal",)),
+        "signals": signal_rows(session, today, state, limit=10),
     }
 
 
@@ -225,8 +242,9 @@ def agency_view(session: Session, uid: str) -> dict | None:
     for version in session.scalars(select(AgreementVersion).where(AgreementVersion.agreement_id.in_(ids))
                                    .order_by(AgreementVersion.valid_from, AgreementVersion.id)):
         versions.setdefault(version.agreement_id, []).append(version)
-    events = [event_row(e) for e in session.scalars(select(Event).where(Event.agreement_id.in_(ids))
-                                                      .order_by(Event.seq)) if not told_elsewhere(e)]
+    stored = list(session.scalars(select(Event).where(Event.agreement_id.in_(ids)).order_by(Event.seq)))
+    events = [event_row(e) for e in stored if not told_elsewhere(e)]
+    reports = sorted(first_reports(session, [e.payload for e in stored]).values(), key=lambda r: r.reported)
     links = [a.moa_url for a in held if a.moa_url] + [a.addendum_url for a in held if a.addendum_url]
     parses = {p.url: p.fields for p in session.scalars(select(MoaParse).where(MoaParse.url.in_(links)))}
     wanted = [a.last_publication_id for a in held] + [a.missing_since_publication_id for a in held]
@@ -251,6 +269,7 @@ def agency_view(session: Session, uid: str) -> dict | None:
                           "fields": v.fields} for v in versions.get(a.id, [])],
         } for a in held],
         "events": events,
+        "first_report": reports[0].as_dict() if reports else None,
     }
 
 

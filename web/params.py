@@ -8,6 +8,7 @@ from collections.abc import Mapping
 
 from parsers.places import is_state_code
 from vocabulary import ALERTABLE_EVENT_TYPES as ALERTED
+from vocabulary import STAGES
 
 
 class BadParameter(ValueError):
@@ -69,6 +70,14 @@ def event_type(value: str | None) -> str | None:
         return None
     if value not in EVENT_TYPES:
         raise BadParameter(f"type {value[:40]!r} is not one of: {', '.join(EVENT_TYPES)}")
+    return value
+
+
+def stage(value: str | None) -> str | None:
+    if not value:
+        return None
+    if value not in STAGES:
+        raise BadParameter(f"stage {value[:40]!r} is not one of: {', '.join(STAGES)}")
     return value
 
 

@@ -18,6 +18,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from alerts.event_text import MODELS, human_date
+from alerts.signal_text import long_date
 from storage.summary import store_fingerprint
 from web import charts, data
 from web.answers import AnswerCache
@@ -57,6 +58,7 @@ def templates(corrections: str = "") -> Environment:
     env.filters["signed"] = lambda n: f"{n:+,}" if n else "no change"
     env.filters["day"] = lambda value: human_date(value) or ""
     env.filters["short_day"] = short_day
+    env.filters["long_date"] = lambda day: long_date(dt.date.fromisoformat(day))
     return env
 
 

@@ -1,0 +1,36 @@
+"""Early warnings: local reports of a decision on 287(g), as a page and as JSON, by state and stage."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from vocabulary import STAGES
+from web import data, params
+from web.site import site_of, today
+
+
+def _filters(request: Request) -> tuple[str | None, str | None]:
+    return params.state(request.query_params.get("state")), params.stage(request.query_params.get("stage"))
+
+
+def signals(request: Request) -> Response:
+    state, stage = _filters(request)
+    site, day = site_of(request), today()
+    with site.sessions() as session:
+        page = site.answer(session, ("/signals", state, stage, day), lambda: site.render(
+            "signals.html", rows=data.signal_rows(session, day, state, stage, limit=500), state=state, stage=stage,
+            stages=STAGES, states=sorted(data.state_names().items(), key=lambda kv: kv[1])))
+    return HTMLResponse(page)
+
+
+def api_signals(request: Request) -> Response:
+    """A JSON list of the signals' event payloads (the fields `events --format jsonl` gives), newest first."""
+    state, stage = _filters(request)
+    site, day = site_of(request), today()
+    with site.sessions() as session:
+        body = site.answer(session, ("signals.json", state, stage), lambda: json.dumps(
+            [row["payload"] for row in data.signal_rows(session, day, state, stage)], ensure_ascii=False).encode())
+    return Response(body, media_type="application/json")
