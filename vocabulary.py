@@ -76,3 +76,23 @@ class AgreementStatus(StrEnum):
     ACTIVE = "active"
     REMOVED = "removed"
     MERGED = "merged"
+
+
+class Stage(StrEnum):
+    """How far a place has gone toward (or away from) a 287(g) agreement, as a report tells it.
+
+    `debated` is talk with no decision (a failed motion to end one included); `rejected` is a
+    vote against, a refusal or a withdrawn proposal; `signed` is a signature or ICE adding
+    the agency.
+    """
+
+    PROPOSED = "proposed"
+    SCHEDULED = "scheduled"
+    DEBATED = "debated"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    SIGNED = "signed"
+    ENDED = "ended"
+
+
+STAGES = tuple(Stage)

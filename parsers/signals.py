@@ -109,6 +109,11 @@ def normalize(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
+def mention_spans(text: str) -> list[tuple[int, int]]:
+    """Where "287(g)" is printed in any of its forms, context or not: for readers that judge context themselves."""
+    return [(m.start(), m.end()) for m in _MENTION.finditer(text)]
+
+
 def _context_near(text: str, start: int, end: int, window: int) -> tuple[str, int] | None:
     """The immigration term closest to the mention within the window, and how far away it is."""
     lo, hi = max(0, start - window), min(len(text), end + window)
