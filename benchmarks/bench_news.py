@@ -31,8 +31,8 @@ from parsers.article import main_text  # noqa: E402
 from parsers.gazetteer import Gazetteer  # noqa: E402
 from parsers.news import read_report  # noqa: E402
 from parsers.news_feed import parse_feed  # noqa: E402
-from tests.mirror import Mirror  # noqa: E402
 from tests.news_scoring import NEWS, ice_agencies, labels  # noqa: E402
+from tests.support.mirror import Mirror  # noqa: E402
 
 ITEMS = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
 

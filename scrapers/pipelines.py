@@ -11,23 +11,28 @@ import datetime as dt
 import hashlib
 import logging
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from parsers.news import stage_of
+from parsers.places import county_fips
 from scrapers.items import LocalSignal, MoaDocument, WorkbookDocument
 from scrapers.store import crawl_sessions
 from scrapers.workbooks import archived_reader
 from settings import SettingsError
 from storage.archive import REJECTED, archive_document, last_good_fetch, record_fetch
-from storage.events import PublicationRef, add_event, exists, local_signal_event, moa_changed_event
+from storage.events import PublicationRef, Signal, add_event, exists, local_signal_event, moa_changed_event
 from storage.models import ISO_Z, Agreement, CrawlRun, Document, iso_z, utcnow
 from storage.publications import Outcome, agreement_fields, apply_document, run_status
-from vocabulary import PARTICIPATING, AgreementStatus, PublicationStatus, RunStatus
+from vocabulary import PARTICIPATING, AgreementStatus, PublicationStatus, RunStatus, SignalSource
 
 log = logging.getLogger(__name__)
+# What local spiders read from agendas, packets and minutes (the rest comes from other pages: news, press releases).
+AGENDA_KINDS = ("pdf", "civicplus_agenda", "legistar_matter", "legistar_event")
 
 
 @dataclass
@@ -129,9 +134,8 @@ class StorePipeline:
         now = utcnow()
         payload = local_signal_event(
             url=item.url, content_key=item.content_sha256 or hashlib.sha256(item.snippet.encode()).hexdigest(),
-            state=item.state, jurisdiction=item.jurisdiction, county=item.county, title=item.title,
-            snippet=item.snippet, matched=item.matched, date=item.date, spider=item.spider, run_id=self.run_id,
-            detected_at=now, document_url=item.document_url,
+            signal=agenda_signal(item), county=item.county, snippet=item.snippet, matched=item.matched,
+            date=item.date, spider=item.spider, run_id=self.run_id, detected_at=now, document_url=item.document_url,
         )
         with self.sessions.begin() as session:
             if exists(session, payload):
@@ -194,6 +198,25 @@ class StorePipeline:
                 published_at=_parse_time(item.fetched_at), removal_confirmations=self.tracker.removal_confirmations,
                 max_drop=self.tracker.max_drop_share,
             )
+
+
+def agenda_signal(item: LocalSignal) -> Signal:
+    """A local spider's find in the signal vocabulary news shares: its stage only when the words say one."""
+    host = (urlsplit(item.url).hostname or "").removeprefix("www.")
+    return Signal(
+        source=SignalSource.AGENDA if item.source in AGENDA_KINDS else SignalSource.PAGE,
+        stage=stage_of(f"{item.title}. {item.snippet}"), state=item.state or None, jurisdiction=item.jurisdiction,
+        county_fips=county_fips(item.county, item.state), agency=item.jurisdiction, title=item.title, outlet=host,
+        source_url=item.url, published_at=_item_day(item.date), excerpt=item.snippet,
+    )
+
+
+def _item_day(text: str | None) -> dt.datetime | None:
+    """An agenda item's date (`2025-06-17`) as the start of that day, or None when it has none or it is not a date."""
+    try:
+        return dt.datetime.combine(dt.date.fromisoformat((text or "")[:10]), dt.time())
+    except ValueError:
+        return None
 
 
 def _parse_time(text: str) -> dt.datetime:
