@@ -1,4 +1,4 @@
-"""Archive raw bytes → parse → hand each publication to storage.
+"""Archive raw bytes → parse → hand each publication (or local signal, or news report) to storage.
 
 Raw documents are committed the moment they arrive, so nothing fetched is lost even if
 the crawl dies later. Workbooks are applied when the spider closes, participating before
@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -18,15 +19,18 @@ from scrapy.exceptions import NotConfigured
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from parsers.news import stage_of
+from parsers.article import main_text
+from parsers.gazetteer import Gazetteer
+from parsers.news import read_report, stage_of
 from parsers.places import county_fips
-from scrapers.items import LocalSignal, MoaDocument, WorkbookDocument
+from scrapers.items import LocalSignal, MoaDocument, NewsArticle, WorkbookDocument
 from scrapers.store import crawl_sessions
 from scrapers.workbooks import archived_reader
 from settings import SettingsError
 from storage.archive import REJECTED, archive_document, last_good_fetch, record_fetch
 from storage.events import PublicationRef, Signal, add_event, exists, local_signal_event, moa_changed_event
 from storage.models import ISO_Z, Agreement, CrawlRun, Document, iso_z, utcnow
+from storage.news_reports import Report, listed_agencies, record_report
 from storage.publications import Outcome, agreement_fields, apply_document, run_status
 from vocabulary import PARTICIPATING, AgreementStatus, PublicationStatus, RunStatus, SignalSource
 
@@ -42,7 +46,7 @@ class Queued:
 
 
 def source_name(spider) -> str:
-    return "ice" if spider.name == "ice_287g" else f"local:{spider.name}"
+    return {"ice_287g": "ice", "news": "news"}.get(spider.name, f"local:{spider.name}")
 
 
 class StorePipeline:
@@ -57,6 +61,8 @@ class StorePipeline:
         self.failures: list[str] = []
         self.signals = 0
         self.source = ""
+        self.news: Counter[str] = Counter()
+        self.places: Gazetteer | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -86,6 +92,8 @@ class StorePipeline:
             self._moa(item)
         elif isinstance(item, LocalSignal):
             self._signal(item)
+        elif isinstance(item, NewsArticle):
+            self._news(item)
         return item
 
     def _workbook(self, item: WorkbookDocument) -> None:
@@ -143,6 +151,31 @@ class StorePipeline:
             add_event(session, payload, detected_at=now)
             self.signals += 1
 
+    def _news(self, item: NewsArticle) -> None:
+        """Read one new feed item (its article's text, or the feed's words) and store its signal, folded or new."""
+        text = main_text(item.body, item.url) if item.body else ""
+        problem = item.problem or (None if text else "no article text on the page")
+        published = _parse_time(item.published_at) if item.published_at else None
+        signals = read_report(item.title, text or item.summary, places=self._gazetteer(),
+                              published=published.date() if published else None, outlet=item.outlet)
+        report = Report(feed_url=item.feed_url, link=item.link, guid=item.guid, title=item.title, outlet=item.outlet,
+                        published_at=published, article_url=item.url or None, fallback_reason=problem,
+                        signals=tuple(signals))
+        with self.sessions.begin() as session:
+            outcome = record_report(session, report, run_id=self.run_id, now=utcnow())
+        self.news[outcome] += 1
+        self.news["items"] += 1
+        self.news["from_feed"] += problem is not None
+        if outcome == "new":
+            self.signals += 1
+
+    def _gazetteer(self) -> Gazetteer:
+        """Places, and the agencies on ICE's lists as stored when the crawl began: read once per crawl."""
+        if self.places is None:
+            with self.sessions() as session:
+                self.places = Gazetteer(listed_agencies(session))
+        return self.places
+
     def spider_closed(self, spider, reason: str) -> None:
         """Apply what was fetched, but only from a crawl that finished: a partial list would
         count agreements as missing. Fetched documents stay archived and are applied next time."""
@@ -181,6 +214,7 @@ class StorePipeline:
             run.stats = {
                 "publications": [o.stats() for o in self.outcomes],
                 "local_signals": self.signals,
+                **({"news": {"items": 0, **self.news}} if self.source == "news" else {}),
                 "local": {k: v for k, v in self.stats.get_stats().items() if k.startswith("local/")},
                 "items": int(self.stats.get_value("item_scraped_count") or 0),
             }

@@ -18,7 +18,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from storage.identity import agency_key
-from storage.models import Agreement, AgreementVersion, Event, Publication
+from storage.models import Agreement, AgreementVersion, Event, NewsItem, Publication
 
 MODELS = ("JEM", "TFM", "WSO")
 
@@ -203,7 +203,7 @@ def change(spans: Sequence[Span], now: dt.date, days: int) -> int:
 
 
 def store_fingerprint(session: Session) -> tuple:
-    """Changes whenever a publication is applied (every one adds a row): a key for caching answers.
+    """Changes whenever a publication is applied or a news item read (each adds a row): a key for caching answers.
 
     Only maxima of primary keys, each one index lookup, so checking it costs far less than
     any answer it guards.
@@ -213,6 +213,7 @@ def store_fingerprint(session: Session) -> tuple:
         select(func.max(AgreementVersion.id)).scalar_subquery(),
         select(func.max(Agreement.id)).scalar_subquery(),
         select(func.max(Event.seq)).scalar_subquery(),
+        select(func.max(NewsItem.id)).scalar_subquery(),  # a report folded into an event changes no other key
     )).one())
 
 
