@@ -3,9 +3,10 @@
 ICE's MOA links can all point at a host that is down or that blocks us; without a breaker
 one crawl asked it about 1,700 times over several minutes, and the next crawl did it again.
 Here every answer from a host is watched: after FAILURES_TO_TRIP connection failures, 403s
-or 429s in a row, no more documents (requests marked `tracker_role: moa`) are asked of it in
-this crawl, and the store's back-off (storage.fetch_backoff) keeps later crawls away from it
-for a while. The ICE page and workbooks are never held back: without them there is no crawl.
+or 429s in a row, no more documents (requests marked `tracker_role: moa`, or `article` for
+news articles) are asked of it in this crawl, and the store's back-off (storage.fetch_backoff)
+keeps later crawls away from a MOA host for a while. The ICE page and workbooks are never
+held back: without them there is no crawl.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import re
 from collections import Counter
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -37,6 +38,8 @@ from vocabulary import PARTICIPATING, AgreementStatus, PublicationStatus, RunSta
 log = logging.getLogger(__name__)
 # What local spiders read from agendas, packets and minutes (the rest comes from other pages: news, press releases).
 AGENDA_KINDS = ("pdf", "civicplus_agenda", "legistar_matter", "legistar_event")
+# A watched page that is itself an agenda or minutes (`/agenda.html`, "Minutes of June 3").
+_AGENDA_PAGE = re.compile(r"agenda|minutes|meeting", re.IGNORECASE)
 
 
 @dataclass
@@ -238,7 +241,8 @@ def agenda_signal(item: LocalSignal) -> Signal:
     """A local spider's find in the signal vocabulary news shares: its stage only when the words say one."""
     host = (urlsplit(item.url).hostname or "").removeprefix("www.")
     return Signal(
-        source=SignalSource.AGENDA if item.source in AGENDA_KINDS else SignalSource.PAGE,
+        source=SignalSource.AGENDA if item.source in AGENDA_KINDS or _AGENDA_PAGE.search(
+            f"{urlsplit(item.url).path} {item.title}") else SignalSource.PAGE,
         stage=stage_of(f"{item.title}. {item.snippet}"), state=item.state or None, jurisdiction=item.jurisdiction,
         county_fips=county_fips(item.county, item.state), agency=item.jurisdiction, title=item.title, outlet=host,
         source_url=item.url, published_at=_item_day(item.date), excerpt=item.snippet,

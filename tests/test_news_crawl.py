@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from parsers.urls import public_web_url
 from storage.db import connect
 from storage.models import Event, NewsItem
 from tests.news_scoring import NEWS, labels
@@ -180,3 +181,40 @@ def test_a_report_folded_into_an_alerted_signal_is_not_alerted_again(tracker_env
     with sessions() as session:
         (event,) = session.scalars(select(Event).where(Event.type == "local_signal")).all()
     assert event.payload["also_reported_by"] == [{"outlet": "Naples Daily News", "url": mirror.url("/news/b.html")}]
+
+
+def test_a_news_searchs_redirect_is_followed_to_the_article_but_never_to_a_private_address(tracker_env, mirror):
+    article = mirror.set("/news/atascosa.html", (NEWS / "articles" / "atascosa-adopts-tfm.html").read_bytes(),
+                         "text/html; charset=utf-8", validators=False)
+    mirror.set("/rss/articles/CBMiAtascosa", b"", "text/html", status=302, headers={"Location": article},
+               validators=False)
+    mirror.set("/rss/articles/CBMiInside", b"", "text/html", status=302,
+               headers={"Location": "http://10.20.30.40/admin"}, validators=False)
+    one_item_feed(mirror, [
+        ("Atascosa County adopts 287(g) task force model", mirror.url("/rss/articles/CBMiAtascosa"),
+         "Atascosa County adopts 287(g) task force model"),
+        ("Polk County commissioners approve 287(g) agreement", mirror.url("/rss/articles/CBMiInside"),
+         "Polk County, Florida commissioners approved a 287(g) agreement with ICE."),
+    ])
+    tracker_env["NEWS_FEEDS"] = mirror.url(FEED_PATH)
+
+    done = run_cli(tracker_env, "once", "--only", "news")
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    events = {e["jurisdiction"]: e for e in news_events(tracker_env)}
+    assert events["Atascosa County"]["source_url"] == article  # the outlet's address, not the search's
+    assert events["Atascosa County"]["stage"] == "approved"
+    sessions = connect(tracker_env["DATABASE_URL"])
+    with sessions() as session:
+        inside = session.scalars(select(NewsItem).where(NewsItem.link.endswith("CBMiInside"))).one()
+    assert inside.text_from == "feed" and "10.20.30.40" in inside.fallback_reason
+    assert "not a public web address" in inside.fallback_reason
+
+
+def test_only_public_web_addresses_are_fetched_for_news_unless_on_the_feeds_own_host():
+    assert public_web_url("https://www.naplesnews.com/story/news/2025/12/02/collier-287g/")
+    assert public_web_url("http://93.184.216.34/story")
+    for inside in ("http://127.0.0.1:8080/", "http://localhost/", "http://api.localhost/", "http://10.0.0.5/",
+                   "http://169.254.169.254/latest/meta-data/", "http://[::1]/", "http://2130706433/",
+                   "http://0x7f.1/", "http://192.168.1.1/", "https://user@www.naplesnews.com/", "file:///etc/passwd"):
+        assert not public_web_url(inside), inside
+    assert public_web_url("http://127.0.0.1:8080/news/a.html", also=("127.0.0.1",))
