@@ -200,6 +200,10 @@ def test_an_interrupted_run_is_healthy_and_retried_at_start_while_a_dead_one_is_
     with store() as session:
         assert list(crawls_due_at_start(session, dt.timedelta(hours=1), NOW())) == ["local_crawl"]
 
+    add_run(store, "news", "interrupted", hours_ago=0.04)
+    with store() as session:
+        assert list(crawls_due_at_start(session, dt.timedelta(hours=1), NOW())) == ["local_crawl", "news_crawl"]
+
     capsys.readouterr()
     add_run(store, "local:lake-county-fl", "running", hours_ago=2)  # its process is gone: no stop we made
     assert status_command(config, store) == 2
