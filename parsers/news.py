@@ -15,9 +15,11 @@ decisions). Sentences about a year two or more before the report, and decisions 
 background ("last June", "initially"), are not the news.
 
 One signal per report, for its main place: the first local place the headline names, else
-the first the signal's sentence names. Reports of several decisions ("Lee and Collier
-approve…") are rare, and one well-placed signal serves an organizer better than several
-half-placed ones; the other places stay readable in the excerpt.
+the first the signal's sentence names. Reports of two decisions ("Lee and Collier
+approve…", "Two Louisiana agencies team with ICE") are rare, and one well-placed signal
+serves an organizer better than several half-placed ones; the other place stays readable
+in the excerpt. A roundup of three or more places, or of places in three states, is a
+count, not local news, and yields nothing.
 
 The state is decided by evidence (`parsers.news_places`): a place named in one state only,
 state names in the text and a dateline, large cities known by name ("Atlanta"), the
@@ -47,7 +49,6 @@ FOLD_DAYS = 4
 ROUNDUP_STATES = 3
 OLD_NEWS_YEARS = 2
 LEAD_SENTENCES = 8
-# How much each kind of evidence counts toward a state (a place named in n states gives each 1/n).
 
 
 @dataclass(frozen=True)
@@ -96,8 +97,13 @@ _NATIONAL_TITLE = re.compile(
     r"agencies|sheriffs|police departments|counties|program that|program which)\b",
     re.IGNORECASE,
 )
+# "Two Louisiana agencies team with ICE": a brief on two places' decisions is their news, not a roundup.
+_A_PAIR = re.compile(r"\b(?:two|2|both|a pair of|dos|ambos)\b", re.IGNORECASE)
 # "In Collier County, Florida, the sheriff signed…": a place given as an example of a wider story.
 _AN_EXAMPLE = re.compile(r"^(?:(?P<in>In)|For example|For instance|Among them|Take)\b(?P<words>[^,]{0,60}),")
+# A headline's "287(g)" with its letter in parentheses is the program, context or not: a feed
+# item read without its article (the page refused) has nothing else to go on.
+_PROGRAM_IN_TITLE = re.compile(r"\b287\s*\(\s*g\s*\)", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")
@@ -107,9 +113,11 @@ _ABBREVIATION = re.compile(
     r"Jul|Aug|Sept?|Oct|Nov|Dec|Ft|Mt|Maj|Cmdr|Det|Dept)|\b[A-Z]|" + "|".join(re.escape(a[:-1]) for a in AP_STATES)
     + r")\.$"
 )
-# Words that make a following decision hypothetical, or past background ("had signed").
-_BACKGROUND = re.compile(r"\b(?:last (?:" + "|".join(_MONTHS) + r")|initially|previously|originally|earlier this year|"
-                         r"in the past|years? ago)\b", re.IGNORECASE)
+# Words that mark a decision as background to the report, not its news.
+_BACKGROUND = re.compile(r"\b(?:last (?:year|" + "|".join(_MONTHS) + r")|initially|previously|originally|earlier this "
+                         r"year|in the past|years? ago|a year ago|el año pasado|anteriormente|inicialmente)\b",
+                         re.IGNORECASE)
+
 
 def sentences(text: str) -> list[str]:
     """Split prose into sentences, keeping "St. Lucie", "Fla." and "U.S." inside theirs."""
@@ -236,7 +244,7 @@ def read_report(title: str, text: str, *, places: Gazetteer, published: date | N
     settles a county named in several states when the report itself says nothing more.
     """
     title = normalize(title)
-    if not is_about_287g(f"{title}\n{text}"):
+    if not (_PROGRAM_IN_TITLE.search(title) or is_about_287g(f"{title}\n{text}")):
         return []
     body = [s for s in sentences(text) if s.casefold() != title.casefold()]
     title_places = places_in(title, places)
@@ -244,7 +252,7 @@ def read_report(title: str, text: str, *, places: Gazetteer, published: date | N
         return []
     lead = body[:LEAD_SENTENCES]
     if not title_places and (_is_roundup(lead, places) or _NATIONAL_TITLE.search(title) and not (
-            body and places_in(body[0], places))):
+            _A_PAIR.search(title) or body and places_in(body[0], places))):
         return []
     found = _signal_sentence(title, lead, title_places, places, published)
     if found is None:

@@ -17,6 +17,9 @@ from vocabulary import Stage
 _AGREEMENT = r"(?:287|agreement|partnership|participation|contract|program|ties|relationship|memorandum|MOA|deal|pact)"
 _UNDO = r"(?:end|terminate|rescind|exit|withdraw|cancel|pull out)"
 
+# A headline's plural present ("Commissioners approve…") is a decision; after "to" or a modal it is not.
+_NOT_INFINITIVE = r"(?<!\bto )(?<!\bwill )(?<!\bwould )(?<!\bcould )(?<!\bmay )(?<!\bmust )(?<!\bmight )"
+
 # (stage, phrases) in the order a sentence is checked: decisions before process, process before intention.
 PHRASES: tuple[tuple[Stage, tuple[str, ...]], ...] = (
     (Stage.DEBATED, (
@@ -38,7 +41,8 @@ PHRASES: tuple[tuple[Stage, tuple[str, ...]], ...] = (
         r"termina\b", r"terminan\b", r"sale del programa", r"salió del programa",
     )),
     (Stage.REJECTED, (
-        r"rejected", r"rejects", r"voted (?:\d+-\d+ )?(?:down|against|not to)", r"votes down", r"declined to",
+        r"rejected", r"rejects", rf"{_NOT_INFINITIVE}reject\b",
+        r"voted (?:\d+-\d+ )?(?:down|against|not to)", r"votes down", r"declined to",
         r"declines to", r"refus(?:ed|es) to", r"won'?t (?:sign|join|enter|pursue|seek|participate)",
         r"will not (?:sign|join|enter|pursue|seek|participate|apply)", r"shot down", r"walked back", r"walks back",
         r"withdr(?:ew|awn|aws) (?:the|its|his|her|a|an) (?:[\w-]+ ){0,2}(?:proposal|item|request|application|motion|"
@@ -51,7 +55,8 @@ PHRASES: tuple[tuple[Stage, tuple[str, ...]], ...] = (
     )),
     (Stage.SIGNED, (
         r"signed(?! off)", r"signs\b(?! off)", r"sign (?:task|jail|warrant|287|agreement|deal)", r"inked",
-        r"entered into", r"(?:re)?joined", r"(?:re)?joins", r"officially (?:part|partner|join)",
+        r"entered into", r"(?:re)?joined", r"(?:re)?joins",
+        rf"{_NOT_INFINITIVE}join (?:the |ICE)", r"officially (?:part|partner|join)",
         r"ICE (?:added|approved)", r"added to ICE", r"partnered with", r"partners with",
         r"team(?:s|ed)? (?:up )?with ICE",
         r"extended its", r"inks\b", r"enroll(?:s|ed)\b", r"signs? up\b", r"signed up", r"latest to join",
@@ -60,12 +65,15 @@ PHRASES: tuple[tuple[Stage, tuple[str, ...]], ...] = (
         r"se registr(?:ó|aron)",
     )),
     (Stage.APPROVED, (
-        r"approved", r"approves", r"OK'?d", r"OKs", rf"OK (?:\S+ ){{0,2}}{_AGREEMENT}",
+        r"approved", r"approves", rf"{_NOT_INFINITIVE}approve\b", r"OK'?d", r"OKs", rf"OK (?:\S+ ){{0,2}}{_AGREEMENT}",
         r"okayed", r"greenlit", r"green light", r"signed off", r"adopts",
         r"adopted", r"voted (?:\S+ ){0,3}(?:to|in favor)",
         r"votes? (?:\d+-\d+ )?to (?:approve|join|enter|sign|move forward|participate|authorize|allow)",
-        r"authorized", r"authorizes", r"moved to approve[^.]*carried", r"motion (?:carried|passed)",
-        r"agreed to (?:approve|join|sign|enter|allow)",
+        r"authoriz(?:ed|es) (?:\w+ ){0,5}?to (?:sign|enter|join|execute|participate|move|proceed|negotiate|apply|"
+        r"implement)",
+        rf"authoriz(?:ed|es) (?:the |an? |its )?(?:[\w()-]+ ){{0,2}}{_AGREEMENT}",
+        r"moved to approve[^.]*carried", r"motion (?:carried|passed)",
+        r"agreed to (?:approve|join|sign|enter|allow)", r"gave (?:\w+ )?approval",
         r"back(?:s|ed)\b", r"moves? forward with", r"moved forward with", r"advance[sd]\b", r"greenlights?",
         r"aprob(?:ó|aron|ado|ada|ación)", r"aprueban?\b", r"luz verde", r"vot(?:ó|aron) a favor", r"sell(?:ó|aron)",
     )),
@@ -75,6 +83,9 @@ PHRASES: tuple[tuple[Stage, tuple[str, ...]], ...] = (
         r"on (?:the|its|their|\w+'s) agenda", r"agenda item", r"vote (?:is )?(?:set|scheduled) for", r"set to vote",
         r"could vote", r"public hearing (?:is )?set", r"to consider",
         r"to (?:weigh|decide|discuss|take up)", r"weighs?\b", r"mulls?\b",
+        r"(?:discussion|consideration) and (?:possible )?action",
+        r"consider(?:ation of)? (?:the )?(?:approv|adopt|authoriz)",
+        r"request(?:ing|s)? (?:for )?approval", rf"approval of (?:a |an |the )?(?:[\w()-]+ ){{0,3}}?{_AGREEMENT}",
         r"votar(?:á|án)", r"considerar(?:á|án)", r"en la agenda", r"program(?:ad[oa]|ó) (?:una )?votaci[oó]n",
     )),
     (Stage.DEBATED, (
@@ -91,6 +102,9 @@ PHRASES: tuple[tuple[Stage, tuple[str, ...]], ...] = (
         r"help)",
         r"applied", r"applies", r"application", r"intention to", r"would like to participate", r"propos(?:ed|al|es)",
         r"seeking", r"pursuing", r"exploring", r"explores", r"eyes\b", r"eyeing", r"considering joining",
+        r"(?:is|are) joining",
+        r"(?:wants?|wanted|hopes?|hoped|plans?|planned) to (?:partner|work|collaborate) with "
+        r"(?:ICE|federal immigration)",
         r"solicit(?:ó|ará|ar|a)\b", r"planea", r"propuesta", r"busca",
     )),
 )

@@ -102,6 +102,12 @@ def test_every_printed_form_of_287g_is_read(written, places):
         ("approved", "FL", "Collier County", "12021")]
 
 
+def test_a_feed_item_read_without_its_article_is_placed_from_its_headline(places):
+    found = read_report("Collier County commissioners approve 287(g) deal",
+                        "Collier County commissioners approve 287(g) deal Naples Daily News", places=places)
+    assert [(s.stage, s.state, s.jurisdiction) for s in found] == [("approved", "FL", "Collier County")]
+
+
 def test_a_highway_named_287_is_not_an_agreement(places):
     assert read_report("Commission approves widening of U.S. 287",
                        "WELD COUNTY, Colo. — Weld County commissioners approved a plan to widen U.S. 287 near Berthoud "
@@ -212,6 +218,9 @@ def test_a_lawsuit_over_an_old_agreement_is_not_a_signal(places):
     ("Sheriff eyes 287(g) task force model", "proposed"),
     ("Condado de Collier aprueba acuerdo 287(g)", "approved"),
     ("Gwinnett sheriff drops 287(g) program", "ended"),
+    ("Discussion and possible action on a 287(g) memorandum of agreement with ICE", "scheduled"),
+    ("Consider approval of the 287(g) Warrant Service Officer agreement with ICE", "scheduled"),
+    ("Commissioners gave final approval to the 287(g) agreement on Tuesday", "approved"),
 ])
 def test_stage_of_a_sentence(sentence, stage):
     assert stage_of(sentence) == stage
