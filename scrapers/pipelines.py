@@ -156,16 +156,17 @@ class StorePipeline:
 
     def _news(self, item: NewsArticle) -> None:
         """Read one new feed item (its article's text, or the feed's words) and store its signal, folded or new."""
-        text = main_text(item.body, item.url) if item.body else ""
-        problem = item.problem or (None if text else "no article text on the page")
-        published = _parse_time(item.published_at) if item.published_at else None
+        text, problem = _article_text(item)
+        now = utcnow()
+        # A feed's clock is the outlet's: a time still to come is read as now.
+        published = min(_parse_time(item.published_at), now) if item.published_at else None
         signals = read_report(item.title, text or item.summary, places=self._gazetteer(),
                               published=published.date() if published else None, outlet=item.outlet)
         report = Report(feed_url=item.feed_url, link=item.link, guid=item.guid, title=item.title, outlet=item.outlet,
                         published_at=published, article_url=item.url or None, fallback_reason=problem,
                         signals=tuple(signals))
         with self.sessions.begin() as session:
-            outcome = record_report(session, report, run_id=self.run_id, now=utcnow())
+            outcome = record_report(session, report, run_id=self.run_id, now=now)
         self.news[outcome] += 1
         self.news["items"] += 1
         self.news["from_feed"] += problem is not None
@@ -235,6 +236,17 @@ class StorePipeline:
                 published_at=_parse_time(item.fetched_at), removal_confirmations=self.tracker.removal_confirmations,
                 max_drop=self.tracker.max_drop_share,
             )
+
+
+def _article_text(item: NewsArticle) -> tuple[str, str | None]:
+    """The article's main text and why it is missing, if it is (then the feed's words stand in)."""
+    if not item.body:
+        return "", item.problem
+    try:
+        text = main_text(item.body, item.url)
+    except Exception as exc:  # a hostile page must cost its own text, never the crawl's other items
+        return "", f"the article's text could not be extracted ({type(exc).__name__})"
+    return text, None if text else "no article text on the page"
 
 
 def agenda_signal(item: LocalSignal) -> Signal:

@@ -164,9 +164,10 @@ def is_news(payload: dict) -> bool:
     """Whether an event may be alerted or put in a digest: history found later never is.
 
     `replayed` events were found again by `reparse`, `backfilled` ones imported from an
-    archive of old publications; both are records of the past, not news.
+    archive of old publications, `history` ones news reports first read long after they were
+    published (a news search lists months-old stories); all are records of the past, not news.
     """
-    return not (payload.get("replayed") or payload.get("backfilled"))
+    return not (payload.get("replayed") or payload.get("backfilled") or payload.get("history"))
 
 
 def exists(session: Session, payload: dict) -> bool:

@@ -6,6 +6,8 @@ another outlet already reported within a few days (`parsers.news.same_signal`) d
 become a second event: its outlet and address are added to the first event's
 `also_reported_by`. The event keeps its sequence number, so alerts and digests, which
 follow sequence numbers, never tell of it twice; readers of the event see every outlet.
+A report first read weeks after it was published (a news search lists old stories too) is
+recorded as `history`: in events and the explorer, never in alerts.
 """
 
 from __future__ import annotations
@@ -23,6 +25,9 @@ from parsers.places import counties
 from storage.events import Signal, add_event, news_signal_event
 from storage.models import Agreement, Event, NewsItem
 from vocabulary import EventType, SignalSource
+
+# A report first read this long after it was published is history: recorded and shown, never alerted.
+OLD_REPORT = dt.timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,8 @@ def _store_signal(session: Session, report: Report, found: NewsSignal, *, run_id
     )
     payload = news_signal_event(signal, run_id=run_id, detected_at=now, feed_url=report.feed_url, link=report.link)
     payload["county"] = counties().get(found.county_fips or "")
+    if report.published_at is not None and now - report.published_at > OLD_REPORT:
+        payload["history"] = True
     known = session.scalars(select(Event).where(Event.id == payload["id"])).first()
     if known is not None:  # the same article reached through another link
         return known, "folded"

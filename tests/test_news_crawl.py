@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import socket
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from pathlib import Path
 
 from sqlalchemy import select
@@ -37,11 +39,14 @@ def serve_labelled_feed(mirror: Mirror) -> dict[str, str]:
     return paths
 
 
-def one_item_feed(mirror: Mirror, items: list[tuple[str, str, str]], path: str = FEED_PATH) -> str:
-    """A small news-search feed of (title, link, description) items, dated Dec 2, 2025."""
+def one_item_feed(mirror: Mirror, items: list[tuple[str, str, str]], path: str = FEED_PATH,
+                  days_ago: dict[str, int] | None = None) -> str:
+    """A small news-search feed of (title, link, description) items, published yesterday unless `days_ago` says."""
+    now = datetime.now(UTC)
     body = "".join(
         f"<item><title>{title} - Naples Daily News</title><link>{link}</link><guid>{link}</guid>"
-        f"<pubDate>Tue, 02 Dec 2025 07:00:00 GMT</pubDate><description>{description}</description>"
+        f"<pubDate>{format_datetime(now - timedelta(days=(days_ago or {}).get(link, 1)), usegmt=True)}</pubDate>"
+        f"<description>{description}</description>"
         f"<source url=\"https://www.naplesnews.com\">Naples Daily News</source></item>"
         for title, link, description in items)
     feed = f"<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>287(g)</title>{body}</channel></rss>"
@@ -172,15 +177,20 @@ def test_a_report_folded_into_an_alerted_signal_is_not_alerted_again(tracker_env
     (alert,) = set(outbox) - set(welcomed)
     assert "Collier" in alert.read_text()
 
-    one_item_feed(mirror, [first, second])
+    old = ("Lee County commissioners vote to end 287(g) agreement", mirror.url("/news/old.html"),
+           "Lee County commissioners voted to end the county's 287(g) agreement with ICE.")
+    one_item_feed(mirror, [first, second, old], days_ago={old[1]: 400})  # a news search lists old stories too
     done = run_cli(tracker_env, "once", "--only", "news")
-    assert "1 new items read" in done.stdout and "1 reports folded" in done.stdout, done.stdout
+    assert "2 new items read" in done.stdout and "1 reports folded" in done.stdout, done.stdout
     assert run_cli(tracker_env, "once", "--only", "alerts").returncode == 0
     assert sorted((tmp_path / "data" / "outbox").rglob("*.json")) == outbox
     sessions = connect(tracker_env["DATABASE_URL"])
     with sessions() as session:
-        (event,) = session.scalars(select(Event).where(Event.type == "local_signal")).all()
-    assert event.payload["also_reported_by"] == [{"outlet": "Naples Daily News", "url": mirror.url("/news/b.html")}]
+        events = {e.payload["jurisdiction"]: e.payload for e in session.scalars(
+            select(Event).where(Event.type == "local_signal"))}
+    assert events["Collier County"]["also_reported_by"] == [
+        {"outlet": "Naples Daily News", "url": mirror.url("/news/b.html")}]
+    assert events["Lee County"]["history"] is True and "history" not in events["Collier County"]
 
 
 def test_a_news_searchs_redirect_is_followed_to_the_article_but_never_to_a_private_address(tracker_env, mirror):
