@@ -104,7 +104,8 @@ class NewsSpider(scrapy.Spider):
                                            "max_retry_times": ARTICLE_RETRIES})
         except ValueError:
             request = None
-        if request is None or not public_web_url(request.url, feed_host):
+        # Scrapy normalises the URL (a backslash becomes `/`): both the link and what would be requested are checked.
+        if request is None or not (public_web_url(item.link, feed_host) and public_web_url(request.url, feed_host)):
             return self._fallback(report, "its link is not a public web address")
         return request
 
