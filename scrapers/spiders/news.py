@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import DownloadCancelledError
-from scrapy.http import Response, TextResponse
+from scrapy.http import HtmlResponse, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 
 from parsers.news_feed import NEWS_SEARCH_HOSTS, FeedError, FeedItem, parse_feed
@@ -36,7 +36,6 @@ from storage.news_reports import read_items
 
 MAX_FEED_BYTES = 8 * 1024 * 1024
 MAX_ARTICLE_BYTES = 4 * 1024 * 1024
-HTML_TYPES = (b"text/html", b"application/xhtml")
 # An article that fails twice is read from the feed's words: one more try, not the three a workbook gets.
 ARTICLE_RETRIES = 1
 
@@ -110,8 +109,7 @@ class NewsSpider(scrapy.Spider):
         return request
 
     def parse_article(self, response: Response, report: NewsArticle):
-        content_type = response.headers.get(b"Content-Type", b"").lower()
-        if not isinstance(response, TextResponse) or not content_type.startswith(HTML_TYPES):
+        if not _is_web_page(response):
             return self._fallback(report, f"the article is {_what_came(response)}")
         if any(marker in (urlsplit(response.url).hostname or "") for marker in NEWS_SEARCH_HOSTS):
             return self._fallback(report, "the news search did not pass the link on to the article")
@@ -155,6 +153,14 @@ def _report(item: FeedItem, feed_url: str) -> NewsArticle:
     return NewsArticle(feed_url=feed_url, link=item.link, guid=item.guid, title=item.title, outlet=item.outlet,
                        summary=item.summary, published_at=iso_z(item.published_at.replace(tzinfo=None))
                        if item.published_at else None)
+
+
+def _is_web_page(response: Response) -> bool:
+    """An HTML page by its Content-Type, or, when it sends none, by Scrapy's reading of its address and body."""
+    content_type = response.headers.get(b"Content-Type", b"").split(b";")[0].strip().lower()
+    if content_type:
+        return content_type in (b"text/html", b"application/xhtml+xml")
+    return isinstance(response, HtmlResponse)
 
 
 def _what_came(response: Response) -> str:
