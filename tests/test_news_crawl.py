@@ -156,7 +156,7 @@ def test_a_feed_that_cannot_be_read_is_named_and_the_others_are_still_read(track
     line = done.stdout.strip().splitlines()[-1]
     assert line.startswith("news: failed") and "1 new items read" in line
     assert f"feed {not_xml}: application/octet-stream" in line
-    assert f"feed {page}: an HTML page" in line
+    assert f"feed {page}: an HTML page (57 bytes), not an RSS or Atom feed" in line
     assert f"feed {huge}: larger than 8 MB, not read" in line
     assert "Traceback" not in done.stdout + done.stderr
     assert [(e["jurisdiction"], e["stage"]) for e in news_events(tracker_env)] == [("Collier County", "approved")]

@@ -74,8 +74,8 @@ class NewsSpider(scrapy.Spider):
     def _parse_items(self, response: Response) -> list[FeedItem]:
         try:
             return parse_feed(response.body, response.url)
-        except FeedError as exc:
-            self._fail(f"feed {response.url}: {_what_came(response)}; {exc}")
+        except FeedError:
+            self._fail(f"feed {response.url}: {_what_came(response)}, not an RSS or Atom feed")
             return []
 
     def _parse_new(self, items: list[FeedItem]) -> list[FeedItem]:
