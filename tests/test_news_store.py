@@ -12,6 +12,8 @@ from storage.db import connect
 from storage.event_log import public
 from storage.models import Event, NewsItem
 from storage.news_reports import Report, read_items, record_report
+from storage.summary import store_fingerprint
+from tests.support.web_server import serving
 
 NOW = dt.datetime(2026, 3, 5, 12, 0)
 
@@ -78,3 +80,18 @@ def test_an_item_is_known_by_its_link_or_its_guid(sessions):
         assert read_items(session, [("https://a.example/1", "")]) == {"https://a.example/1"}
         assert read_items(session, [("https://a.example/moved", "tag:a.example,2026:1")]) == {"https://a.example/moved"}
         assert read_items(session, [("https://b.example/2", "tag:b")]) == set()
+
+
+def test_the_explorer_shows_a_report_folded_in_after_it_answered(database_url, sessions, tmp_path):
+    record(sessions, report("https://naplesnews.example/a", "Naples Daily News", days_ago=2))
+    with serving(database_url, feeds_dir=tmp_path) as site:
+        first = site.get("/api/events.json?type=local_signal").json()["events"]
+        assert [e["also_reported_by"] for e in first] == [[]]
+        with sessions() as session:
+            before = store_fingerprint(session)
+        record(sessions, report("https://wgcu.example/b", "WGCU", days_ago=1))
+        (event,) = site.get("/api/events.json?type=local_signal").json()["events"]
+    with sessions() as session:
+        assert store_fingerprint(session) != before  # pages cached under the old key are answered afresh
+    assert event["id"] == first[0]["id"]
+    assert event["also_reported_by"] == [{"outlet": "WGCU", "url": "https://wgcu.example/b"}]
