@@ -40,6 +40,7 @@ MAX_ARTICLE_BYTES = 4 * 1024 * 1024
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 # An article that fails twice is read from the feed's words: one more try, not the three a workbook gets.
 ARTICLE_RETRIES = 1
+ARTICLE_TIMEOUT = 30  # seconds: a news page that takes longer is read from the feed's words
 
 
 class NewsSpider(scrapy.Spider):
@@ -102,7 +103,8 @@ class NewsSpider(scrapy.Spider):
                                      cb_kwargs={"report": report}, dont_filter=True,
                                      meta={"tracker_role": ARTICLE_ROLE, "public_hosts": True,
                                            "allowed_hosts": feed_host, "download_maxsize": MAX_ARTICLE_BYTES,
-                                           "max_retry_times": ARTICLE_RETRIES})
+                                           "max_retry_times": ARTICLE_RETRIES,
+                                           "download_timeout": ARTICLE_TIMEOUT})
         except ValueError:
             request = None
         # Scrapy normalises the URL (a backslash becomes `/`): both the link and what would be requested are checked.
