@@ -134,8 +134,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("MAX_DROP_SHARE", "max_drop_share", "float", 0.10, number(0, 1, "a share"),
             "a participating list that shrinks by more than this share is refused (pending: 50%)", SOURCES),
     Setting("NEWS_FEEDS", "news_feeds", "tuple[str, ...]", DEFAULT_NEWS_FEEDS, addresses,
-            "whitespace-separated RSS/Atom feed URLs read by `once --only news` (default: a news search "
-            "for \"287(g)\", in English and in Spanish)", SOURCES),
+            "whitespace-separated RSS/Atom feed URLs read by `once --only news` and on `NEWS_CRAWL_CRON` "
+            "(default: a news search for \"287(g)\", in English and in Spanish); set but empty: no news is read",
+            SOURCES, empty_is_default=False),
     Setting("DATABASE_URL", "database_url", "str", "sqlite:///data/tracker.db", text,
             "SQLAlchemy URL; `postgresql+psycopg://user:pw@host/db` for PostgreSQL", STORAGE),
     Setting("DATA_DIR", "data_dir", "Path", Path("data"), path,

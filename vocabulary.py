@@ -96,3 +96,11 @@ class Stage(StrEnum):
 
 
 STAGES = tuple(Stage)
+
+
+class SignalSource(StrEnum):
+    """Where a local signal was read: a news report, a meeting's agenda (packet, minutes), or another page."""
+
+    NEWS = "news"
+    AGENDA = "agenda"
+    PAGE = "page"

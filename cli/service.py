@@ -31,7 +31,7 @@ def start_run(args: argparse.Namespace, config: TrackerSettings, cleanup: contex
 
 def add_once(sub: argparse._SubParsersAction) -> None:
     once = sub.add_parser("once", help="one cycle now: crawl, parse, diff, store, alert")
-    once.add_argument("--only", choices=["ice", "local", "alerts", "digests"])
+    once.add_argument("--only", choices=["ice", "local", "news", "alerts", "digests"])
     once.add_argument("-a", dest="spider_args", action="append", default=[], metavar="NAME=VALUE",
                       help="with --only local: spider=NAME crawls one local spider; other NAME=VALUE pairs "
                            "are passed to it like scrapy's -a (e.g. client=pinellas)")

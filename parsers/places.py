@@ -136,3 +136,18 @@ def county_from_name(agency: str | None) -> str | None:
     if found is None or NOT_ONE_COUNTY.search(found["name"]):
         return None
     return f"{found['name']} {found['kind']}"
+
+
+def county_fips(county: str | None, state: str | None) -> str | None:
+    """The five-digit FIPS code of a county named in full in a state (`Marion County`, `FL` → `12083`), or None.
+
+    Only an exact name in the one state counts: a county is never guessed from a near spelling.
+    """
+    prefix = state_fips(state or "")
+    if not county or prefix is None:
+        return None
+    wanted = " ".join(county.split()).casefold()
+    for fips, name in counties().items():
+        if fips.startswith(prefix) and name.casefold() == wanted:
+            return fips
+    return None

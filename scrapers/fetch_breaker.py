@@ -3,9 +3,10 @@
 ICE's MOA links can all point at a host that is down or that blocks us; without a breaker
 one crawl asked it about 1,700 times over several minutes, and the next crawl did it again.
 Here every answer from a host is watched: after FAILURES_TO_TRIP connection failures, 403s
-or 429s in a row, no more documents (requests marked `tracker_role: moa`) are asked of it in
-this crawl, and the store's back-off (storage.fetch_backoff) keeps later crawls away from it
-for a while. The ICE page and workbooks are never held back: without them there is no crawl.
+or 429s in a row, no more documents (requests marked `tracker_role: moa`, or `article` for
+news articles) are asked of it in this crawl, and the store's back-off (storage.fetch_backoff)
+keeps later crawls away from a MOA host for a while. The ICE page and workbooks are never
+held back: without them there is no crawl.
 """
 
 from __future__ import annotations
@@ -28,6 +29,10 @@ log = logging.getLogger(__name__)
 FAILURES_TO_TRIP = 5
 BLOCKING_STATUSES = (403, 429)
 DOCUMENT_ROLE = "moa"
+# A news article is held back like a document within a crawl, but its host is not remembered in the store's
+# back-off: articles come from hundreds of outlets, and a paywall's 403 is not an outage to report.
+ARTICLE_ROLE = "article"
+HELD_BACK_ROLES = (DOCUMENT_ROLE, ARTICLE_ROLE)
 
 
 def host_of(url: str) -> str:
@@ -44,6 +49,7 @@ class FetchBreakerMiddleware:
         self.in_a_row: dict[str, int] = defaultdict(int)
         self.gave_up: dict[str, str] = {}
         self.asked: dict[str, set[str]] = defaultdict(set)
+        self.article_hosts: set[str] = set()
         self.got: dict[str, set[str]] = defaultdict(set)
         self.resting: dict[str, str] = {}
         self.busy: dict[str, object | None] = {}
@@ -76,11 +82,15 @@ class FetchBreakerMiddleware:
         through once the answer to the one before it is known: a host that has just been
         given up on gets no further requests, not a queue's worth.
         """
-        if request.meta.get("tracker_role") != DOCUMENT_ROLE:
+        role = request.meta.get("tracker_role")
+        if role not in HELD_BACK_ROLES:
             self._robots_of_a_held_back_host(request)
             return None
         host = host_of(request.url)
-        self.asked[host].add(request.url)
+        if role == DOCUMENT_ROLE:
+            self.asked[host].add(request.url)
+        else:
+            self.article_hosts.add(host)
         while self.busy.get(host) is not None:
             await self._idle(host).wait()
         why = self.gave_up.get(host) or self.resting.get(host)
@@ -99,7 +109,8 @@ class FetchBreakerMiddleware:
         if urlsplit(request.url).path != "/robots.txt" or not request.meta.get("dont_obey_robotstxt"):
             return
         host = host_of(request.url)
-        why = self.resting.get(host) or (self.gave_up.get(host) if host in self.asked else None)
+        asked = host in self.asked or host in self.article_hosts
+        why = self.resting.get(host) or (self.gave_up.get(host) if asked else None)
         if why is not None and host != self.start_host:
             raise IgnoreRequest(f"not asking {host} for robots.txt: {why}")
 

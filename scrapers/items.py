@@ -67,3 +67,23 @@ class LocalSignal:
     content_sha256: str = ""
     spider: str = ""
     document_url: str | None = None  # the packet PDF or attachment the item is in, when not `url`
+
+
+@dataclass
+class NewsArticle:
+    """One new item of a news feed, with its article page when that could be fetched.
+
+    `problem` says why the article itself was not read (robots.txt, an error, not a web
+    page, a host the crawl gave up on): the feed's own title and summary stand in then.
+    """
+
+    feed_url: str
+    link: str
+    guid: str
+    title: str
+    outlet: str
+    summary: str
+    published_at: str | None = None  # ISO 8601 UTC (`2025-12-02T07:00:00Z`), None when the feed gives no time
+    url: str = ""  # where the article was read, after redirects
+    body: bytes = b""
+    problem: str | None = None

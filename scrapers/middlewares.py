@@ -1,7 +1,8 @@
 """Which hosts documents may come from, and conditional requests.
 
 A document request carries the hosts it may be fetched from; every request, redirects
-included, is checked against them before it leaves (`AllowedHostsMiddleware`).
+included, is checked against them before it leaves (`AllowedHostsMiddleware`). A news
+article may be on any public host (`public_hosts`): never on this machine or a private network.
 
 Conditional requests: an unchanged publication should cost a 304, not a download.
 
@@ -20,7 +21,7 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from sqlalchemy.orm import Session, sessionmaker
 
-from parsers.urls import allowed_host
+from parsers.urls import allowed_host, public_web_url
 from scrapers.store import crawl_sessions
 from storage.archive import last_good_fetch
 from storage.models import utcnow
@@ -45,12 +46,18 @@ class AllowedHostsMiddleware:
 
     def process_request(self, request, spider=None):
         hosts = request.meta.get("allowed_hosts")
-        if hosts is None or allowed_host(request.url, tuple(hosts)):
+        if request.meta.get("public_hosts"):
+            if public_web_url(request.url, tuple(hosts or ())):
+                return None
+            where = "not a public web address"
+        elif hosts is None or allowed_host(request.url, tuple(hosts)):
             return None
+        else:
+            where = f"outside {', '.join(hosts)}"
         self.stats.inc_value("tracker/refused_host")
         via = request.meta.get("redirect_urls") or []
         origin = f" (redirected from {via[0]})" if via else ""
-        raise IgnoreRequest(f"not fetching {request.url}{origin}: outside {', '.join(hosts)}")
+        raise IgnoreRequest(f"not fetching {request.url}{origin}: {where}")
 
 
 class ConditionalGetMiddleware:

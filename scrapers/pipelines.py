@@ -1,4 +1,4 @@
-"""Archive raw bytes → parse → hand each publication to storage.
+"""Archive raw bytes → parse → hand each publication (or local signal, or news report) to storage.
 
 Raw documents are committed the moment they arrive, so nothing fetched is lost even if
 the crawl dies later. Workbooks are applied when the spider closes, participating before
@@ -10,26 +10,38 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import re
+from collections import Counter
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from scrapy import signals
 from scrapy.exceptions import NotConfigured
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from scrapers.items import LocalSignal, MoaDocument, PageDocument, WorkbookDocument
+from parsers.article import main_text
+from parsers.gazetteer import Gazetteer
+from parsers.news import read_report, stage_of
+from parsers.places import county_fips
+from scrapers.items import LocalSignal, MoaDocument, NewsArticle, PageDocument, WorkbookDocument
 from scrapers.store import crawl_sessions
 from scrapers.workbooks import archived_reader
 from settings import SettingsError
 from storage.archive import REJECTED, archive_document, last_good_fetch, record_fetch
-from storage.events import PublicationRef, add_event, exists, local_signal_event, moa_changed_event
+from storage.events import PublicationRef, Signal, add_event, exists, local_signal_event, moa_changed_event
 from storage.list_absence import list_missing, list_seen
 from storage.models import ISO_Z, Agreement, CrawlRun, Document, iso_z, utcnow
+from storage.news_reports import Report, listed_agencies, record_report
 from storage.publications import Outcome, agreement_fields, apply_document, run_status
-from vocabulary import PARTICIPATING, WORKBOOK_KINDS, AgreementStatus, PublicationStatus, RunStatus
+from vocabulary import PARTICIPATING, WORKBOOK_KINDS, AgreementStatus, PublicationStatus, RunStatus, SignalSource
 
 log = logging.getLogger(__name__)
 PAGE = "page"  # the archived ICE page: the links behind a 304
+# What local spiders read from agendas, packets and minutes (the rest comes from other pages: news, press releases).
+AGENDA_KINDS = ("pdf", "civicplus_agenda", "legistar_matter", "legistar_event")
+# A watched page that is itself an agenda or minutes (`/agenda.html`, "Minutes of June 3").
+_AGENDA_PAGE = re.compile(r"agenda|minutes|meeting", re.IGNORECASE)
 
 
 @dataclass
@@ -39,7 +51,7 @@ class Queued:
 
 
 def source_name(spider) -> str:
-    return "ice" if spider.name == "ice_287g" else f"local:{spider.name}"
+    return {"ice_287g": "ice", "news": "news"}.get(spider.name, f"local:{spider.name}")
 
 
 class StorePipeline:
@@ -54,6 +66,8 @@ class StorePipeline:
         self.failures: list[str] = []
         self.signals = 0
         self.source = ""
+        self.news: Counter[str] = Counter()
+        self.places: Gazetteer | None = None
 
     @classmethod
     def from_crawler(cls, crawler):
@@ -85,6 +99,8 @@ class StorePipeline:
             self._page(item)
         elif isinstance(item, LocalSignal):
             self._signal(item)
+        elif isinstance(item, NewsArticle):
+            self._news(item)
         return item
 
     def _workbook(self, item: WorkbookDocument) -> None:
@@ -142,15 +158,40 @@ class StorePipeline:
         now = utcnow()
         payload = local_signal_event(
             url=item.url, content_key=item.content_sha256 or hashlib.sha256(item.snippet.encode()).hexdigest(),
-            state=item.state, jurisdiction=item.jurisdiction, county=item.county, title=item.title,
-            snippet=item.snippet, matched=item.matched, date=item.date, spider=item.spider, run_id=self.run_id,
-            detected_at=now, document_url=item.document_url,
+            signal=agenda_signal(item), county=item.county, snippet=item.snippet, matched=item.matched,
+            date=item.date, spider=item.spider, run_id=self.run_id, detected_at=now, document_url=item.document_url,
         )
         with self.sessions.begin() as session:
             if exists(session, payload):
                 return
             add_event(session, payload, detected_at=now)
             self.signals += 1
+
+    def _news(self, item: NewsArticle) -> None:
+        """Read one new feed item (its article's text, or the feed's words) and store its signal, folded or new."""
+        text, problem = _article_text(item)
+        now = utcnow()
+        # A feed's clock is the outlet's: a time still to come is read as now.
+        published = min(_parse_time(item.published_at), now) if item.published_at else None
+        signals = read_report(item.title, text or item.summary, places=self._gazetteer(),
+                              published=published.date() if published else None, outlet=item.outlet)
+        report = Report(feed_url=item.feed_url, link=item.link, guid=item.guid, title=item.title, outlet=item.outlet,
+                        published_at=published, article_url=item.url or None, fallback_reason=problem,
+                        signals=tuple(signals))
+        with self.sessions.begin() as session:
+            outcome = record_report(session, report, run_id=self.run_id, now=now)
+        self.news[outcome] += 1
+        self.news["items"] += 1
+        self.news["from_feed"] += problem is not None
+        if outcome == "new":
+            self.signals += 1
+
+    def _gazetteer(self) -> Gazetteer:
+        """Places, and the agencies on ICE's lists as stored when the crawl began: read once per crawl."""
+        if self.places is None:
+            with self.sessions() as session:
+                self.places = Gazetteer(listed_agencies(session))
+        return self.places
 
     def spider_closed(self, spider, reason: str) -> None:
         """Apply what was fetched, but only from a crawl that finished: a partial list would
@@ -194,6 +235,7 @@ class StorePipeline:
             run.stats = {
                 "publications": [o.stats() for o in self.outcomes],
                 "local_signals": self.signals,
+                **({"news": {"items": 0, **self.news}} if self.source == "news" else {}),
                 "local": {k: v for k, v in self.stats.get_stats().items() if k.startswith("local/")},
                 "items": int(self.stats.get_value("item_scraped_count") or 0),
             }
@@ -221,6 +263,37 @@ class StorePipeline:
                 published_at=_parse_time(item.fetched_at), removal_confirmations=self.tracker.removal_confirmations,
                 max_drop=self.tracker.max_drop_share,
             )
+
+
+def _article_text(item: NewsArticle) -> tuple[str, str | None]:
+    """The article's main text and why it is missing, if it is (then the feed's words stand in)."""
+    if not item.body:
+        return "", item.problem
+    try:
+        text = main_text(item.body, item.url)
+    except Exception as exc:  # a hostile page must cost its own text, never the crawl's other items
+        return "", f"the article's text could not be extracted ({type(exc).__name__})"
+    return text, None if text else "no article text on the page"
+
+
+def agenda_signal(item: LocalSignal) -> Signal:
+    """A local spider's find in the signal vocabulary news shares: its stage only when the words say one."""
+    host = (urlsplit(item.url).hostname or "").removeprefix("www.")
+    return Signal(
+        source=SignalSource.AGENDA if item.source in AGENDA_KINDS or _AGENDA_PAGE.search(
+            f"{urlsplit(item.url).path} {item.title}") else SignalSource.PAGE,
+        stage=stage_of(f"{item.title}. {item.snippet}"), state=item.state or None, jurisdiction=item.jurisdiction,
+        county_fips=county_fips(item.county, item.state), agency=item.jurisdiction, title=item.title, outlet=host,
+        source_url=item.url, published_at=_item_day(item.date), excerpt=item.snippet,
+    )
+
+
+def _item_day(text: str | None) -> dt.datetime | None:
+    """An agenda item's date (`2025-06-17`) as the start of that day, or None when it has none or it is not a date."""
+    try:
+        return dt.datetime.combine(dt.date.fromisoformat((text or "")[:10]), dt.time())
+    except ValueError:
+        return None
 
 
 def _parse_time(text: str) -> dt.datetime:

@@ -1,4 +1,4 @@
-"""One cycle of the tracker: crawl → parse → diff → store → alert, each part runnable alone.
+"""One cycle of the tracker: crawl (ICE, local sources, news) → parse → diff → store → alert, each part runnable alone.
 
 Each part reports on stdout in one line a person can read, and returns an exit code:
 0 ok, 1 when a crawl failed or a publication was refused (the store is left as it was).
@@ -55,11 +55,25 @@ def describe(result: CrawlResult) -> str:
         if publication.get("reason"):
             line += f": {publication['reason']}"
         parts.append(line)
-    if result.stats.get("local_signals"):
+    news = result.stats.get("news")
+    if news:
+        parts.append(news_line(news))
+    elif result.stats.get("local_signals"):
         parts.append(f"{result.stats['local_signals']} new local signals")
     if (result.status in FAILING_RUNS or result.status == RunStatus.INTERRUPTED) and result.error:
         parts.append(result.error.replace("\n", "; "))
     return " | ".join(parts)
+
+
+def news_line(news: dict) -> str:
+    """What one news crawl read: new items, how many from the feed's words alone, new and folded signals."""
+    line = f"{news.get('items', 0)} new items read"
+    if news.get("from_feed"):
+        line += f" ({news['from_feed']} from the feed's words: article not fetched)"
+    line += f", {news.get('new', 0)} new local signals"
+    if news.get("folded"):
+        line += f", {news['folded']} reports folded into earlier signals"
+    return line
 
 
 def run_ice(config: TrackerSettings, sessions: Sessions, stop: threading.Event | None = None,
@@ -160,6 +174,26 @@ def run_local(config: TrackerSettings, sessions: Sessions, stop: threading.Event
     return code
 
 
+def run_news(config: TrackerSettings, sessions: Sessions, stop: threading.Event | None = None,
+             wait: dt.timedelta = CRAWL_WAIT) -> int:
+    """Read the news feeds (`NEWS_FEEDS`) in a crawl subprocess; 0 ok, 1 when a feed could not be read.
+
+    Every other feed is still read then, and what it brought is kept.
+    """
+    if not config.news_feeds:
+        print("news: no feeds (NEWS_FEEDS is empty)", flush=True)
+        return 0
+    with one_crawl(sessions, "news", wait=wait, stop=stop) as elsewhere:
+        if elsewhere is not None:
+            print(_elsewhere_line(elsewhere), flush=True)
+            return 0
+        close_abandoned(sessions, "news", dt.timedelta(seconds=config.crawl_timeout))
+        result = run_spider(sessions, "news", "news", timeout=config.crawl_timeout, stop=stop)
+        _record_problem(sessions, result)
+        print(describe(result), flush=True)
+        return 0 if result.status in GOOD_RUNS else 1
+
+
 def run_alerts(config: TrackerSettings, sessions: Sessions) -> int:
     """Deliver pending Slack/instant-email/maintainer messages from the outbox."""
     from alerts.deliver import deliver_all
@@ -217,6 +251,7 @@ def run_once(config: TrackerSettings, sessions: Sessions, only: str | None = Non
     with _Stop() as stop:
         parts = [("ice", lambda: run_ice(config, sessions, stop=stop.event)),
                  ("local", lambda: run_local(config, sessions, stop=stop.event, only=local_args)),
+                 ("news", lambda: run_news(config, sessions, stop=stop.event)),
                  ("alerts", lambda: run_alerts(config, sessions)),
                  ("digests", lambda: run_digests(config, sessions))]
         for name, part in parts:

@@ -133,6 +133,13 @@ def local_job() -> str:
                     records_problems=True)
 
 
+def news_job() -> str:
+    """Read the news feeds and store the new reports' signals."""
+    return _guarded("news crawl", lambda config, sessions: cycle.run_news(config, sessions, stop=_runtime.stopping,
+                                                                        wait=NO_WAIT),
+                    records_problems=True)
+
+
 def digest_job() -> str:
     """Send the email digests that are due; the digest code decides per subscriber hour and zone."""
     return _guarded("digests", cycle.run_digests)

@@ -103,6 +103,8 @@ def job_specs(config: TrackerSettings) -> list[JobSpec]:
                 config.ice_crawl_jitter),
         JobSpec("local_crawl", "local crawl", "service.jobs:local_job", config.local_crawl_cron, "LOCAL_CRAWL_CRON",
                 "local"),
+        JobSpec("news_crawl", "news crawl", "service.jobs:news_job", config.news_crawl_cron, "NEWS_CRAWL_CRON",
+                "news"),
         JobSpec("digests", "email digests", "service.jobs:digest_job", config.digest_cron, "DIGEST_CRON", "alerts"),
         JobSpec("staleness", "ICE staleness check", "service.jobs:staleness_job", STALENESS_CRON, "(built in)",
                 "ice"),

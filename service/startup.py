@@ -17,10 +17,11 @@ from storage.models import CrawlRun
 from vocabulary import RunStatus
 
 LOCAL_PREFIX = "local:"
+NEWS_SOURCE = "news"
 
 
 def crawls_due_at_start(session: Session, ice_interval: dt.timedelta, now: dt.datetime) -> dict[str, str]:
-    """Job id → why it runs now (`ice_crawl`, `local_crawl`); `now` is naive UTC like the store."""
+    """Job id → why it runs now (`ice_crawl`, `local_crawl`, `news_crawl`); `now` is naive UTC like the store."""
     due: dict[str, str] = {}
     good = last_good(session, ICE_SOURCE)
     last = last_run(session, ICE_SOURCE)
@@ -33,4 +34,7 @@ def crawls_due_at_start(session: Session, ice_interval: dt.timedelta, now: dt.da
     local = latest_run(session, CrawlRun.source.startswith(LOCAL_PREFIX))
     if local is not None and local.status == RunStatus.INTERRUPTED:
         due["local_crawl"] = "the last local crawl was interrupted by a stop"
+    news = last_run(session, NEWS_SOURCE)
+    if news is not None and news.status == RunStatus.INTERRUPTED:
+        due["news_crawl"] = "the last news crawl was interrupted by a stop"
     return due

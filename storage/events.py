@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.models import ISO_Z, Event, iso_z
-from vocabulary import EventType, ListKind
+from vocabulary import EventType, ListKind, SignalSource
 
 EVENT_FIELDS = (
     "id", "type", "detected_at", "published_at", "run_id", "state", "agency", "agency_type", "county", "model",
@@ -92,27 +92,82 @@ def moa_changed_event(uid: str, fields: dict, pub: PublicationRef, document: str
     return make_event(EventType.MOA_CHANGED, uid, fields, pub, document=document, sha256=pub.sha256)
 
 
-def local_signal_event(*, url: str, content_key: str, state: str | None, jurisdiction: str, county: str | None,
-                       title: str, snippet: str, matched: str, date: str | None, spider: str,
-                       run_id: int | None, detected_at: dt.datetime, document_url: str | None = None) -> dict:
-    """A local government page or agenda mentions 287(g); one event per document and passage."""
-    return _payload(
-        _digest(f"local_signal|{url}|{content_key}"), EventType.LOCAL_SIGNAL, detected_at=iso_z(detected_at),
-        published_at=None, run_id=run_id, fields={"state": state, "agency": jurisdiction, "county": county or None},
-        source_url=url, publication=None, list_kind=ListKind.LOCAL, before=None, after=None, agreement_uid=None,
-        was_pending=False,
-        details={"jurisdiction": jurisdiction, "title": title, "url": url, "snippet": snippet, "matched": matched,
-                 "date": date, "spider": spider, "document_url": document_url},
+# A local signal's own fields (CONTRACT.md "Event"), on every `local_signal` whatever read it, null when unknown.
+SIGNAL_FIELDS = (
+    "source", "stage", "state", "jurisdiction", "county_fips", "agency", "title", "outlet", "source_url",
+    "published_at", "excerpt", "also_reported_by",
+)
+
+
+@dataclass(frozen=True)
+class Signal:
+    """A local signal in the one vocabulary news reports, agendas and pages share.
+
+    `stage` is None when the words do not say one (never guessed); `published_at` is the
+    report's or the agenda item's own time (naive UTC), None when it has none.
+    """
+
+    source: SignalSource
+    stage: str | None
+    state: str | None
+    jurisdiction: str
+    county_fips: str | None
+    agency: str | None
+    title: str
+    outlet: str
+    source_url: str
+    published_at: dt.datetime | None
+    excerpt: str
+
+
+def signal_event(signal: Signal, *, key: str, run_id: int | None, detected_at: dt.datetime,
+                 county: str | None = None, **details) -> dict:
+    """A `local_signal` event; `key` says what makes it this signal and no other, so finding it again gives its id.
+
+    `also_reported_by` starts empty: other outlets' reports of the same signal are added to
+    it when they are folded in (storage.signals), never made into events of their own.
+    """
+    payload = _payload(
+        _digest(f"local_signal|{key}"), EventType.LOCAL_SIGNAL, detected_at=iso_z(detected_at),
+        published_at=iso_z(signal.published_at) if signal.published_at else None, run_id=run_id,
+        fields={"state": signal.state, "agency": signal.agency, "county": county or None},
+        source_url=signal.source_url, publication=None, list_kind=ListKind.LOCAL, before=None, after=None,
+        agreement_uid=None, was_pending=False, details=details,
     )
+    payload.update({"source": str(signal.source), "stage": signal.stage, "jurisdiction": signal.jurisdiction,
+                    "county_fips": signal.county_fips, "title": signal.title, "outlet": signal.outlet,
+                    "excerpt": signal.excerpt, "also_reported_by": []})
+    return payload
+
+
+def local_signal_event(*, url: str, content_key: str, signal: Signal, county: str | None, snippet: str,
+                       matched: str, date: str | None, spider: str, run_id: int | None, detected_at: dt.datetime,
+                       document_url: str | None = None) -> dict:
+    """A local government page or agenda mentions 287(g); one event per document and passage.
+
+    Besides the shared signal fields it keeps what the local spiders always recorded (`url`,
+    `snippet`, `matched`, `date`, `spider`, `document_url`), and its id is made as before.
+    """
+    return signal_event(signal, key=f"{url}|{content_key}", run_id=run_id, detected_at=detected_at, county=county,
+                        url=url, snippet=snippet, matched=matched, date=date, spider=spider,
+                        document_url=document_url)
+
+
+def news_signal_event(signal: Signal, *, run_id: int | None, detected_at: dt.datetime, feed_url: str,
+                      link: str) -> dict:
+    """A news report's signal: one event per article (its address after redirects), whichever feed listed it."""
+    return signal_event(signal, key=f"news|{signal.source_url}", run_id=run_id, detected_at=detected_at,
+                        feed_url=feed_url, url=signal.source_url, link=link if link != signal.source_url else None)
 
 
 def is_news(payload: dict) -> bool:
     """Whether an event may be alerted or put in a digest: history found later never is.
 
     `replayed` events were found again by `reparse`, `backfilled` ones imported from an
-    archive of old publications; both are records of the past, not news.
+    archive of old publications, `history` ones news reports first read long after they were
+    published (a news search lists months-old stories); all are records of the past, not news.
     """
-    return not (payload.get("replayed") or payload.get("backfilled"))
+    return not (payload.get("replayed") or payload.get("backfilled") or payload.get("history"))
 
 
 def exists(session: Session, payload: dict) -> bool:

@@ -277,3 +277,29 @@ class ListAbsence(Base):
     first_missing_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
     first_missing_run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
     returned_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+class NewsItem(Base):
+    """A news feed item the tracker has read: never fetched again, and which signal (if any) it became.
+
+    `key` is a digest of the item's link, `guid_key` of its guid: a feed that changes one
+    of the two still names an item already read. `event_seq` is the `local_signal` the
+    report made or was folded into (`folded`), null when it carried no signal.
+    """
+
+    __tablename__ = "news_items"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    guid_key: Mapped[str] = mapped_column(String(64), index=True)
+    link: Mapped[str] = mapped_column(Text)
+    feed_url: Mapped[str] = mapped_column(Text)
+    article_url: Mapped[str | None] = mapped_column(Text)
+    outlet: Mapped[str] = mapped_column(Text, default="")
+    title: Mapped[str] = mapped_column(Text, default="")
+    published_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    read_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_runs.id"))
+    text_from: Mapped[str] = mapped_column(String(20))  # article | feed
+    fallback_reason: Mapped[str | None] = mapped_column(Text)
+    event_seq: Mapped[int | None] = mapped_column(ForeignKey("events.seq"))
+    folded: Mapped[bool] = mapped_column(Boolean, default=False)

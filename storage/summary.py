@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, aliased
 from storage.early_warning import lead_times
 from storage.identity import agency_key
 from storage.list_absence import unpublished
-from storage.models import Agreement, AgreementVersion, Event, ListAbsence, Publication
+from storage.models import Agreement, AgreementVersion, Event, ListAbsence, NewsItem, Publication
 from vocabulary import GOOD_PUBLICATIONS
 
 MODELS = ("JEM", "TFM", "WSO")
@@ -225,7 +225,7 @@ def change(spans: Sequence[Span], now: dt.date, days: int) -> int:
 
 
 def store_fingerprint(session: Session) -> tuple:
-    """Changes whenever a publication is applied (every one adds a row): a key for caching answers.
+    """Changes whenever a publication is applied or a news item read (each adds a row): a key for caching answers.
 
     Only maxima of primary keys, each one index lookup, so checking it costs far less than
     any answer it guards.
@@ -237,6 +237,7 @@ def store_fingerprint(session: Session) -> tuple:
         select(func.max(Event.seq)).scalar_subquery(),
         select(func.max(ListAbsence.id)).scalar_subquery(),
         select(func.count(ListAbsence.returned_at)).scalar_subquery(),
+        select(func.max(NewsItem.id)).scalar_subquery(),  # a report folded into an event changes no other key
     )).one())
 
 

@@ -38,6 +38,14 @@ def test_local_page_signals_become_events_once(tracker_env):
             [("agenda.html", "packet.pdf"), ("agenda.html", "")],
         )
         assert all(e["snippet"] and e["matched"] and e["jurisdiction"] == "Marion County" for e in events)
+        # the vocabulary news shares: read from an agenda, placed in its county, dated by its meeting
+        assert {e["source"] for e in events} == {"agenda"}
+        assert {(e["county_fips"], e["outlet"], e["published_at"]) for e in events} == {
+            ("12083", "127.0.0.1", "2025-06-03T00:00:00Z")}
+        assert all(e["excerpt"] == e["snippet"] and e["also_reported_by"] == [] for e in events)
+        stages = {e["title"][:3]: e["stage"] for e in events}
+        assert stages["3.1"] == "scheduled"  # "Discussion and possible action": on the agenda, no decision yet
+        assert stages["Ite"] is None  # "Request to approve…" says no stage: none is guessed
         again = crawl_local_page(tracker_env, f"{base}/agenda.html")
         assert again.returncode == 0
     assert local_events(tracker_env) == events  # the same page and packet are not signalled twice

@@ -60,7 +60,7 @@ def stand_in_run_ice(config, sessions, stop=None, wait=None, after_crawl=None, m
 
 if not os.environ.get("REAL_CRAWL"):
     cycle.run_ice = stand_in_run_ice
-for part in ("run_local", "run_digests", "run_alerts"):
+for part in ("run_local", "run_news", "run_digests", "run_alerts"):
     setattr(cycle, part, lambda config, sessions, stop=None, wait=None: 0)
 sys.exit(scheduler.main(["run"]))
 """
@@ -250,7 +250,7 @@ def test_a_restart_does_not_reopen_a_problem_already_alerted(real_crawl_env, ses
 
 
 def test_a_run_that_came_due_while_the_service_was_down_happens_after_restart(service_env, sessions, start) -> None:
-    yearly = {name: "0 0 1 1 *" for name in ("ICE_CRAWL_CRON", "LOCAL_CRAWL_CRON", "DIGEST_CRON")}
+    yearly = {name: "0 0 1 1 *" for name in ("ICE_CRAWL_CRON", "LOCAL_CRAWL_CRON", "NEWS_CRAWL_CRON", "DIGEST_CRON")}
     env = {**service_env, **yearly}
     del env["TRACKER_TEST_TICK_SECONDS"]
     first = start(env)
@@ -278,7 +278,7 @@ def test_a_run_that_came_due_while_the_service_was_down_happens_after_restart(se
 
 def test_a_new_service_crawls_at_start_and_logs_every_job_s_next_run(real_crawl_env, mirror, sessions,
                                                                      start) -> None:
-    yearly = {name: "0 0 1 1 *" for name in ("ICE_CRAWL_CRON", "LOCAL_CRAWL_CRON", "DIGEST_CRON")}
+    yearly = {name: "0 0 1 1 *" for name in ("ICE_CRAWL_CRON", "LOCAL_CRAWL_CRON", "NEWS_CRAWL_CRON", "DIGEST_CRON")}
     env = {**real_crawl_env, **yearly}
     del env["TRACKER_TEST_TICK_SECONDS"]
     publish(mirror, sheet(FIRST), sheet(PENDING_FIRST))
@@ -289,7 +289,7 @@ def test_a_new_service_crawls_at_start_and_logs_every_job_s_next_run(real_crawl_
     assert service.stop(timeout=40) == 0
     log = service.output()
     assert "ICE crawl runs now: no good ICE crawl yet" in log
-    for job in ("ice_crawl", "local_crawl", "digests", "staleness", "outbox_retry"):
+    for job in ("ice_crawl", "local_crawl", "news_crawl", "digests", "staleness", "outbox_retry"):
         assert f"({job}): next run" in log and "(at start)" in log, job
     next_year = f"{dt.datetime.now(dt.UTC).year + 1}-01-01T00:00:00"
     assert f"ICE crawl (ice_crawl): next run {next_year}+00:00 (after a run that ended done)" in log
@@ -297,7 +297,7 @@ def test_a_new_service_crawls_at_start_and_logs_every_job_s_next_run(real_crawl_
 
 def test_a_crawl_stopped_by_sigterm_is_interrupted_not_failed_and_is_retried_at_the_next_start(
         real_crawl_env, mirror, sessions, start) -> None:
-    yearly = {name: "0 0 1 1 *" for name in ("ICE_CRAWL_CRON", "LOCAL_CRAWL_CRON", "DIGEST_CRON")}
+    yearly = {name: "0 0 1 1 *" for name in ("ICE_CRAWL_CRON", "LOCAL_CRAWL_CRON", "NEWS_CRAWL_CRON", "DIGEST_CRON")}
     env = {**real_crawl_env, **yearly}
     del env["TRACKER_TEST_TICK_SECONDS"]
     publish(mirror, sheet(FIRST), sheet(PENDING_FIRST))

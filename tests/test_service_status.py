@@ -91,17 +91,18 @@ def test_status_exits_2_when_the_last_run_failed_or_a_problem_is_open(database_u
 
 def test_jobs_lists_every_job_with_its_cron_and_next_run(database_url, store, tmp_path, capsys) -> None:
     config = config_for(database_url, tmp_path, ICE_CRAWL_CRON="0 9 * * 1", LOCAL_CRAWL_CRON="30 5 * * *",
-                        DIGEST_CRON="0 * * * *")
+                        DIGEST_CRON="0 * * * *", NEWS_CRAWL_CRON="10,40 * * * *")
     assert jobs_command(config, store) == 0
     out = capsys.readouterr().out
     rows = {line.split()[0]: line.split() for line in out.splitlines()[1:] if line and not line.startswith("service")}
-    assert set(rows) == {"ice_crawl", "local_crawl", "digests", "staleness", "outbox_retry"}
+    assert set(rows) == {"ice_crawl", "local_crawl", "news_crawl", "digests", "staleness", "outbox_retry"}
     for row in rows.values():
         next_run = next(dt.datetime.fromisoformat(cell) for cell in row if cell[:2] == "20" and "T" in cell)
         assert next_run > dt.datetime.now(dt.UTC)
     ice_next = next(dt.datetime.fromisoformat(cell) for cell in rows["ice_crawl"] if cell[:2] == "20")
     assert ice_next.weekday() == 0 and ice_next.hour == 9, "crontab's weekday 1 is Monday"
     assert "5" in rows["local_crawl"] and "30" in rows["local_crawl"]
+    assert "10,40" in rows["news_crawl"] and "NEWS_CRAWL_CRON" in " ".join(rows["news_crawl"])
     assert "service: not running" in out
 
 
@@ -198,6 +199,10 @@ def test_an_interrupted_run_is_healthy_and_retried_at_start_while_a_dead_one_is_
     add_run(store, "local:marion-county-fl", "interrupted", hours_ago=0.05)
     with store() as session:
         assert list(crawls_due_at_start(session, dt.timedelta(hours=1), NOW())) == ["local_crawl"]
+
+    add_run(store, "news", "interrupted", hours_ago=0.04)
+    with store() as session:
+        assert list(crawls_due_at_start(session, dt.timedelta(hours=1), NOW())) == ["local_crawl", "news_crawl"]
 
     capsys.readouterr()
     add_run(store, "local:lake-county-fl", "running", hours_ago=2)  # its process is gone: no stop we made

@@ -8,10 +8,10 @@ import html
 import pytest
 
 from storage.db import connect
+from tests.support.browser import browser, visit  # noqa: F401  (the explorer's browser fixtures, shared)
 from tests.support.sample_store import build
 from tests.support.signals import add_signals, news_signal, reports_before_listing
 from tests.support.web_server import Explorer, serving
-from tests.support.browser import browser, visit  # noqa: F401  (the explorer's browser fixtures, shared)
 
 NAPLES = "https://www.naplesnews.example/story/news/2025/12/02/collier-287g/"
 
