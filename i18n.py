@@ -89,7 +89,7 @@ def jinja_environment(lang: str, **options: Any) -> Environment:
     """A Jinja2 environment speaking `lang`: `_()`, `ngettext()` and `{% trans %}` (new-style, so
     `_("%(n)s agreements", n=...)` formats itself), and `number` and `date` filters."""
     environment = Environment(extensions=["jinja2.ext.i18n"], **options)
-    environment.install_gettext_translations(translations(lang), newstyle=True)  # type: ignore[attr-defined]
+    environment.install_gettext_translations(translations(lang), newstyle=True)
     words = language(lang)
     environment.filters["number"] = words.number
     environment.filters["date"] = words.date
