@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test check demo once lint docs bench system-deps clean
+.PHONY: run test check demo once lint docs messages bench system-deps clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,17 @@ lint: $(VENV)/.installed
 ## deploy/example.env).
 docs: $(VENV)/.installed
 	$(PY) -m cli.docs --write
+
+## The words readers get in Spanish (locale/): gather the translatable text of the code and templates (babel.cfg)
+## into locale/messages.pot, merge it into each language's messages.po (new text comes in empty, changed text fuzzy,
+## for a translator to write), then check every catalogue compiles. The .po is read as it is at run time.
+POT_OPTIONS := --add-location=file --sort-output --no-wrap --project "287(g) tracker" --add-comments=TRANSLATORS:
+messages: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F babel.cfg -o locale/messages.pot $(POT_OPTIONS) .
+	$(VENV)/bin/pybabel update -i locale/messages.pot -d locale -D messages --no-wrap --ignore-obsolete
+	for po in locale/*/LC_MESSAGES/messages.po; do \
+		lang=$${po#locale/}; $(VENV)/bin/pybabel compile -i $$po -o /dev/null -l $${lang%%/*} --statistics || exit 1; \
+	done
 
 bench: $(VENV)/.installed
 	for script in benchmarks/bench_*.py; do $(PY) $$script || exit 1; done

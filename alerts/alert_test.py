@@ -19,12 +19,13 @@ from alerts.email import MailTransport, MailUnavailable
 from alerts.event_text import human_date
 from alerts.outbox import FileSender
 from alerts.slack import SlackRefused, SlackUnavailable
-from alerts.subscriptions import SlackSubscription, Subscriptions, address_problem
+from alerts.subscriptions import EmailSubscription, SlackSubscription, Subscriptions, address_problem
 from alerts.welcome import Welcome, slack_part, watched_kinds, watched_states, welcome_email
 from errors import UserError
+from i18n import ENGLISH, N_, Language
 from settings import TrackerSettings
 
-TITLE = "287(g) tracker: test message"
+TITLE = N_("287(g) tracker: test message")
 TO_OUTBOX = "written to the outbox (not sent)"
 OPS_LINE = "This channel gets the tracker's operational alerts: failed crawls, refused publications, stale sources."
 
@@ -35,6 +36,7 @@ class Target:
     label: str
     what: str
     send: Callable[[Welcome], str]
+    lang: Language = ENGLISH
 
 
 @dataclass(frozen=True)
@@ -51,13 +53,14 @@ class Outcome:
         return self.ok and self.detail.startswith(TO_OUTBOX)
 
 
-def _message(what: str, now: dt.datetime) -> Welcome:
+def _message(what: str, now: dt.datetime, lang: Language = ENGLISH) -> Welcome:
     return Welcome(
-        title=TITLE,
+        title=lang.gettext(TITLE),
         lines=(
-            "This is a test from `python scheduler.py alert-test`: nothing changed on ICE's lists.",
+            lang.gettext("This is a test from `python scheduler.py alert-test`: nothing changed on ICE's lists."),
             what,
-            f"Sent {human_date(now.date().isoformat())} at {now:%H:%M} UTC.",
+            lang.gettext("Sent %(date)s at %(time)s UTC.") % {
+                "date": human_date(now.date().isoformat(), lang), "time": f"{now:%H:%M}"},
         ),
         counts_heading="",
         counts=(),
@@ -65,7 +68,8 @@ def _message(what: str, now: dt.datetime) -> Welcome:
 
 
 def _interest(sub) -> str:
-    return f"{watched_kinds(sub)} in {watched_states(sub.states)}"
+    return sub.lang.gettext("%(kinds)s in %(where)s") % {"kinds": watched_kinds(sub),
+                                                        "where": watched_states(sub.states, sub.lang)}
 
 
 def targets(config: TrackerSettings, subs: Subscriptions, quiet: TextIO, mail: MailTransport) -> list[Target]:
@@ -74,6 +78,7 @@ def targets(config: TrackerSettings, subs: Subscriptions, quiet: TextIO, mail: M
     found: list[Target] = []
 
     def slack(label: str, what: str, channel: str, sub: SlackSubscription | None) -> Target:
+        lang = sub.lang if sub is not None else ENGLISH
         sender = senders(sub) if sub is not None else senders.bot
 
         def send(message: Welcome) -> str:
@@ -82,31 +87,38 @@ def targets(config: TrackerSettings, subs: Subscriptions, quiet: TextIO, mail: M
                 return f"{TO_OUTBOX}: SLACK_BOT_TOKEN is not set"
             return "posted" if not ref.startswith("webhook:") else "posted through the webhook"
 
-        return Target("slack", label, what, send)
+        return Target("slack", label, what, send, lang)
 
     for sub in subs.slack:
         label = f"{sub.name} (webhook)" if sub.webhook_env else sub.name
-        found.append(slack(label, f"This channel is set up for {_interest(sub)}.", sub.name, sub))
+        what = sub.lang.gettext("This channel is set up for %(interest)s.") % {"interest": _interest(sub)}
+        found.append(slack(label, what, sub.name, sub))
     if subs.maintainers.slack_channel:
         channel = subs.maintainers.slack_channel
         found.append(slack(f"{channel} (maintainers)", OPS_LINE, channel, None))
 
-    def email(address: str, what: str) -> Target:
+    def email(address: str, what: str, lang: Language = ENGLISH) -> Target:
         def send(message: Welcome) -> str:
             key = f"test:{address}:{uuid.uuid4().hex}"
-            mail.send(welcome_email(config, address, message, key, dt.datetime.now(dt.UTC)))
+            mail.send(welcome_email(config, address, message, key, dt.datetime.now(dt.UTC), lang))
             if mail.to_outbox:
                 return f"{TO_OUTBOX} as .eml: SMTP_HOST is not set"
             return f"accepted by {config.smtp_host}"
 
-        return Target("email", address, what, send)
+        return Target("email", address, what, send, lang)
 
     for sub in subs.email:
-        how = "instant emails" if sub.cadence == "instant" else f"a {sub.cadence} digest"
-        found += [email(address, f"This address is set up for {how} about {_interest(sub)}.") for address in sub.to]
+        found += [email(address, _email_interest(sub), sub.lang) for address in sub.to]
     for address in subs.maintainers.email:
         found.append(email(address, OPS_LINE.replace("This channel gets", "This address gets")))
     return found
+
+
+def _email_interest(sub: EmailSubscription) -> str:
+    how = {"instant": N_("This address is set up for instant emails about %(interest)s."),
+           "daily": N_("This address is set up for a daily digest about %(interest)s."),
+           "weekly": N_("This address is set up for a weekly digest about %(interest)s.")}[sub.cadence]
+    return sub.lang.gettext(how) % {"interest": _interest(sub)}
 
 
 def _matches(target: Target, wanted: str) -> bool:
@@ -135,7 +147,7 @@ def alert_test(
         outcomes = []
         for target in chosen:
             try:
-                detail = target.send(_message(target.what, moment))
+                detail = target.send(_message(target.what, moment, target.lang))
             except (SlackUnavailable, SlackRefused, MailUnavailable) as exc:
                 outcomes.append(Outcome(target, False, str(exc)))
                 continue

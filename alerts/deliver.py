@@ -159,7 +159,7 @@ def deliver_all(
             if isinstance(sender, WebhookSender) and sender.problem:
                 report.add(hold(session_factory, sub.destination, sub.name, sender.problem), "slack")
                 continue
-            report.add(deliver_slack(session_factory, sub.destination, sub.name, sender, links), "slack")
+            report.add(deliver_slack(session_factory, sub.destination, sub.name, sender, links, sub.lang), "slack")
         if subs.empty:
             report.add(deliver_slack(session_factory, CONSOLE, "console", FileSender(config, out), links), "slack")
 
@@ -167,7 +167,8 @@ def deliver_all(
             if sub.cadence != "instant":
                 continue
             for address in sub.to:
-                result = deliver_email(session_factory, config, email_key(address), address, mail, moment, links)
+                result = deliver_email(session_factory, config, email_key(address), address, mail, moment, links,
+                                       sub.lang)
                 report.add(result, "email")
 
         with session_factory() as session:

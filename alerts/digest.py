@@ -25,6 +25,7 @@ from alerts.first_reports import with_first_reports
 from alerts.maintainers import DELIVERY_PROBLEM
 from alerts.subscriptions import ALL_STATES, EmailSubscription, Subscriptions
 from errors import UserError
+from i18n import N_
 from settings import TrackerSettings
 from storage.events import is_news
 from storage.models import DigestWatermark, Event
@@ -32,7 +33,7 @@ from storage.problems import close_problem, open_problem
 from storage.summary import last_published, summary
 from vocabulary import EventType
 
-TITLES = {"daily": "287(g) daily digest", "weekly": "287(g) weekly digest", "instant": "287(g) digest"}
+TITLES = {"daily": N_("287(g) daily digest"), "weekly": N_("287(g) weekly digest"), "instant": N_("287(g) digest")}
 SMTP_PROBLEM = f"{DELIVERY_PROBLEM}email-digest"
 
 
@@ -116,17 +117,19 @@ def _gather(session: Session, address: str, sub: EmailSubscription, links: Links
     ).all()
     wanted = [EventRow(seq, payload, agreement_id) for seq, kind, state, payload, agreement_id in rows
               if sub.wants(kind, state, payload.get("reason")) and is_news(payload)]
-    events = summarize_rows(with_first_reports(session, wanted), links)
+    events = summarize_rows(with_first_reports(session, wanted), links, sub.lang)
     return _Pending(address, sub, start, upto, events, mark)
 
 
 def _period(pending: _Pending) -> str:
+    lang = pending.sub.lang
     if pending.mark is not None and pending.mark.last_sent_at is not None:
         local = pending.mark.last_sent_at.replace(tzinfo=dt.UTC).astimezone(pending.sub.zone)
-        return f"since {human_date(local.date().isoformat())}, {local:%H:%M %Z}"
+        return lang.gettext("since %(date)s, %(time)s") % {
+            "date": human_date(local.date().isoformat(), lang), "time": f"{local:%H:%M %Z}"}
     if pending.sub.since is not None:
-        return f"since {human_date(pending.sub.since.isoformat())}"
-    return "since you subscribed"
+        return lang.gettext("since %(date)s") % {"date": human_date(pending.sub.since.isoformat(), lang)}
+    return lang.gettext("since you subscribed")
 
 
 def _message(config: TrackerSettings, session: Session, pending: _Pending, now: dt.datetime):
@@ -135,12 +138,13 @@ def _message(config: TrackerSettings, session: Session, pending: _Pending, now: 
     message = compose(
         config,
         pending.address,
-        TITLES[pending.sub.cadence],
+        pending.sub.lang.gettext(TITLES[pending.sub.cadence]),
         pending.events,
         key=f"digest:{pending.address}:{pending.start}:{pending.upto}",
         now=now,
         period=_period(pending),
         headline=top,
+        lang=pending.sub.lang,
     )
     return message, top
 

@@ -21,6 +21,7 @@ from typing import Any, TextIO
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from i18n import SOURCE_LANGUAGE, jinja_environment
 from settings import TrackerSettings
 from storage.atomic_write import write_atomically
 
@@ -33,8 +34,10 @@ class MailUnavailable(Exception):
 
 
 @cache
-def environment() -> Environment:
-    return Environment(
+def environment(lang: str = SOURCE_LANGUAGE) -> Environment:
+    """The email templates, speaking `lang` (one environment per language, built once)."""
+    return jinja_environment(
+        lang,
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False, default=False),
         undefined=StrictUndefined,
@@ -44,9 +47,9 @@ def environment() -> Environment:
     )
 
 
-def render(name: str, context: dict[str, Any]) -> tuple[str, str]:
-    """Pure: the plain-text and the autoescaped HTML rendering of `name`.txt.j2 / .html.j2."""
-    env = environment()
+def render(name: str, context: dict[str, Any], lang: str = SOURCE_LANGUAGE) -> tuple[str, str]:
+    """Pure: the plain-text and the autoescaped HTML rendering of `name`.txt.j2 / .html.j2, in `lang`."""
+    env = environment(lang)
     text = env.get_template(f"{name}.txt.j2").render(**context)
     html = env.get_template(f"{name}.html.j2").render(**context)
     return text, html

@@ -42,12 +42,13 @@ from alerts.slack import (
     write_outbox,
 )
 from alerts.slack_blocks import SlackPart, plan_messages
+from i18n import ENGLISH, N_, Language
 from settings import TrackerSettings
 from storage.models import Delivery, Event, utcnow
 
 log = logging.getLogger(__name__)
 RECONCILE_SLACK_SECONDS = 600
-INSTANT_TITLE = "287(g) tracker alert"
+INSTANT_TITLE = N_("287(g) tracker alert")
 
 
 @dataclass
@@ -207,7 +208,8 @@ def _reconcile_slack(
     return unconfirmed
 
 
-REPEAT_NOTE = "Sent again: the last attempt may or may not have reached this channel, so some of this may repeat."
+REPEAT_NOTE = N_("Sent again: the last attempt may or may not have reached this channel, so some of this may "
+                 "repeat.")
 
 
 def deliver_slack(
@@ -216,8 +218,10 @@ def deliver_slack(
     channel: str,
     sender: SlackSender,
     links: Links | None = None,
+    lang: Language = ENGLISH,
 ) -> DestinationResult:
-    """Send every open delivery of one channel as one message (continued in its thread, or after it)."""
+    """Send every open delivery of one channel as one message in its language (continued in its thread, or after
+    it)."""
     result = DestinationResult(destination)
     with session_factory() as session:
         rows = _open_rows(session, destination)
@@ -231,10 +235,11 @@ def deliver_slack(
             return result
         rows = [(row, event) for row, event in _open_rows(session, destination) if row.status == "pending"]
         by_seq = {row.event_seq: row for row, _ in rows}
-        summaries = summarize_rows([event for _, event in rows], links or Links())
+        summaries = summarize_rows([event for _, event in rows], links or Links(), lang)
         run = uuid.uuid4().hex
         parent_ref: str | None = None
-        parts = plan_messages(summaries, threaded=sender.threads, note=REPEAT_NOTE if unconfirmed else None)
+        note = lang.gettext(REPEAT_NOTE) if unconfirmed else None
+        parts = plan_messages(summaries, threaded=sender.threads, note=note, lang=lang)
         for number, part in enumerate(parts):
             batch = f"{run}-{number}"
             part_rows = [by_seq[seq] for seq in part.seqs]
@@ -279,8 +284,9 @@ def deliver_email(
     transport: MailTransport,
     now: dt.datetime,
     links: Links | None = None,
+    lang: Language = ENGLISH,
 ) -> DestinationResult:
-    """One email per batch of open deliveries to an instant subscriber."""
+    """One email per batch of open deliveries to an instant subscriber, in its language."""
     result = DestinationResult(destination)
     with session_factory() as session:
         rows = _open_rows(session, destination)
@@ -295,8 +301,9 @@ def deliver_email(
             for row in group_rows:
                 row.attempts += 1
             _mark(session, group_rows, "sending", batch=batch)
-            summaries: list[EventSummary] = summarize_rows([event for _, event in group], links or Links())
-            message = compose(config, address, INSTANT_TITLE, summaries, key=f"instant:{address}:{batch}", now=now)
+            summaries: list[EventSummary] = summarize_rows([event for _, event in group], links or Links(), lang)
+            message = compose(config, address, lang.gettext(INSTANT_TITLE), summaries,
+                              key=f"instant:{address}:{batch}", now=now, lang=lang)
             try:
                 ref = transport.send(message)
             except MailUnavailable as exc:

@@ -14,16 +14,16 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from alerts.event_text import LINK_PENDING, Document, EventSummary, by_state, publications
+from alerts.event_text import LINK_PENDING, Document, EventSummary, by_state, publications, state_label
 from alerts.signal_text import Report
-from parsers.places import state_name
+from i18n import ENGLISH, N_, Language
 
 MAX_BLOCKS = 50
 MAX_SECTION_CHARS = 3000
 MAX_TEXT_CHARS = 39_000
 MAX_HEADER_CHARS = 150
-APP_NAME = "287(g) tracker"
-EARLY_WARNING = "*Early warning* — local reports of a decision on 287(g), before ICE lists anything"
+APP_NAME = N_("287(g) tracker")
+EARLY_WARNING = N_("*Early warning* — local reports of a decision on 287(g), before ICE lists anything")
 
 
 def escape(text: str) -> str:
@@ -58,13 +58,13 @@ def _document_label(url: str) -> str:
     return name or "PDF"
 
 
-def document_mrkdwn(document: Document) -> str:
+def document_mrkdwn(document: Document, lang: Language = ENGLISH) -> str:
     if document.url is None:
-        return f"{escape(document.label)}: {LINK_PENDING}"
+        return f"{escape(document.label)}: {escape(lang.gettext(LINK_PENDING))}"
     return f"{escape(document.label)}: {link(document.url, _document_label(document.url))}"
 
 
-def report_mrkdwn(report: Report) -> tuple[str, list[str]]:
+def report_mrkdwn(report: Report, lang: Language = ENGLISH) -> tuple[str, list[str]]:
     """An early warning: the sentence, then the outlet linked and the day, then who else reported it."""
     source = escape(report.source)
     if report.url:
@@ -73,7 +73,7 @@ def report_mrkdwn(report: Report) -> tuple[str, list[str]]:
     head = f"*{escape(report.sentence)}*" + (f" ({note})" if note else "")
     rest = []
     if report.also:
-        rest.append("also reported by " + ", ".join(link(url, outlet) if url else escape(outlet)
+        rest.append(lang.gettext("also reported by") + " " + ", ".join(link(url, outlet) if url else escape(outlet)
                                                     for outlet, url in report.also))
     if report.excerpt:
         rest.append("> " + escape(report.excerpt))
@@ -83,7 +83,7 @@ def report_mrkdwn(report: Report) -> tuple[str, list[str]]:
 def event_mrkdwn(event: EventSummary) -> str:
     """One event as a section's mrkdwn, always within Slack's per-section limit."""
     if event.report is not None:
-        head, rest = report_mrkdwn(event.report)
+        head, rest = report_mrkdwn(event.report, event.lang)
         return _clip("\n".join([head, *rest]), MAX_SECTION_CHARS)
     where = f" — {escape(event.where)}" if event.where else ""
     head = f"*{escape(event.label)}:* *{escape(event.subject)}*{where}"
@@ -94,7 +94,7 @@ def event_mrkdwn(event: EventSummary) -> str:
     if event.quote:
         rest.append("> " + escape(event.quote))
     if event.documents:
-        rest.append(" · ".join(document_mrkdwn(d) for d in event.documents))
+        rest.append(" · ".join(document_mrkdwn(d, event.lang) for d in event.documents))
     if event.links:
         rest.append(" · ".join(link(url, label) for label, url in event.links))
     text = "\n".join([head, *rest])
@@ -111,7 +111,7 @@ def event_fallback(event: EventSummary) -> str:
     return escape(f"{event.state or '—'} · {event.headline}{facts}{changes}")
 
 
-def lists_note(events: Sequence[EventSummary]) -> str | None:
+def lists_note(events: Sequence[EventSummary], lang: Language = ENGLISH) -> str | None:
     """`ICE's list of June 6, 2025 (am)`: which publications a message reports.
 
     Never worded to start with "From ": mail transports rewrite such a line to ">From".
@@ -120,8 +120,8 @@ def lists_note(events: Sequence[EventSummary]) -> str | None:
     if not found:
         return None
     if len(found) == 1:
-        return f"ICE's list of {found[0]}"
-    return f"ICE's lists of {', '.join(found[:-1])} and {found[-1]}"
+        return lang.gettext("ICE's list of %(date)s") % {"date": found[0]}
+    return lang.gettext("ICE's lists of %(dates)s and %(last)s") % {"dates": ", ".join(found[:-1]), "last": found[-1]}
 
 
 def _section(text: str) -> dict[str, Any]:
@@ -132,25 +132,31 @@ def _context(text: str) -> dict[str, Any]:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
-def _state_heading(state: str | None, count: int, continued: bool) -> dict[str, Any]:
+def changes(count: int, lang: Language = ENGLISH) -> str:
+    """`1 change`, `12 changes` / `1 cambio`, `12 cambios`."""
+    return lang.ngettext("%(count)s change", "%(count)s changes", count) % {"count": count}
+
+
+def _state_heading(state: str | None, count: int, continued: bool, lang: Language) -> dict[str, Any]:
     code = f" ({state})" if state else ""
-    suffix = ", continued" if continued else f" — {count} change{'s' if count != 1 else ''}"
-    return _section(escape(f"*{state_name(state)}{code}*{suffix}"))
+    suffix = lang.gettext(", continued") if continued else f" — {changes(count, lang)}"
+    return _section(escape(f"*{state_label(state, lang)}{code}*{suffix}"))
 
 
-def plan_messages(events: Sequence[EventSummary], threaded: bool = True, note: str | None = None) -> list[SlackPart]:
+def plan_messages(events: Sequence[EventSummary], threaded: bool = True, note: str | None = None,
+                  lang: Language = ENGLISH) -> list[SlackPart]:
     """Pure: split a run's events for one channel into messages, grouped by state.
 
     `threaded`: the later parts are thread replies; otherwise each says which part it is.
     `note`: a line for the top of the first message.
     """
-    groups = by_state(events)
+    groups = by_state(events, lang)
     if not groups:
         return []
     total = sum(len(g) for _, g in groups)
     states = " · ".join(f"{s or '—'} {len(g)}" for s, g in groups)
-    title = f"{APP_NAME}: {total} change{'s' if total != 1 else ''}"
-    context = " · ".join(p for p in (lists_note(events), states) if p)
+    title = f"{lang.gettext(APP_NAME)}: {changes(total, lang)}"
+    context = " · ".join(p for p in (lists_note(events, lang), states) if p)
     first = SlackPart(
         blocks=[
             {"type": "header", "text": {"type": "plain_text", "text": _clip(title, MAX_HEADER_CHARS)}},
@@ -184,22 +190,24 @@ def plan_messages(events: Sequence[EventSummary], threaded: bool = True, note: s
                 heading_needed = True
                 warning_needed = event.report is not None
             if heading_needed:
-                part.blocks.append(_state_heading(state, len(group), continued=event is not group[0]))
+                part.blocks.append(_state_heading(state, len(group), event is not group[0], lang))
                 heading_needed = False
             if warning_needed:
-                part.blocks.append(_context(EARLY_WARNING))
+                part.blocks.append(_context(lang.gettext(EARLY_WARNING)))
                 warned = part
             part.blocks.append(section)
             part.lines.append(line)
             part.seqs.extend(event.seqs)
     count = len(parts)
     for number, part in enumerate(parts[1:], start=2):
-        continued = f"{APP_NAME}, continued: part {number} of {count}"
+        continued = lang.gettext("%(app)s, continued: part %(number)s of %(count)s") % {
+            "app": lang.gettext(APP_NAME), "number": number, "count": count}
         part.blocks[0] = _context(escape(continued))
         part.lines[0] = escape(continued)
     if count > 1:
-        more = f"{count - 1} more part(s)"
-        where = f"Continued in the thread: {more}." if threaded else f"Continued in {more}, posted next."
+        more = lang.gettext("%(count)s more part(s)") % {"count": count - 1}
+        where = (lang.gettext("Continued in the thread: %(more)s.") if threaded
+                 else lang.gettext("Continued in %(more)s, posted next.")) % {"more": more}
         first.blocks.insert(2, _context(escape(where)))
     return parts
 

@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from errors import UserError
+from i18n import LANGUAGES, SOURCE_LANGUAGE, Language, language
 from parsers.places import state_code
 from vocabulary import ALERTABLE_EVENT_TYPES, EventType
 
@@ -27,8 +28,8 @@ DEFAULT_SLACK_EVENTS = (EventType.AGREEMENT_ADDED, EventType.PENDING_ADDED, Even
 CADENCES = ("daily", "weekly", "instant")
 ALL_STATES = "*"
 
-SLACK_KEYS = {"channel", "webhook_env", "states", "events", "since"}
-EMAIL_KEYS = {"to", "states", "events", "cadence", "hour", "timezone", "since"}
+SLACK_KEYS = {"channel", "webhook_env", "states", "events", "since", "language"}
+EMAIL_KEYS = {"to", "states", "events", "cadence", "hour", "timezone", "since", "language"}
 MAINTAINER_KEYS = {"slack_channel", "email"}
 VARIABLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,100}$")
 SIGNED = "signed"
@@ -54,6 +55,12 @@ class SlackSubscription:
     webhook_env: str | None = None
     since: dt.date | None = None
     signed_pending: bool = False
+    language: str = SOURCE_LANGUAGE
+
+    @property
+    def lang(self) -> Language:
+        """The language its messages are written in."""
+        return language(self.language)
 
     @property
     def destination(self) -> str:
@@ -80,6 +87,12 @@ class EmailSubscription:
     timezone: str = "UTC"
     since: dt.date | None = None
     signed_pending: bool = False
+    language: str = SOURCE_LANGUAGE
+
+    @property
+    def lang(self) -> Language:
+        """The language its messages are written in."""
+        return language(self.language)
 
     def wants(self, event_type: str, state: str | None, reason: str | None = None) -> bool:
         return _wants(self, event_type, state, reason)
@@ -221,6 +234,14 @@ def _since(raw: Any, fail) -> dt.date | None:
     raise fail(f"{raw!r} is not a date like \"2025-06-01\"")
 
 
+def _language(raw: Any, fail) -> str:
+    if raw is None:
+        return SOURCE_LANGUAGE
+    if not isinstance(raw, str) or raw.strip().lower() not in LANGUAGES:
+        raise fail(f"{raw!r} is not one of {', '.join(LANGUAGES)}")
+    return raw.strip().lower()
+
+
 def _webhook_env(raw: Any, fail) -> str:
     if not isinstance(raw, str) or not VARIABLE.match(raw.strip()):
         raise fail('expected the name of the environment variable holding the webhook URL, like "SLACK_WEBHOOK_TX"')
@@ -261,6 +282,7 @@ def _slack(table: Any, index: int, src: _Source) -> SlackSubscription:
         events=_events(table.get("events"), fail_for("events"), DEFAULT_SLACK_EVENTS),
         since=_since(table.get("since"), fail_for("since")),
         signed_pending="events" in table,
+        language=_language(table.get("language"), fail_for("language")),
     )
 
 
@@ -297,6 +319,7 @@ def _email(table: Any, index: int, src: _Source) -> EmailSubscription:
         timezone=timezone,
         since=_since(table.get("since"), fail_for("since")),
         signed_pending="events" in table,
+        language=_language(table.get("language"), fail_for("language")),
     )
 
 

@@ -20,26 +20,26 @@ from sqlalchemy.orm import Session, sessionmaker
 from alerts.destinations import watchers
 from alerts.email import MailTransport, MailUnavailable, build_message, render, sender_address
 from alerts.email_content import FOOTER, models_text
-from alerts.event_text import human_date, publication_date
+from alerts.event_text import human_date, publication_date, state_label
 from alerts.outbox import SlackSender
 from alerts.slack import SlackRefused, SlackUnavailable
 from alerts.slack_blocks import SlackPart, escape
 from alerts.subscriptions import ALL_STATES, EmailSubscription, SlackSubscription, Subscriptions
-from parsers.places import state_name
+from i18n import ENGLISH, N_, Language
 from settings import TrackerSettings
 from storage.models import Destination
 from storage.summary import end_of, last_published, list_stamp, summary
 
 EVENT_WORDS = {
-    "agreement_added": "new agreements",
-    "pending_added": "new pending requests",
-    "pending_removed": "withdrawn pending requests",
-    "moa_published": "MOAs published",
-    "addendum_published": "addenda published",
-    "moa_changed": "MOAs changed",
-    "agreement_removed": "agreements removed",
-    "agreement_changed": "corrections to agreements",
-    "local_signal": "local government signals",
+    "agreement_added": N_("new agreements"),
+    "pending_added": N_("new pending requests"),
+    "pending_removed": N_("withdrawn pending requests"),
+    "moa_published": N_("MOAs published"),
+    "addendum_published": N_("addenda published"),
+    "moa_changed": N_("MOAs changed"),
+    "agreement_removed": N_("agreements removed"),
+    "agreement_changed": N_("corrections to agreements"),
+    "local_signal": N_("local government signals"),
 }
 
 
@@ -53,18 +53,26 @@ class AreaCount:
     models: dict[str, int]
     pending: int
     pending_last_published: str | None = None  # set when ICE's page no longer links a pending list
+    lang: Language = ENGLISH
 
     def line(self) -> str:
+        lang = self.lang
         if not self.agreements and not self.pending:
-            return f"{self.name}: no agreements or pending requests on ICE's lists"
-        agreements = f"{self.agreements:,} agreement{'s' if self.agreements != 1 else ''}"
-        agencies = f"{self.agencies:,} agenc{'ies' if self.agencies != 1 else 'y'}"
-        models = models_text(self.models)
-        pending = f"{self.pending:,} pending request{'s' if self.pending != 1 else ''}"
+            return lang.gettext("%(name)s: no agreements or pending requests on ICE's lists") % {"name": self.name}
+        agreements = lang.ngettext("%(count)s agreement", "%(count)s agreements", self.agreements) % {
+            "count": lang.number(self.agreements)}
+        agencies = lang.ngettext("%(count)s agency", "%(count)s agencies", self.agencies) % {
+            "count": lang.number(self.agencies)}
+        models = models_text(self.models, lang)
+        pending = lang.ngettext("%(count)s pending request", "%(count)s pending requests", self.pending) % {
+            "count": lang.number(self.pending)}
         if self.pending_last_published:
-            pending += f" on ICE's last pending list, of {self.pending_last_published} (no longer published)"
+            pending = lang.gettext("%(pending)s on ICE's last pending list, of %(date)s (no longer published)") % {
+                "pending": pending, "date": self.pending_last_published}
         models_part = f" — {models}" if models else ""
-        return f"{self.name}: {agreements} with {agencies}{models_part}; {pending}"
+        return lang.gettext("%(name)s: %(agreements)s with %(agencies)s%(models)s; %(pending)s") % {
+            "name": self.name, "agreements": agreements, "agencies": agencies, "models": models_part,
+            "pending": pending}
 
 
 @dataclass(frozen=True)
@@ -80,11 +88,14 @@ class Welcome:
         return "\n".join([self.title, "", *self.lines, *counts])
 
 
-def _and(items: list[str]) -> str:
-    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+def _and(items: list[str], lang: Language = ENGLISH) -> str:
+    if len(items) == 1:
+        return items[0]
+    return lang.gettext("%(items)s and %(last)s") % {"items": ", ".join(items[:-1]), "last": items[-1]}
 
 
-def area_counts(session: Session, states: Iterable[str], today: dt.date) -> list[AreaCount]:
+def area_counts(session: Session, states: Iterable[str], today: dt.date,
+                lang: Language = ENGLISH) -> list[AreaCount]:
     """Today's counts per watched state, or nationally when every state is watched.
 
     The same counts as `summary` and the explorer (one agency count, one rule for agreements
@@ -96,14 +107,14 @@ def area_counts(session: Session, states: Iterable[str], today: dt.date) -> list
     wanted = sorted(set(states))
     gone = pending.get("last_published") if pending.get("stale") else None
     if ALL_STATES in wanted:
-        return [AreaCount("Nationally", agreements["agreements"], agreements["agencies"],
-                          {m: n for m, n in agreements["models"].items() if n}, pending["agreements"], gone)]
+        return [AreaCount(lang.gettext("Nationally"), agreements["agreements"], agreements["agencies"],
+                          {m: n for m, n in agreements["models"].items() if n}, pending["agreements"], gone, lang)]
     counts = []
-    for code in sorted(wanted, key=state_name):
+    for code in sorted(wanted, key=lambda c: state_label(c, lang)):
         here = agreements["states"].get(code, {})
-        counts.append(AreaCount(state_name(code), here.get("agreements", 0), here.get("agencies", 0),
+        counts.append(AreaCount(state_label(code, lang), here.get("agreements", 0), here.get("agencies", 0),
                                 {m: n for m, n in here.get("models", {}).items() if n},
-                                pending["states"].get(code, {}).get("agreements", 0), gone))
+                                pending["states"].get(code, {}).get("agreements", 0), gone, lang))
     return counts
 
 
@@ -112,43 +123,54 @@ def count_day(session: Session, today: dt.date) -> dt.date:
     return max(today, last_published(session) or today)
 
 
-def latest_list(session: Session, today: dt.date) -> str | None:
+def latest_list(session: Session, today: dt.date, lang: Language = ENGLISH) -> str | None:
     """ICE's list behind today's counts (the newest one applied), as a reader says its date."""
     stamp = list_stamp(session, "participating", end_of(count_day(session, today)))
-    return publication_date({"publication": stamp}) if stamp else None
+    return publication_date({"publication": stamp}, lang) if stamp else None
 
 
-def watched_states(states: frozenset[str]) -> str:
+def watched_states(states: frozenset[str], lang: Language = ENGLISH) -> str:
     if ALL_STATES in states:
-        return "all states and territories"
-    return _and(sorted(state_name(code) for code in states))
+        return lang.gettext("all states and territories")
+    return _and(sorted(state_label(code, lang) for code in states), lang)
 
 
 def watched_kinds(sub: SlackSubscription | EmailSubscription) -> str:
-    return _and([EVENT_WORDS[e] for e in EVENT_WORDS if e in sub.events])
+    return _and([sub.lang.gettext(EVENT_WORDS[e]) for e in EVENT_WORDS if e in sub.events], sub.lang)
+
+
+def _how(sub: SlackSubscription | EmailSubscription, where: str, kinds: str) -> str:
+    lang = sub.lang
+    words = {"where": where, "kinds": kinds}
+    if isinstance(sub, SlackSubscription):
+        return lang.gettext("This channel will hear about %(kinds)s in %(where)s, as ICE publishes them.") % words
+    words.update(hour=sub.hour, timezone=sub.timezone)
+    if sub.cadence == "instant":
+        return lang.gettext("You will get an email after each check that finds changes in %(where)s: %(kinds)s.") \
+            % words
+    if sub.cadence == "weekly":
+        return lang.gettext("You will get a weekly digest at %(hour)s:00 (%(timezone)s) when there are changes in "
+                            "%(where)s: %(kinds)s.") % words
+    return lang.gettext("You will get a daily digest at %(hour)s:00 (%(timezone)s) when there are changes in "
+                        "%(where)s: %(kinds)s.") % words
 
 
 def welcome(session: Session, sub: SlackSubscription | EmailSubscription, today: dt.date) -> Welcome:
-    """What a destination is told when it is first seen, with today's counts for its states."""
-    where = watched_states(sub.states)
-    kinds = watched_kinds(sub)
-    if isinstance(sub, EmailSubscription):
-        if sub.cadence == "instant":
-            how = "an email after each check that finds"
-        else:
-            how = f"a {sub.cadence} digest at {sub.hour}:00 ({sub.timezone}) when there are"
-        lines = [f"You will get {how} changes in {where}: {kinds}."]
-    else:
-        lines = [f"This channel will hear about {kinds} in {where}, as ICE publishes them."]
+    """What a destination is told when it is first seen, in its language, with today's counts for its states."""
+    lang = sub.lang
+    where = watched_states(sub.states, lang)
+    lines = [_how(sub, where, watched_kinds(sub))]
     if sub.since:
-        lines.append(f"It starts with the changes since {human_date(sub.since.isoformat())}.")
+        lines.append(lang.gettext("It starts with the changes since %(date)s.") % {
+            "date": human_date(sub.since.isoformat(), lang)})
     else:
-        lines.append("It starts now; earlier changes are not sent here.")
-    listed = latest_list(session, today)
-    heading = f"Today, from ICE's list of {listed}:" if listed else "The tracker has not read ICE's lists yet."
-    counts = tuple(area.line() for area in area_counts(session, sub.states, today)) if listed else ()
+        lines.append(lang.gettext("It starts now; earlier changes are not sent here."))
+    listed = latest_list(session, today, lang)
+    heading = (lang.gettext("Today, from ICE's list of %(date)s:") % {"date": listed} if listed
+               else lang.gettext("The tracker has not read ICE's lists yet."))
+    counts = tuple(area.line() for area in area_counts(session, sub.states, today, lang)) if listed else ()
     return Welcome(
-        title=f"287(g) tracker is now watching {where}",
+        title=lang.gettext("287(g) tracker is now watching %(where)s") % {"where": where},
         lines=tuple(lines),
         counts_heading=heading,
         counts=counts,
@@ -167,10 +189,11 @@ def slack_part(message: Welcome) -> SlackPart:
     return SlackPart(blocks=blocks, lines=[escape(message.text)])
 
 
-def welcome_email(config: TrackerSettings, address: str, message: Welcome, key: str, now: dt.datetime) -> EmailMessage:
+def welcome_email(config: TrackerSettings, address: str, message: Welcome, key: str, now: dt.datetime,
+                  lang: Language = ENGLISH) -> EmailMessage:
     """The welcome as one email; `alert-test` sends its test message through the same template."""
-    text, html = render("welcome", {"welcome": message, "footer": FOOTER, "title": message.title,
-                                    "unsubscribe": sender_address(config)})
+    text, html = render("welcome", {"welcome": message, "footer": lang.gettext(FOOTER), "title": message.title,
+                                    "unsubscribe": sender_address(config)}, lang.code)
     return build_message(config, address, message.title, text, html, key=key, now=now)
 
 
@@ -222,7 +245,7 @@ def send_welcomes(
                         sender.post(channel, slack_part(message), destination.welcome_batch, None)
                 else:
                     address = str(watcher.address)
-                    mail.send(welcome_email(config, address, message, f"welcome:{address}", now))
+                    mail.send(welcome_email(config, address, message, f"welcome:{address}", now, watcher.sub.lang))
             except (SlackUnavailable, SlackRefused, MailUnavailable) as exc:
                 errors.append(f"welcome to {watcher.label}: {exc}")
                 continue

@@ -16,7 +16,7 @@ SKIPPED = ("scrapers/templates", "storage/migrations")
 
 # Lower layers never import higher ones. Layer 0 is the vocabulary every stage may use.
 LAYERS = (
-    ("base", ("settings", "errors", "vocabulary")),
+    ("base", ("settings", "errors", "vocabulary", "i18n")),
     ("parsers", ("parsers",)),
     ("storage", ("storage",)),
     ("crawl", ("scrapers",)),
@@ -43,7 +43,7 @@ def module_name(path: Path) -> str:
 
 
 def tracker_modules() -> dict[str, Path]:
-    paths = [ROOT / "settings.py", ROOT / "errors.py", ROOT / "vocabulary.py", ROOT / "scheduler.py"]
+    paths = [ROOT / "settings.py", ROOT / "errors.py", ROOT / "vocabulary.py", ROOT / "i18n.py", ROOT / "scheduler.py"]
     for package in PACKAGES:
         paths += [p for p in (ROOT / package).rglob("*.py")
                   if not any(p.relative_to(ROOT).as_posix().startswith(skip) for skip in SKIPPED)]
