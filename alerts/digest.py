@@ -21,7 +21,9 @@ from alerts.destinations import digest_mark, email_key, note_destinations, start
 from alerts.email import MailTransport, MailUnavailable
 from alerts.email_content import Headline, compose
 from alerts.event_text import EventRow, EventSummary, Links, human_date, summarize_rows
+from alerts.mail_links import mail_links
 from alerts.maintainers import DELIVERY_PROBLEM
+from alerts.signups import with_signups
 from alerts.subscriptions import ALL_STATES, EmailSubscription, Subscriptions
 from errors import UserError
 from settings import TrackerSettings
@@ -109,7 +111,9 @@ class _Pending:
 
 def _gather(session: Session, address: str, sub: EmailSubscription, links: Links) -> _Pending:
     mark = session.get(DigestWatermark, watermark_key(address))
-    start = mark.last_event_seq if mark else starting_point(session, email_key(address), sub.since)
+    start = mark.last_event_seq if mark else starting_point(session, email_key(address), sub.since,
+                                                            sub.start_seq)
+    start = max(start, sub.start_seq or 0)  # choices changed on the manage page count from then on
     upto = session.scalar(select(func.max(Event.seq))) or 0
     rows = session.execute(
         select(Event.seq, Event.type, Event.state, Event.payload, Event.agreement_id)
@@ -145,6 +149,7 @@ def _message(config: TrackerSettings, session: Session, pending: _Pending, now: 
         now=now,
         period=_period(pending),
         headline=top,
+        links=mail_links(session, config, pending.address),
     )
     return message, top
 
@@ -163,6 +168,7 @@ def send_due_digests(
     report = DigestReport()
     links = Links.of(config)
     with MailTransport(config, out) as mail, session_factory() as session:
+        subs = with_signups(session, subs)
         note_destinations(session, subs, moment)
         session.commit()
         report.to_outbox = mail.to_outbox

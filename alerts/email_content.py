@@ -10,6 +10,7 @@ from typing import Any
 
 from alerts.email import build_message, render, sender_address
 from alerts.event_text import MODELS, EventSummary, by_kind, by_state, plain_lines
+from alerts.mail_links import MailLinks
 from alerts.slack_blocks import lists_note
 from parsers.places import state_name
 from settings import TrackerSettings
@@ -83,10 +84,11 @@ def compose(
     now: dt.datetime,
     period: str | None = None,
     headline: Headline | None = None,
+    links: MailLinks | None = None,
 ) -> EmailMessage:
     """One message to one address: every event named, grouped by state and kind, counts on top."""
-    text, html = render_events(config, title, events, period, headline)
-    return build_message(config, to, subject_for(title, events), text, html, key, now)
+    text, html = render_events(config, title, events, period, headline, links)
+    return build_message(config, to, subject_for(title, events), text, html, key, now, links=links)
 
 
 def render_events(
@@ -95,6 +97,7 @@ def render_events(
     events: Sequence[EventSummary],
     period: str | None = None,
     headline: Headline | None = None,
+    links: MailLinks | None = None,
 ) -> tuple[str, str]:
     """Pure: the text and HTML of an email about these events."""
     groups = [
@@ -121,6 +124,7 @@ def render_events(
         "groups": groups,
         "headline": headline.context() if headline else None,
         "unsubscribe": sender_address(config),
+        "links": links,
         "footer": FOOTER,
     }
     return render("events", context)

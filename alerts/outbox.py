@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from alerts.email import MailTransport, MailUnavailable
 from alerts.email_content import compose
 from alerts.event_text import EventRow, EventSummary, Links, summarize_rows
+from alerts.mail_links import mail_links
 from alerts.slack import (
     SlackRefused,
     SlackUnavailable,
@@ -295,7 +296,10 @@ def deliver_email(
                 row.attempts += 1
             _mark(session, group_rows, "sending", batch=batch)
             summaries: list[EventSummary] = summarize_rows([event for _, event in group], links or Links())
-            message = compose(config, address, INSTANT_TITLE, summaries, key=f"instant:{address}:{batch}", now=now)
+            own_links = mail_links(session, config, address)
+            session.commit()
+            message = compose(config, address, INSTANT_TITLE, summaries, key=f"instant:{address}:{batch}", now=now,
+                              links=own_links)
             try:
                 ref = transport.send(message)
             except MailUnavailable as exc:

@@ -80,6 +80,9 @@ class EmailSubscription:
     timezone: str = "UTC"
     since: dt.date | None = None
     signed_pending: bool = False
+    language: str = "en"
+    # A sign-up from the explorer: the newest event when it was confirmed or last changed.
+    start_seq: int | None = None
 
     def wants(self, event_type: str, state: str | None, reason: str | None = None) -> bool:
         return _wants(self, event_type, state, reason)

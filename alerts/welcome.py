@@ -21,6 +21,7 @@ from alerts.destinations import watchers
 from alerts.email import MailTransport, MailUnavailable, build_message, render, sender_address
 from alerts.email_content import FOOTER, models_text
 from alerts.event_text import human_date, publication_date
+from alerts.mail_links import MailLinks, mail_links
 from alerts.outbox import SlackSender
 from alerts.slack import SlackRefused, SlackUnavailable
 from alerts.slack_blocks import SlackPart, escape
@@ -183,11 +184,12 @@ def slack_part(message: Welcome) -> SlackPart:
     return SlackPart(blocks=blocks, lines=[escape(message.text)])
 
 
-def welcome_email(config: TrackerSettings, address: str, message: Welcome, key: str, now: dt.datetime) -> EmailMessage:
+def welcome_email(config: TrackerSettings, address: str, message: Welcome, key: str, now: dt.datetime,
+                  links: MailLinks | None = None) -> EmailMessage:
     """The welcome as one email; `alert-test` sends its test message through the same template."""
     text, html = render("welcome", {"welcome": message, "footer": FOOTER, "title": message.title,
-                                    "unsubscribe": sender_address(config)})
-    return build_message(config, address, message.title, text, html, key=key, now=now)
+                                    "unsubscribe": sender_address(config), "links": links})
+    return build_message(config, address, message.title, text, html, key=key, now=now, links=links)
 
 
 def _now(moment: dt.datetime) -> dt.datetime:
@@ -238,7 +240,9 @@ def send_welcomes(
                         sender.post(channel, slack_part(message), destination.welcome_batch, None)
                 else:
                     address = str(watcher.address)
-                    mail.send(welcome_email(config, address, message, f"welcome:{address}", now))
+                    links = mail_links(session, config, address)
+                    session.commit()
+                    mail.send(welcome_email(config, address, message, f"welcome:{address}", now, links))
             except (SlackUnavailable, SlackRefused, MailUnavailable) as exc:
                 errors.append(f"welcome to {watcher.label}: {exc}")
                 continue
