@@ -136,7 +136,7 @@ def confirm(session: Session, subscriber_id: int, signed_at: dt.datetime,
         return None
     if row.status == CONFIRMED:
         return row
-    if row.unsubscribed_at is not None and signed_at < row.unsubscribed_at:
+    if row.unsubscribed_at is not None and signed_at <= row.unsubscribed_at:
         return None
     row.status = CONFIRMED
     row.confirmed_at = moment

@@ -73,41 +73,6 @@ def one_click(url: str) -> int:
         return response.status
 
 
-def test_sign_up_confirm_get_alerts_then_one_click_unsubscribe(home, smtp_server):
-    config, db, client = home
-    answer = sign_up(client, READER, states=("FL",), cadence="instant", language="es")
-    assert answer.status_code == 200 and "Check your inbox" in answer.text
-    (confirmation,) = smtp_server.to(READER)
-    assert "Confirm" in confirmation["Subject"]
-
-    # Nothing but the confirmation reaches an address that has not confirmed.
-    add_events(db, ocala(agency="Before Confirming Sheriff's Office"))
-    deliver_all(config, db)
-    assert len(smtp_server.to(READER)) == 1
-
-    confirmed = client.get(urllib.parse.urlsplit(link(confirmation, "confirm")).path)
-    assert confirmed.status_code == 200 and "You are subscribed" in confirmed.text
-    smtp_server.forget()
-
-    add_events(db, ocala(agency="Marion County Sheriff's Office"), ocala(state="TX", agency="Texas Only PD"))
-    deliver_all(config, db)
-    alerts = [m for m in smtp_server.to(READER) if "now watching" not in m["Subject"]]
-    assert len(alerts) == 1, [m["Subject"] for m in smtp_server.to(READER)]
-    text = alerts[0].get_body(("plain",)).get_content()
-    assert "Marion County Sheriff's Office" in text
-    assert "Before Confirming" not in text and "Old News" not in text and "Texas Only" not in text
-    header = alerts[0]["List-Unsubscribe"]
-    assert re.fullmatch(r"<http://127\.0\.0\.1:\d+/unsubscribe/[\w.-]+>", header)
-    assert alerts[0]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert "/manage/" in text
-
-    assert one_click(header.strip("<>")) == 200
-    smtp_server.forget()
-    add_events(db, ocala(agency="After Leaving Police Department"))
-    report = deliver_all(config, db)
-    assert smtp_server.to(READER) == [] and report.ok
-
-
 def test_the_form_refuses_a_post_without_its_token_and_a_bad_address(sqlite_home, smtp_server):
     _, _, client = sqlite_home
     assert sign_up(client, READER, token=None).status_code == 403
@@ -208,3 +173,38 @@ def test_read_only_explorer_offers_no_sign_up(tmp_path):
     from web.server import signup_desk
 
     assert signup_desk(make_config(tmp_path), read_only=True) is None
+
+
+def test_sign_up_confirm_get_alerts_then_one_click_unsubscribe(home, smtp_server):
+    config, db, client = home
+    answer = sign_up(client, READER, states=("FL",), cadence="instant", language="es")
+    assert answer.status_code == 200 and "Check your inbox" in answer.text
+    (confirmation,) = smtp_server.to(READER)
+    assert "Confirm" in confirmation["Subject"]
+
+    # Nothing but the confirmation reaches an address that has not confirmed.
+    add_events(db, ocala(agency="Before Confirming Sheriff's Office"))
+    deliver_all(config, db)
+    assert len(smtp_server.to(READER)) == 1
+
+    confirmed = client.get(urllib.parse.urlsplit(link(confirmation, "confirm")).path)
+    assert confirmed.status_code == 200 and "You are subscribed" in confirmed.text
+    smtp_server.forget()
+
+    add_events(db, ocala(agency="Marion County Sheriff's Office"), ocala(state="TX", agency="Texas Only PD"))
+    deliver_all(config, db)
+    alerts = [m for m in smtp_server.to(READER) if "now watching" not in m["Subject"]]
+    assert len(alerts) == 1, [m["Subject"] for m in smtp_server.to(READER)]
+    text = alerts[0].get_body(("plain",)).get_content()
+    assert "Marion County Sheriff's Office" in text
+    assert "Before Confirming" not in text and "Old News" not in text and "Texas Only" not in text
+    header = alerts[0]["List-Unsubscribe"]
+    assert re.fullmatch(r"<http://127\.0\.0\.1:\d+/unsubscribe/[\w.-]+>", header)
+    assert alerts[0]["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert "/manage/" in text
+
+    assert one_click(header.strip("<>")) == 200
+    smtp_server.forget()
+    add_events(db, ocala(agency="After Leaving Police Department"))
+    report = deliver_all(config, db)
+    assert smtp_server.to(READER) == [] and report.ok
