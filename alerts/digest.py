@@ -234,9 +234,11 @@ def preview_digest(
     if (problem := subscriptions_file.address_problem(address.strip())) is not None:
         raise UserError(f"--preview {address!r} is not an email address: {problem}")
     subs = subs if subs is not None else subscriptions_file.load(config.subscriptions_file)
-    sub = subs.email_for(address)
+    with session_factory() as session:
+        sub = with_signups(session, subs).email_for(address)
     if sub is None:
-        raise UserError(f"{address} is not an email subscriber in {config.subscriptions_file.name}")
+        raise UserError(f"{address} is not an email subscriber (in {config.subscriptions_file.name} or signed up "
+                        "on the explorer)")
     with session_factory() as session:
         known = next(a for a in sub.to if a.lower() == address.strip().lower())
         pending = _gather(session, known, sub, Links.of(config))
