@@ -162,6 +162,24 @@ def test_unsubscribing_an_address_of_the_file_is_honoured_and_status_says_so(tmp
     assert any(line.strip().startswith(listed) for line in lines)
 
 
+def test_an_address_in_the_file_and_signed_up_is_mailed_once_with_its_own_choices(tmp_path, smtp_server):
+    listed = "desk@newsroom.example"
+    subscriptions = f'[[email]]\nto = ["{listed}", "other@newsroom.example"]\nstates = ["FL"]\ncadence = "instant"\n'
+    config = make_config(tmp_path, subscriptions=subscriptions, smtp=smtp_server)
+    db = connect(config.database_url)
+    start_watching(config, db, smtp=smtp_server)
+    with serving(config.database_url, config=config) as client:
+        sign_up(client, listed, states=("TX",))
+        client.get(urllib.parse.urlsplit(link(smtp_server.to(listed)[0], "confirm")).path)
+    smtp_server.forget()
+    add_events(db, ocala(), ocala(state="TX", agency="Harris County Sheriff's Office"))
+    deliver_all(config, db)
+    (alert,) = smtp_server.to(listed)
+    text = alert.get_body(("plain",)).get_content()
+    assert "Harris County Sheriff's Office" in text and "Ocala" not in text
+    assert len(smtp_server.to("other@newsroom.example")) == 1  # the rest of the file's table is untouched
+
+
 def test_read_only_explorer_offers_no_sign_up(tmp_path):
     config = dataclasses.replace(make_config(tmp_path), signup=False)
     connect(config.database_url)
