@@ -13,7 +13,6 @@ An address has one row, keyed by its lower-cased form. Its status says how much 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -181,16 +180,6 @@ def change(session: Session, subscriber_id: int, choices: Choices, now: dt.datet
 def handle(session: Session, address: str, now: dt.datetime | None = None) -> Subscriber:
     """The row an address's links name, recording a file address the first time it is mailed."""
     return _row(session, address) or _insert(session, address, LISTED, FILE, None, now or utcnow())
-
-
-def handles(session: Session, addresses: Iterable[str]) -> dict[str, Subscriber]:
-    """`handle` for many addresses, keyed by lower-cased address."""
-    wanted = {key_of(a): a for a in addresses}
-    found = {row.key: row for row in session.scalars(select(Subscriber).where(Subscriber.key.in_(wanted)))}
-    for key, address in wanted.items():
-        if key not in found:
-            found[key] = handle(session, address)
-    return found
 
 
 def confirmed(session: Session) -> list[Subscriber]:
