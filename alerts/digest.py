@@ -27,6 +27,7 @@ from alerts.signups import with_signups
 from alerts.subscriptions import ALL_STATES, EmailSubscription, Subscriptions
 from errors import UserError
 from settings import TrackerSettings
+from storage import subscribers
 from storage.events import is_news
 from storage.models import Agreement, DigestWatermark, Event
 from storage.problems import close_problem, open_problem
@@ -179,6 +180,8 @@ def send_due_digests(
                 mark = session.get(DigestWatermark, watermark_key(address))
                 if not force and not is_due(sub, mark.last_sent_at if mark else None, moment):
                     report.not_due += 1
+                    continue
+                if subscribers.has_left(session, address):  # unsubscribed since this run began
                     continue
                 pending = _gather(session, address, sub, links)
                 session.commit()

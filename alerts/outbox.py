@@ -43,6 +43,7 @@ from alerts.slack import (
 )
 from alerts.slack_blocks import SlackPart, plan_messages
 from settings import TrackerSettings
+from storage import subscribers
 from storage.models import Delivery, Event, utcnow
 
 log = logging.getLogger(__name__)
@@ -284,7 +285,7 @@ def deliver_email(
     result = DestinationResult(destination)
     with session_factory() as session:
         rows = _open_rows(session, destination)
-        if not rows:
+        if not rows or subscribers.has_left(session, address):  # unsubscribed since this run began
             return result
         batches: dict[str, list[tuple[Delivery, EventRow]]] = defaultdict(list)
         fresh = uuid.uuid4().hex

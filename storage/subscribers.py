@@ -182,6 +182,11 @@ def handle(session: Session, address: str, now: dt.datetime | None = None) -> Su
     return _row(session, address) or _insert(session, address, LISTED, FILE, None, now or utcnow())
 
 
+def has_left(session: Session, address: str) -> bool:
+    """Whether the address unsubscribed: checked again right before sending, so a click ends mail at once."""
+    return session.scalar(select(Subscriber.status).where(Subscriber.key == key_of(address))) == UNSUBSCRIBED
+
+
 def confirmed(session: Session) -> list[Subscriber]:
     return list(session.scalars(select(Subscriber).where(Subscriber.status == CONFIRMED).order_by(Subscriber.id)))
 

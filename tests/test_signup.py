@@ -180,6 +180,22 @@ def test_an_address_in_the_file_and_signed_up_is_mailed_once_with_its_own_choice
     assert len(smtp_server.to("other@newsroom.example")) == 1  # the rest of the file's table is untouched
 
 
+def test_alerts_held_by_a_mail_outage_are_not_sent_after_an_unsubscribe(sqlite_home, smtp_server):
+    config, db, client = sqlite_home
+    sign_up(client, READER)
+    client.get(urllib.parse.urlsplit(link(smtp_server.to(READER)[0], "confirm")).path)
+    deliver_all(config, db)
+    (greeting,) = [m for m in smtp_server.to(READER) if "now watching" in m["Subject"]]
+    smtp_server.refuse = True
+    add_events(db, ocala(agency="Held Back Police Department"))
+    assert deliver_all(config, db).pending == 1
+    assert one_click(greeting["List-Unsubscribe"].strip("<>")) == 200
+    smtp_server.refuse = False
+    smtp_server.forget()
+    deliver_all(config, db)
+    assert smtp_server.to(READER) == []
+
+
 def test_read_only_explorer_offers_no_sign_up(tmp_path):
     config = dataclasses.replace(make_config(tmp_path), signup=False)
     connect(config.database_url)
