@@ -14,6 +14,7 @@ import hashlib
 import logging
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,22 +37,24 @@ class BadToken(ValueError):
 
 
 def secret_key(config: TrackerSettings) -> str:
-    """SECRET_KEY, or the one generated into DATA_DIR (created once, atomically, by whoever comes first)."""
+    """SECRET_KEY, or the one generated into DATA_DIR: the first process to need it writes it whole,
+    then links it into place (a link never replaces a file), so `serve` and `run` starting together agree."""
     if config.secret_key:
         return config.secret_key
     path = Path(config.data_dir) / KEY_FILE
-    try:
+    if path.is_file():
         return path.read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        pass
     path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    descriptor, draft = tempfile.mkstemp(prefix=".secret_key-", dir=path.parent)
     try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(key + "\n")
+        os.link(draft, path)
     except FileExistsError:
         return path.read_text(encoding="utf-8").strip()
-    key = secrets.token_urlsafe(48)
-    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(key + "\n")
+    finally:
+        os.unlink(draft)
     log.warning("SECRET_KEY is not set: generated one into %s; set SECRET_KEY to keep sign-up links "
                 "working if DATA_DIR is lost", path)
     return key
