@@ -40,6 +40,19 @@ def test_an_old_confirmation_link_does_not_undo_an_unsubscribe(tmp_path):
         assert row.status == "unsubscribed"
 
 
+def test_links_are_signed_with_the_key_generated_into_data_dir_until_secret_key_is_set(tmp_path, caplog):
+    from alerts.tokens import UNSUBSCRIBE, BadToken, Signer
+    from tests.support.alert_servers import make_config
+
+    config = make_config(tmp_path)
+    token = Signer.of(config).token(UNSUBSCRIBE, 7, "reader@example.org")
+    assert "SECRET_KEY is not set" in caplog.text and (config.data_dir / "secret_key").is_file()
+    claim = Signer.of(config).read(UNSUBSCRIBE, token)  # another process, the same key
+    assert claim.subscriber_id == 7 and claim.matches("Reader@example.org") and not claim.matches("other@example.org")
+    with pytest.raises(BadToken):
+        Signer.of(dataclasses.replace(config, secret_key="a key set by the administrator")).read(UNSUBSCRIBE, token)
+
+
 def test_the_sign_up_connection_writes_subscriptions_and_nothing_else(database_url):
     connect(database_url)
     narrow = connect_subscriptions(database_url)
@@ -59,16 +72,3 @@ def test_the_sign_up_connection_writes_subscriptions_and_nothing_else(database_u
         session.execute(text("DELETE FROM events"))
     with connect(database_url)() as session:
         assert session.scalar(select(func.count()).select_from(Problem)) == 0
-
-
-def test_links_are_signed_with_the_key_generated_into_data_dir_until_secret_key_is_set(tmp_path, caplog):
-    from alerts.tokens import UNSUBSCRIBE, BadToken, Signer
-    from tests.support.alert_servers import make_config
-
-    config = make_config(tmp_path)
-    token = Signer.of(config).token(UNSUBSCRIBE, 7, "reader@example.org")
-    assert "SECRET_KEY is not set" in caplog.text and (config.data_dir / "secret_key").is_file()
-    claim = Signer.of(config).read(UNSUBSCRIBE, token)  # another process, the same key
-    assert claim.subscriber_id == 7 and claim.matches("Reader@example.org") and not claim.matches("other@example.org")
-    with pytest.raises(BadToken):
-        Signer.of(dataclasses.replace(config, secret_key="a key set by the administrator")).read(UNSUBSCRIBE, token)
