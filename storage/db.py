@@ -201,7 +201,7 @@ def _writes_only_subscriptions(_connection, clause, _multiparams, _params, _opti
             raise NotSubscriptions(f"the sign-up connection writes only {SUBSCRIPTIONS_TABLE}, not {clause.table.name}")
     elif isinstance(clause, DDLElement) or not isinstance(clause, Select):
         words = str(clause).lstrip().split(None, 1)
-        if not words or words[0].upper() not in ("SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK"):
+        if not words or words[0].upper() not in ("SELECT", "BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK"):
             raise NotSubscriptions(f"the sign-up connection runs no {words[0] if words else 'empty'} statement")
 
 

@@ -61,8 +61,20 @@ def newest_event(session: Session) -> int:
     return session.scalar(select(func.max(Event.seq))) or 0
 
 
-def _row(session: Session, address: str) -> Subscriber | None:
-    return session.scalars(select(Subscriber).where(Subscriber.key == key_of(address))).first()
+def _row(session: Session, address: str, lock: bool = False) -> Subscriber | None:
+    query = select(Subscriber).where(Subscriber.key == key_of(address))
+    return session.scalars(query.with_for_update() if lock else query).first()
+
+
+def _lock(session: Session) -> None:
+    """Sign-ups of one address at once must see each other's claim of the hour.
+
+    PostgreSQL locks the row as it is read (`FOR UPDATE`); SQLite takes its write lock before
+    the read, as `storage.db.one_writer` does.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def by_id(session: Session, subscriber_id: int) -> Subscriber | None:
@@ -79,7 +91,7 @@ def _insert(session: Session, address: str, status: str, origin: str, choices: C
         with session.begin_nested():
             session.add(row)
     except IntegrityError:
-        found = _row(session, address)
+        found = _row(session, address, lock=True)
         if found is None:
             raise
         return found
@@ -102,7 +114,8 @@ def add_pending(session: Session, address: str, choices: Choices, now: dt.dateti
     The hour is claimed here, before sending, so two sign-ups at once send one email.
     """
     moment = now or utcnow()
-    row = _row(session, address) or _insert(session, address, PENDING, SIGNUP, choices, moment)
+    _lock(session)
+    row = _row(session, address, lock=True) or _insert(session, address, PENDING, SIGNUP, choices, moment)
     if row.status != CONFIRMED:
         _choose(row, choices, moment)
         row.link_base = link_base or row.link_base

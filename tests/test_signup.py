@@ -10,6 +10,7 @@ import dataclasses
 import re
 import urllib.parse
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from email.message import EmailMessage
 
 import pytest
@@ -194,6 +195,15 @@ def test_alerts_held_by_a_mail_outage_are_not_sent_after_an_unsubscribe(sqlite_h
     smtp_server.forget()
     deliver_all(config, db)
     assert smtp_server.to(READER) == []
+
+
+def test_sign_ups_of_one_address_at_once_send_one_email(home, smtp_server):
+    _, _, client = home
+    token = form_token(client)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(lambda _: sign_up(client, STRANGER, token=token), range(4)))
+    assert [a.status_code for a in answers] == [200] * 4
+    assert len(smtp_server.to(STRANGER)) == 1
 
 
 def test_read_only_explorer_offers_no_sign_up(tmp_path):
