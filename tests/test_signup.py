@@ -84,6 +84,7 @@ def test_the_form_refuses_a_post_without_its_token_and_a_bad_address(sqlite_home
     assert two.status_code == 400
     no_state = sign_up(client, READER, states=())
     assert no_state.status_code == 400 and "at least one state" in no_state.text
+    assert sign_up(client, "a" * 100_000 + "@example.org").status_code == 413
     assert smtp_server.messages == []
 
 

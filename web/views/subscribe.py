@@ -30,6 +30,8 @@ CSRF_COOKIE = "tracker_csrf"
 LANGUAGES = {"en": "English", "es": "Español"}
 ONE_CLICK = ("List-Unsubscribe", "One-Click")
 MAX_ADDRESS = 254
+MAX_FORM_BYTES = 64 * 1024
+MAX_FIELDS = 200  # every state and territory, twice over
 
 
 class Refused(ValueError):
@@ -55,6 +57,14 @@ def _page(request: Request, name: str, status: int = 200, **context) -> HTMLResp
         response.set_cookie(CSRF_COOKIE, cookie, httponly=True, samesite="strict", path="/",
                             secure=request.url.scheme == "https")
     return response
+
+
+async def _form(request: Request) -> FormData:
+    """The posted form, refused (413) when it is larger than any real sign-up could be."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_FORM_BYTES:
+        raise HTTPException(413, "this form is far larger than a sign-up can be")
+    return await request.form(max_files=0, max_fields=MAX_FIELDS, max_part_size=MAX_FORM_BYTES)
 
 
 def _check_csrf(request: Request, form: FormData) -> None:
@@ -103,7 +113,7 @@ async def subscribe(request: Request) -> Response:
     client = request.client.host if request.client else "unknown"
     if not desk.limiter.allow(client):
         raise HTTPException(429, "too many sign-ups from your connection: try again in ten minutes")
-    form = await request.form()
+    form = await _form(request)
     _check_csrf(request, form)
     typed = form.get("email") if isinstance(form.get("email"), str) else ""
     try:
@@ -148,7 +158,7 @@ async def unsubscribe(request: Request) -> Response:
         except BadToken as exc:
             raise HTTPException(400, str(exc)) from None
         return _page(request, "unsubscribe.html", address=row.address)
-    form = await request.form()
+    form = await _form(request)
     if form.get(ONE_CLICK[0]) != ONE_CLICK[1]:
         raise HTTPException(400, "to unsubscribe, post List-Unsubscribe=One-Click (or use the button on this page)")
     try:
@@ -172,7 +182,7 @@ async def manage(request: Request) -> Response:
     if request.method == "GET":
         return _page(request, "manage.html", address=row.address, chosen=current, problem=None,
                      unsubscribe_token=unsubscribe_token)
-    form = await request.form()
+    form = await _form(request)
     _check_csrf(request, form)
     try:
         choices = choices_from(form)
