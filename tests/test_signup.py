@@ -85,6 +85,8 @@ def test_the_form_refuses_a_post_without_its_token_and_a_bad_address(sqlite_home
     no_state = sign_up(client, READER, states=())
     assert no_state.status_code == 400 and "at least one state" in no_state.text
     assert sign_up(client, "a" * 100_000 + "@example.org").status_code == 413
+    wrong_state = sign_up(client, READER, states=("Atlantis",))
+    assert wrong_state.status_code == 400 and "Atlantis&#39; is not a US state" in wrong_state.text
     assert smtp_server.messages == []
 
 

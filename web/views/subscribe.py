@@ -20,6 +20,7 @@ from starlette.responses import HTMLResponse, Response
 
 from alerts.subscriptions import ALL_STATES, CADENCES, address_problem
 from alerts.tokens import MANAGE, UNSUBSCRIBE, BadToken
+from parsers.places import state_code
 from storage.subscribers import Choices
 from web import data, signup
 from web.caching import NOT_STORED
@@ -75,13 +76,18 @@ def _check_csrf(request: Request, form: FormData) -> None:
 
 
 def choices_from(form: FormData) -> Choices:
-    states = [s.strip().upper() for s in form.getlist("states") if isinstance(s, str) and s.strip()]
-    known = data.state_names()
-    if not states:
+    typed = [s.strip() for s in form.getlist("states") if isinstance(s, str) and s.strip()]
+    if not typed:
         raise Refused("choose at least one state, or all states")
-    wrong = [s for s in states if s != ALL_STATES and s not in known]
-    if wrong:
-        raise Refused(f"{wrong[0][:10]!r} is not a US state or territory code")
+    states = []
+    for value in typed:
+        if value == ALL_STATES or value.lower() == "all":
+            states.append(ALL_STATES)
+            continue
+        code, warning = state_code(value[:40])
+        if code is None or warning is not None:
+            raise Refused(f"{value[:40]!r} is not a US state or territory (a code like FL, or its name)")
+        states.append(code)
     cadence = form.get("cadence") or "instant"
     if cadence not in CADENCES:
         raise Refused(f"cadence must be one of {', '.join(CADENCES)}")
