@@ -181,6 +181,9 @@ _SQLITE_HARMLESS = {sqlite3.SQLITE_READ, sqlite3.SQLITE_SELECT, sqlite3.SQLITE_F
                     sqlite3.SQLITE_SAVEPOINT, sqlite3.SQLITE_RECURSIVE}
 
 
+_SQLITE_SCHEMA_PRAGMAS = {"table_info", "table_xinfo", "index_list", "index_info", "foreign_key_list"}
+
+
 class NotSubscriptions(PermissionError):
     """Something tried to write a table other than the subscriptions through the sign-up connection."""
 
@@ -190,8 +193,8 @@ def _sqlite_subscriptions_only(action: int, first: str | None, second: str | Non
         return sqlite3.SQLITE_OK
     if action in _SQLITE_WRITES:
         return sqlite3.SQLITE_OK if first == SUBSCRIPTIONS_TABLE else sqlite3.SQLITE_DENY
-    if action == sqlite3.SQLITE_PRAGMA and second is None:
-        return sqlite3.SQLITE_OK  # reading a pragma (SQLAlchemy's table checks)
+    if action == sqlite3.SQLITE_PRAGMA and (second is None or first in _SQLITE_SCHEMA_PRAGMAS):
+        return sqlite3.SQLITE_OK  # reading a pragma, or the schema (SQLAlchemy's table checks)
     return sqlite3.SQLITE_DENY
 
 
@@ -203,6 +206,11 @@ def _writes_only_subscriptions(_connection, clause, _multiparams, _params, _opti
         words = str(clause).lstrip().split(None, 1)
         if not words or words[0].upper() not in ("SELECT", "BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK"):
             raise NotSubscriptions(f"the sign-up connection runs no {words[0] if words else 'empty'} statement")
+
+
+def subscriptions_ready(session: Session) -> bool:
+    """Whether the store has the subscriptions table yet (a store from before sign-up has not)."""
+    return inspect(session.connection()).has_table(SUBSCRIPTIONS_TABLE)
 
 
 def connect_subscriptions(database_url: str) -> sessionmaker[Session]:

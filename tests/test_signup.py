@@ -14,10 +14,12 @@ from concurrent.futures import ThreadPoolExecutor
 from email.message import EmailMessage
 
 import pytest
+from sqlalchemy import text
 
 from alerts.deliver import deliver_all
 from service.status import status_report
 from storage.db import connect
+from storage.models import Subscriber
 from tests.support.alert_servers import add_events, make_config, ocala, start_watching
 from tests.support.web_server import Answer, Client, serving
 
@@ -207,6 +209,20 @@ def test_sign_ups_of_one_address_at_once_send_one_email(home, smtp_server):
         answers = list(pool.map(lambda _: sign_up(client, STRANGER, token=token), range(4)))
     assert [a.status_code for a in answers] == [200] * 4
     assert len(smtp_server.to(STRANGER)) == 1
+
+
+def test_sign_up_waits_for_the_store_to_be_upgraded(tmp_path, smtp_server):
+    config = make_config(tmp_path, smtp=smtp_server)
+    db = connect(config.database_url)
+    with db.begin() as session:
+        session.execute(text("DROP TABLE subscribers"))  # a store from before sign-up
+    with serving(config.database_url, config=config) as client:
+        waiting = sign_up(client, READER)
+        assert waiting.status_code == 503 and "not been upgraded" in waiting.text
+        with db.begin() as session:
+            Subscriber.__table__.create(session.connection())  # what `run` does when it upgrades
+        assert sign_up(client, READER).status_code == 200
+    assert len(smtp_server.to(READER)) == 1
 
 
 def test_read_only_explorer_offers_no_sign_up(tmp_path):

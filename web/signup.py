@@ -17,6 +17,7 @@ import ipaddress
 from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.exceptions import HTTPException
 
 from alerts.confirmation import confirmation_email, reminder_email
 from alerts.email import MailTransport, MailUnavailable
@@ -24,12 +25,20 @@ from alerts.mail_links import links_for_row
 from alerts.tokens import CONFIRM, CONFIRM_MAX_AGE, BadToken, Claim, Signer
 from settings import TrackerSettings
 from storage import subscribers
+from storage.db import subscriptions_ready
 from storage.models import Subscriber, utcnow
 from web.rate_limit import RateLimiter
 
 SIGNUPS_PER_CLIENT = 10
 SIGNUP_WINDOW = 600.0
 LOOPBACK_NAMES = ("localhost",)
+
+
+class NotReady(HTTPException):
+    """The store predates sign-up (a 503); the message says what brings it up to date."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(503, message)
 
 
 class MailRefused(RuntimeError):
@@ -44,6 +53,16 @@ class SignupDesk:
     sessions: sessionmaker[Session]
     signer: Signer
     limiter: RateLimiter = field(default_factory=lambda: RateLimiter(SIGNUPS_PER_CLIENT, SIGNUP_WINDOW))
+    upgraded: bool = False
+
+    def check_ready(self) -> None:
+        """Refuse (NotReady) until the store has a subscriptions table: `run` or `once` adds it when
+        they upgrade the store, which may happen after the explorer started."""
+        if not self.upgraded:
+            with self.sessions() as session:
+                self.upgraded = subscriptions_ready(session)
+        if not self.upgraded:
+            raise NotReady("sign-up is not ready: the store has not been upgraded yet (start `run`, or run `once`)")
 
     def link_base(self, scheme: str, host: str | None, port: int | None) -> str | None:
         """PUBLIC_URL; without it, the address the explorer was reached at, but only on this machine.
@@ -60,6 +79,7 @@ class SignupDesk:
     def claim(self, purpose: str, token: str) -> tuple[Claim, Subscriber]:
         """The subscriber a token names; BadToken when it is not ours, expired, or for another address."""
         claim = self.signer.read(purpose, token, CONFIRM_MAX_AGE if purpose == CONFIRM else None)
+        self.check_ready()
         with self.sessions() as session:
             row = subscribers.by_id(session, claim.subscriber_id)
         if row is None or not claim.matches(row.address):
@@ -79,6 +99,7 @@ def _is_loopback(host: str) -> bool:
 def sign_up(desk: SignupDesk, address: str, choices: subscribers.Choices, base: str) -> None:
     """Record the sign-up and send what it calls for (at most one email per address per hour)."""
     now = utcnow()
+    desk.check_ready()
     with desk.sessions.begin() as session:
         outcome = subscribers.add_pending(session, address, choices, now, link_base=base)
         row, send, previous = outcome.subscriber, outcome.send, outcome.previous_sent_at
