@@ -31,6 +31,7 @@ from alerts.outbox import (
     hold,
 )
 from alerts.routing import CONSOLE, Route, route_events
+from alerts.signups import with_signups
 from alerts.slack import make_client
 from alerts.subscriptions import SlackSubscription, Subscriptions
 from alerts.welcome import send_welcomes
@@ -100,7 +101,7 @@ def routes_for(subs: Subscriptions) -> list[Route]:
     routes = [Route(sub.destination, sub.wants) for sub in subs.slack]
     for sub in subs.email:
         if sub.cadence == "instant":
-            routes += [Route(email_key(address), sub.wants) for address in sub.to]
+            routes += [Route(email_key(address), sub.wants, sub.start_seq or 0) for address in sub.to]
     if subs.empty:
         console = SlackSubscription(channel="console", states=frozenset({"*"}),
                                     events=frozenset(subscriptions_file.DEFAULT_SLACK_EVENTS))
@@ -143,6 +144,7 @@ def deliver_all(
     report = DeliveryReport()
     links = Links.of(config)
     with session_factory() as session:
+        subs = with_signups(session, subs)
         note_destinations(session, subs, moment)
         report.routed = route_events(session, routes_for(subs), moment.replace(tzinfo=None))
         session.commit()

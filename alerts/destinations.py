@@ -68,6 +68,11 @@ def start_seq(session: Session, since: dt.date | None) -> int:
     return session.scalar(query) or 0
 
 
+def _own_start(watcher: Watcher) -> int | None:
+    """A sign-up starts where it was confirmed, not where a later run first noticed it."""
+    return watcher.sub.start_seq if isinstance(watcher.sub, EmailSubscription) else None
+
+
 def note_destinations(session: Session, subs: Subscriptions, now: dt.datetime) -> list[Destination]:
     """Record every destination seen for the first time, forget those no longer in the file;
     returns the new ones (flushed, not committed)."""
@@ -78,10 +83,11 @@ def note_destinations(session: Session, subs: Subscriptions, now: dt.datetime) -
         if watcher.key in known:
             continue
         known.add(watcher.key)
+        own = _own_start(watcher)
         destination = Destination(
             key=watcher.key,
             first_seen_at=now.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0) if now.tzinfo else now,
-            start_seq=start_seq(session, watcher.sub.since),
+            start_seq=own if own is not None else start_seq(session, watcher.sub.since),
             since=watcher.sub.since,
         )
         session.add(destination)
@@ -103,11 +109,12 @@ def _forget_removed(session: Session, keys: set[str]) -> None:
     session.flush()
 
 
-def starting_point(session: Session, key: str, since: dt.date | None = None) -> int:
+def starting_point(session: Session, key: str, since: dt.date | None = None, own_start: int | None = None) -> int:
     """Where a destination without a routing mark starts (recording it if it was never seen)."""
     destination = session.get(Destination, key)
     if destination is None:
-        destination = Destination(key=key, start_seq=start_seq(session, since), since=since)
+        begin = own_start if own_start is not None else start_seq(session, since)
+        destination = Destination(key=key, start_seq=begin, since=since)
         session.add(destination)
         session.flush()
     return destination.start_seq

@@ -22,11 +22,14 @@ from alerts.email import MailTransport, MailUnavailable
 from alerts.email_content import Headline, compose
 from alerts.event_text import EventRow, EventSummary, Links, human_date, summarize_rows
 from alerts.first_reports import with_first_reports
+from alerts.mail_links import mail_links
 from alerts.maintainers import DELIVERY_PROBLEM
+from alerts.signups import with_signups
 from alerts.subscriptions import ALL_STATES, EmailSubscription, Subscriptions
 from errors import UserError
 from i18n import N_
 from settings import TrackerSettings
+from storage import subscribers
 from storage.events import is_news
 from storage.models import DigestWatermark, Event
 from storage.problems import close_problem, open_problem
@@ -108,7 +111,9 @@ class _Pending:
 
 def _gather(session: Session, address: str, sub: EmailSubscription, links: Links) -> _Pending:
     mark = session.get(DigestWatermark, watermark_key(address))
-    start = mark.last_event_seq if mark else starting_point(session, email_key(address), sub.since)
+    start = mark.last_event_seq if mark else starting_point(session, email_key(address), sub.since,
+                                                            sub.start_seq)
+    start = max(start, sub.start_seq or 0)  # choices changed on the manage page count from then on
     upto = session.scalar(select(func.max(Event.seq))) or 0
     rows = session.execute(
         select(Event.seq, Event.type, Event.state, Event.payload, Event.agreement_id)
@@ -145,6 +150,7 @@ def _message(config: TrackerSettings, session: Session, pending: _Pending, now: 
         period=_period(pending),
         headline=top,
         lang=pending.sub.lang,
+        links=mail_links(session, config, pending.address),
     )
     return message, top
 
@@ -163,6 +169,7 @@ def send_due_digests(
     report = DigestReport()
     links = Links.of(config)
     with MailTransport(config, out) as mail, session_factory() as session:
+        subs = with_signups(session, subs)
         note_destinations(session, subs, moment)
         session.commit()
         report.to_outbox = mail.to_outbox
@@ -173,6 +180,8 @@ def send_due_digests(
                 mark = session.get(DigestWatermark, watermark_key(address))
                 if not force and not is_due(sub, mark.last_sent_at if mark else None, moment):
                     report.not_due += 1
+                    continue
+                if subscribers.has_left(session, address):  # unsubscribed since this run began
                     continue
                 pending = _gather(session, address, sub, links)
                 session.commit()
@@ -228,9 +237,11 @@ def preview_digest(
     if (problem := subscriptions_file.address_problem(address.strip())) is not None:
         raise UserError(f"--preview {address!r} is not an email address: {problem}")
     subs = subs if subs is not None else subscriptions_file.load(config.subscriptions_file)
-    sub = subs.email_for(address)
+    with session_factory() as session:
+        sub = with_signups(session, subs).email_for(address)
     if sub is None:
-        raise UserError(f"{address} is not an email subscriber in {config.subscriptions_file.name}")
+        raise UserError(f"{address} is not an email subscriber (in {config.subscriptions_file.name} or signed up "
+                        "on the explorer)")
     with session_factory() as session:
         known = next(a for a in sub.to if a.lower() == address.strip().lower())
         pending = _gather(session, known, sub, Links.of(config))

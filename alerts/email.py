@@ -17,13 +17,16 @@ from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from functools import cache
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from i18n import SOURCE_LANGUAGE, jinja_environment
 from settings import TrackerSettings
 from storage.atomic_write import write_atomically
+
+if TYPE_CHECKING:
+    from alerts.mail_links import MailLinks
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 DEFAULT_TIMEOUT = 30
@@ -85,8 +88,12 @@ def build_message(
     key: str,
     now: dt.datetime,
     unsubscribe: bool = True,
+    links: MailLinks | None = None,
 ) -> EmailMessage:
-    """Pure: one multipart/alternative message; `key` names what it covers (its Message-ID)."""
+    """Pure: one multipart/alternative message; `key` names what it covers (its Message-ID).
+
+    With `links` (a subscriber's), mail providers offer one-click unsubscribe (RFC 8058).
+    """
     message = EmailMessage()
     message["From"] = formataddr(sender(config))
     message["To"] = to
@@ -94,7 +101,10 @@ def build_message(
     message["Date"] = format_datetime(now if now.tzinfo else now.replace(tzinfo=dt.UTC))
     message["Message-ID"] = message_id(config, key)
     message["Auto-Submitted"] = "auto-generated"
-    if unsubscribe:
+    if links is not None:
+        message["List-Unsubscribe"] = f"<{links.unsubscribe}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    elif unsubscribe:
         message["List-Unsubscribe"] = f"<mailto:{sender_address(config)}?subject=unsubscribe>"
     message.set_content(text)
     message.add_alternative(html, subtype="html")

@@ -10,6 +10,7 @@ from typing import Any
 
 from alerts.email import build_message, render, sender_address
 from alerts.event_text import MODELS, EventSummary, by_kind, by_state, plain_lines, state_label
+from alerts.mail_links import MailLinks
 from alerts.slack_blocks import changes, lists_note
 from i18n import ENGLISH, N_, Language
 from settings import TrackerSettings
@@ -83,10 +84,11 @@ def compose(
     period: str | None = None,
     headline: Headline | None = None,
     lang: Language = ENGLISH,
+    links: MailLinks | None = None,
 ) -> EmailMessage:
     """One message to one address, in its language: every event named, grouped by state and kind, counts on top."""
-    text, html = render_events(config, title, events, period, headline, lang)
-    return build_message(config, to, subject_for(title, events, lang), text, html, key, now)
+    text, html = render_events(config, title, events, period, headline, lang, links)
+    return build_message(config, to, subject_for(title, events, lang), text, html, key, now, links=links)
 
 
 def render_events(
@@ -96,6 +98,7 @@ def render_events(
     period: str | None = None,
     headline: Headline | None = None,
     lang: Language = ENGLISH,
+    links: MailLinks | None = None,
 ) -> tuple[str, str]:
     """Pure: the text and HTML of an email about these events, in `lang` (the events' summaries already are)."""
     groups = [
@@ -122,6 +125,7 @@ def render_events(
         "groups": groups,
         "headline": headline.context(lang) if headline else None,
         "unsubscribe": sender_address(config),
+        "links": links,
         "footer": lang.gettext(FOOTER),
     }
     return render("events", context, lang.code)

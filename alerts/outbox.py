@@ -29,6 +29,7 @@ from alerts.email import MailTransport, MailUnavailable
 from alerts.email_content import compose
 from alerts.event_text import EventRow, EventSummary, Links, summarize_rows
 from alerts.first_reports import with_first_reports
+from alerts.mail_links import mail_links
 from alerts.slack import (
     SlackRefused,
     SlackUnavailable,
@@ -44,6 +45,7 @@ from alerts.slack import (
 from alerts.slack_blocks import SlackPart, plan_messages
 from i18n import ENGLISH, N_, Language
 from settings import TrackerSettings
+from storage import subscribers
 from storage.models import Delivery, Event, utcnow
 
 log = logging.getLogger(__name__)
@@ -290,7 +292,7 @@ def deliver_email(
     result = DestinationResult(destination)
     with session_factory() as session:
         rows = _open_rows(session, destination)
-        if not rows:
+        if not rows or subscribers.has_left(session, address):  # unsubscribed since this run began
             return result
         batches: dict[str, list[tuple[Delivery, EventRow]]] = defaultdict(list)
         fresh = uuid.uuid4().hex
@@ -302,8 +304,10 @@ def deliver_email(
                 row.attempts += 1
             _mark(session, group_rows, "sending", batch=batch)
             summaries: list[EventSummary] = summarize_rows([event for _, event in group], links or Links(), lang)
+            own_links = mail_links(session, config, address)
+            session.commit()
             message = compose(config, address, lang.gettext(INSTANT_TITLE), summaries,
-                              key=f"instant:{address}:{batch}", now=now, lang=lang)
+                              key=f"instant:{address}:{batch}", now=now, lang=lang, links=own_links)
             try:
                 ref = transport.send(message)
             except MailUnavailable as exc:

@@ -31,6 +31,7 @@ class Route:
 
     destination: str
     wants: Callable[[str, str | None, str | None], bool]
+    start_after: int = 0  # nothing up to this event (a sign-up's choices count from when they were made)
 
 
 watermark_key = route_mark
@@ -54,6 +55,7 @@ def route_events(session: Session, routes: Iterable[Route], now: dt.datetime) ->
             start = _start(session, route.destination, now)
             mark = DigestWatermark(subscriber=watermark_key(route.destination), last_event_seq=start)
             session.add(mark)
+        mark.last_event_seq = max(mark.last_event_seq, min(route.start_after, newest))
         if mark.last_event_seq >= newest:
             continue
         events = session.execute(

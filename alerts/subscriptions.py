@@ -93,6 +93,8 @@ class EmailSubscription:
     def lang(self) -> Language:
         """The language its messages are written in."""
         return language(self.language)
+    # A sign-up from the explorer: the newest event when it was confirmed or last changed.
+    start_seq: int | None = None
 
     def wants(self, event_type: str, state: str | None, reason: str | None = None) -> bool:
         return _wants(self, event_type, state, reason)

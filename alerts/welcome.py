@@ -21,6 +21,7 @@ from alerts.destinations import watchers
 from alerts.email import MailTransport, MailUnavailable, build_message, render, sender_address
 from alerts.email_content import FOOTER, models_text
 from alerts.event_text import human_date, publication_date, state_label
+from alerts.mail_links import MailLinks, mail_links
 from alerts.outbox import SlackSender
 from alerts.slack import SlackRefused, SlackUnavailable
 from alerts.slack_blocks import SlackPart, escape
@@ -190,11 +191,11 @@ def slack_part(message: Welcome) -> SlackPart:
 
 
 def welcome_email(config: TrackerSettings, address: str, message: Welcome, key: str, now: dt.datetime,
-                  lang: Language = ENGLISH) -> EmailMessage:
+                  lang: Language = ENGLISH, links: MailLinks | None = None) -> EmailMessage:
     """The welcome as one email; `alert-test` sends its test message through the same template."""
     text, html = render("welcome", {"welcome": message, "footer": lang.gettext(FOOTER), "title": message.title,
-                                    "unsubscribe": sender_address(config)}, lang.code)
-    return build_message(config, address, message.title, text, html, key=key, now=now)
+                                    "unsubscribe": sender_address(config), "links": links}, lang.code)
+    return build_message(config, address, message.title, text, html, key=key, now=now, links=links)
 
 
 def _now(moment: dt.datetime) -> dt.datetime:
@@ -245,7 +246,10 @@ def send_welcomes(
                         sender.post(channel, slack_part(message), destination.welcome_batch, None)
                 else:
                     address = str(watcher.address)
-                    mail.send(welcome_email(config, address, message, f"welcome:{address}", now, watcher.sub.lang))
+                    links = mail_links(session, config, address)
+                    session.commit()
+                    mail.send(welcome_email(config, address, message, f"welcome:{address}", now,
+                                            watcher.sub.lang, links))
             except (SlackUnavailable, SlackRefused, MailUnavailable) as exc:
                 errors.append(f"welcome to {watcher.label}: {exc}")
                 continue

@@ -27,6 +27,9 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from alerts import subscriptions as subscriptions_file
+from alerts.signups import unsubscribed_from_file
+from errors import UserError
 from service.crontab import cron_trigger, longest_gap, zone
 from service.lease import current_holder, last_lease
 from settings import TrackerSettings
@@ -135,6 +138,7 @@ def status_report(session: Session, config: TrackerSettings) -> tuple[list[str],
         reasons.append(f"{len(problems)} open problem(s)")
     else:
         lines.append("open problems: none")
+    lines += unsubscribed_lines(session, config)
     holder = current_holder(session)
     if holder is not None:
         lines.append(f"service: running as {holder.holder}, last heartbeat {age_text(now - holder.heartbeat_at)} ago")
@@ -143,6 +147,20 @@ def status_report(session: Session, config: TrackerSettings) -> tuple[list[str],
         seen = f" (last seen {_stamp(previous.heartbeat_at)} as {previous.holder})" if previous else ""
         lines.append(f"service: not running{seen}")
     return lines, reasons
+
+
+def unsubscribed_lines(session: Session, config: TrackerSettings) -> list[str]:
+    """The subscriptions file's addresses that unsubscribed by link: listed, and rightly not mailed."""
+    try:
+        subs = subscriptions_file.load(config.subscriptions_file)
+    except UserError:
+        return []  # a bad file is reported by the commands that use it
+    gone = unsubscribed_from_file(session, subs)
+    if not gone:
+        return []
+    lines = [f"unsubscribed, still listed in {config.subscriptions_file.name} (not mailed; take them out of the file):"]
+    lines += [f"  {row.address} since {_stamp(row.unsubscribed_at)}" for row in gone]
+    return lines
 
 
 def check_staleness(config: TrackerSettings, sessions: sessionmaker[Session]) -> int:

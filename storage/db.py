@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
@@ -12,6 +13,8 @@ from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql import Delete, Insert, Select, Update
+from sqlalchemy.sql.ddl import DDLElement
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -169,4 +172,67 @@ def connect_read_only(database_url: str) -> sessionmaker[Session]:
     with engine.connect() as connection:
         if not inspect(connection).has_table("agreement_versions"):
             raise StoreMissing(f"the store at {url.render_as_string(hide_password=True)} has no tracker tables yet")
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+SUBSCRIPTIONS_TABLE = "subscribers"
+_SQLITE_WRITES = {sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE}
+_SQLITE_HARMLESS = {sqlite3.SQLITE_READ, sqlite3.SQLITE_SELECT, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_TRANSACTION,
+                    sqlite3.SQLITE_SAVEPOINT, sqlite3.SQLITE_RECURSIVE}
+
+
+_SQLITE_SCHEMA_PRAGMAS = {"table_info", "table_xinfo", "index_list", "index_info", "foreign_key_list"}
+
+
+class NotSubscriptions(PermissionError):
+    """Something tried to write a table other than the subscriptions through the sign-up connection."""
+
+
+def _sqlite_subscriptions_only(action: int, first: str | None, second: str | None, *_rest) -> int:
+    if action in _SQLITE_HARMLESS:
+        return sqlite3.SQLITE_OK
+    if action in _SQLITE_WRITES:
+        return sqlite3.SQLITE_OK if first == SUBSCRIPTIONS_TABLE else sqlite3.SQLITE_DENY
+    if action == sqlite3.SQLITE_PRAGMA and (second is None or first in _SQLITE_SCHEMA_PRAGMAS):
+        return sqlite3.SQLITE_OK  # reading a pragma, or the schema (SQLAlchemy's table checks)
+    return sqlite3.SQLITE_DENY
+
+
+def _writes_only_subscriptions(_connection, clause, _multiparams, _params, _options) -> None:
+    if isinstance(clause, (Insert, Update, Delete)):
+        if clause.table.name != SUBSCRIPTIONS_TABLE:
+            raise NotSubscriptions(f"the sign-up connection writes only {SUBSCRIPTIONS_TABLE}, not {clause.table.name}")
+    elif isinstance(clause, DDLElement) or not isinstance(clause, Select):
+        words = str(clause).lstrip().split(None, 1)
+        if not words or words[0].upper() not in ("SELECT", "BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK"):
+            raise NotSubscriptions(f"the sign-up connection runs no {words[0] if words else 'empty'} statement")
+
+
+def subscriptions_ready(session: Session) -> bool:
+    """Whether the store has the subscriptions table yet (a store from before sign-up has not)."""
+    return inspect(session.connection()).has_table(SUBSCRIPTIONS_TABLE)
+
+
+def connect_subscriptions(database_url: str) -> sessionmaker[Session]:
+    """The explorer's one writable way in: sessions that may write the subscriptions table and nothing else.
+
+    Every statement is checked before it runs, and on SQLite the database itself refuses any
+    other write (an authorizer), so a mistake in a view cannot reach agreements or events.
+    The schema must already exist.
+    """
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:" or not Path(url.database).is_file():
+            raise StoreMissing(f"no store at {url.database or 'memory'}")
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _narrow(dbapi_connection, _record) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.close()
+            dbapi_connection.set_authorizer(_sqlite_subscriptions_only)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    event.listen(engine, "before_execute", _writes_only_subscriptions)
     return sessionmaker(engine, expire_on_commit=False)

@@ -303,3 +303,31 @@ class NewsItem(Base):
     fallback_reason: Mapped[str | None] = mapped_column(Text)
     event_seq: Mapped[int | None] = mapped_column(ForeignKey("events.seq"))
     folded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Subscriber(Base):
+    """An email address's own word on what it gets: a sign-up on the explorer, or an unsubscribe.
+
+    `origin` is `signup` (the form) or `file` (an address of the subscriptions file that
+    unsubscribed or changed its choices through a link). A confirmed or unsubscribed row
+    outranks the file; a pending one changes nothing until confirmed. `start_seq` is the newest
+    event when the subscriber confirmed or last changed their choices: nothing older is sent.
+    """
+
+    __tablename__ = "subscribers"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(320), unique=True)  # the address, lower-cased
+    address: Mapped[str] = mapped_column(String(320))
+    origin: Mapped[str] = mapped_column(String(10), default="signup")  # signup | file
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending confirmed unsubscribed
+    states: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    cadence: Mapped[str] = mapped_column(String(10), default="daily")
+    language: Mapped[str] = mapped_column(String(5), default="en")
+    start_seq: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    changed_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    confirmed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    unsubscribed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    confirmation_sent_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+    # Where the explorer was reached from at sign-up; links use it only when PUBLIC_URL is unset.
+    link_base: Mapped[str | None] = mapped_column(String(300))

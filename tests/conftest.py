@@ -83,6 +83,24 @@ def smtp_server():
         yield mailbox
 
 
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium that reaches 127.0.0.1 only (skipped without it; failed on CI)."""
+    from tests.support.browser import launched
+
+    with launched() as chromium:
+        yield chromium
+
+
+@pytest.fixture
+def visit(browser):
+    """Opens pages in `browser`; each must end with no console error and no request elsewhere."""
+    from tests.support.browser import visits
+
+    with visits(browser) as open_:
+        yield open_
+
+
 @pytest.fixture(scope="session")
 def postgres():
     from tests.support.pg_server import PostgresServer, find_bin

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import stat
 
 import pytest
@@ -60,7 +61,8 @@ def test_digest_names_every_event_grouped_by_state_with_counts(tmp_path, smtp_se
     report = send_due_digests(config, db, now=MORNING)
     assert report.sent == 1 and report.ok
     (message,) = smtp_server.to("desk@newsroom.example")
-    assert message["List-Unsubscribe"] == "<mailto:tracker@newsroom-alerts.example?subject=unsubscribe>"
+    assert re.fullmatch(r"<http://127\.0\.0\.1:8287/unsubscribe/[\w.-]+>", message["List-Unsubscribe"])
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert message.get_content_type() == "multipart/alternative"
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()

@@ -1,6 +1,7 @@
 """The explorer in a real headless Chromium, over a store filled from ICE's real publications.
 
-Every host but 127.0.0.1 is unreachable from the browser (see tests/support/browser.py).
+Every host but 127.0.0.1 is unreachable from the browser (the `browser` and `visit` fixtures,
+tests/support/browser.py), so a page that needs a CDN, a font or a tile server fails.
 """
 
 from __future__ import annotations
@@ -9,13 +10,10 @@ import datetime as dt
 
 import pytest
 
-from tests.support import browser as pages
 from tests.support.sample_store import ICE, build, crawled_at, manifest
 from tests.support.web_server import Explorer
 from tests.support.workbook_counts import participating_counts
 from web.charts import geometry
-
-browser, visit = pages.browser, pages.visit  # the fixtures
 
 
 @pytest.fixture(scope="module")

@@ -26,8 +26,6 @@ from tests.support.web_server import Explorer
 from vocabulary import RunStatus
 from web.freshness import age_words
 
-browser, visit = pages.browser, pages.visit  # the fixtures
-
 PAGES = ("/", "/state/FL", "/state/TX", "/events", "/methodology", "/agency/{agency}")
 WIDTHS = (390, 1280)
 CONTACT = "corrections@newsroom.example"

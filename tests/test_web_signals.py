@@ -8,7 +8,6 @@ import html
 import pytest
 
 from storage.db import connect
-from tests.support.browser import browser, visit  # noqa: F401  (the explorer's browser fixtures, shared)
 from tests.support.sample_store import build
 from tests.support.signals import add_signals, news_signal, reports_before_listing
 from tests.support.web_server import Explorer, serving

@@ -1,4 +1,4 @@
-"""The explorer: an ASGI app over the store, read-only. Pages for people, JSON for their scripts.
+"""The explorer: an ASGI app over the store, read-only but for sign-up. Pages for people, JSON for their scripts.
 
 Answers that only change when the store does (counts, series, the agreement list) are
 cached under a fingerprint of the store, read at each request, so a page costs a few index
@@ -20,13 +20,15 @@ from starlette.staticfiles import StaticFiles
 from web import params
 from web.caching import Revalidation
 from web.security import SecurityHeaders
+from web.signup import SignupDesk
 from web.site import HERE, Site
-from web.views import api, downloads, pages, signals
+from web.views import api, downloads, pages, signals, subscribe
 from web.views.errors import failed
 
 
-def create_app(sessions: sessionmaker[Session], feeds_dir: Path | None = None, corrections: str = "") -> Starlette:
-    """The explorer over read-only `sessions` (see storage.db.connect_read_only).
+def create_app(sessions: sessionmaker[Session], feeds_dir: Path | None = None, corrections: str = "",
+               signup: SignupDesk | None = None) -> Starlette:
+    """The explorer over read-only `sessions` (see storage.db.connect_read_only); sign-up pages with `signup`.
 
     `corrections` is whom readers should tell of an error (CORRECTIONS_CONTACT); empty: not shown.
     """
@@ -48,9 +50,19 @@ def create_app(sessions: sessionmaker[Session], feeds_dir: Path | None = None, c
         Route("/feeds/{name}.xml", downloads.feed),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
+    if signup is not None:
+        routes += [
+            Route("/subscribe", subscribe.subscribe_form, methods=["GET"]),
+            Route("/subscribe", subscribe.subscribe, methods=["POST"]),
+            Route("/confirm/{token}", subscribe.confirm, methods=["GET", "POST"]),
+            Route("/unsubscribe/{token}", subscribe.unsubscribe, methods=["GET", "POST"]),
+            Route("/manage/{token}", subscribe.manage, methods=["GET", "POST"]),
+        ]
     handlers = {params.BadParameter: failed, HTTPException: failed, Exception: failed}
     app = Starlette(routes=routes, exception_handlers=handlers,
                     middleware=[Middleware(SecurityHeaders), Middleware(GZipMiddleware, minimum_size=1024),
                                 Middleware(Revalidation)])
     app.state.site = Site(sessions, feeds_dir, corrections)
+    app.state.site.templates.globals["signup"] = signup is not None
+    app.state.signup = signup
     return app

@@ -1,4 +1,4 @@
-"""`serve`: the explorer under uvicorn, on a read-only connection to the store."""
+"""`serve`: the explorer under uvicorn, on a read-only connection to the store (and sign-up's narrow writable one)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ import socket
 
 import uvicorn
 
+from alerts.tokens import Signer
 from errors import UserError
 from settings import TrackerSettings
-from storage.db import StoreMissing, connect_read_only
+from storage.db import StoreMissing, connect_read_only, connect_subscriptions
 from web.app import create_app
+from web.signup import SignupDesk
 
 
 def _stopped(signum: int, _frame: object) -> None:
@@ -35,13 +37,21 @@ def check_address(host: str, port: int) -> None:
         raise UserError(f"cannot listen on {host} port {port}: {exc.strerror or exc}") from None
 
 
-def serve(config: TrackerSettings, host: str, port: int) -> int:
+def signup_desk(config: TrackerSettings, read_only: bool = False) -> SignupDesk | None:
+    """Sign-up's desk, or None when `--read-only` or SIGNUP=false asks for a pure reader."""
+    if read_only or not config.signup:
+        return None
+    return SignupDesk(config, connect_subscriptions(config.database_url), Signer.of(config))
+
+
+def serve(config: TrackerSettings, host: str, port: int, read_only: bool = False) -> int:
     check_address(host, port)
     try:
         sessions = connect_read_only(config.database_url)
+        desk = signup_desk(config, read_only)
     except StoreMissing as exc:
         raise UserError(f"{exc}: run `python scheduler.py once` (or backfill) first") from None
-    app = create_app(sessions, feeds_dir=config.feeds_dir, corrections=config.corrections_contact)
+    app = create_app(sessions, feeds_dir=config.feeds_dir, corrections=config.corrections_contact, signup=desk)
     for stop in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop, _stopped)
     uvicorn.run(app, host=host, port=port, proxy_headers=True, forwarded_allow_ips="127.0.0.1",

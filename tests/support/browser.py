@@ -1,14 +1,16 @@
-"""Playwright driving Debian's Chromium, for the explorer's browser tests.
+"""A real headless Chromium (Debian's) driven by Playwright, that can reach 127.0.0.1 and nothing else.
 
 Every host but 127.0.0.1 is unreachable from the browser (resolver rules, and any request
 elsewhere is aborted and recorded), so a page that needs a CDN, a font or a tile server fails.
-Test modules import the `browser` and `visit` fixtures from here.
+A test module that imports this is skipped without Playwright or Chromium (failed on CI).
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -26,8 +28,9 @@ if not Path(CHROMIUM).exists():
     pytest.skip("Debian's chromium is not installed (make system-deps installs it)", allow_module_level=True)
 
 
-@pytest.fixture(scope="module")
-def browser():
+@contextmanager
+def launched() -> Iterator:
+    """Chromium for as long as the block runs (the `browser` fixture: one per test module)."""
     with sync_api.sync_playwright() as playwright:
         # Playwright gives every launch a fresh, throw-away profile (its own --user-data-dir).
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
@@ -65,8 +68,10 @@ class Visit:
         self.context.close()
 
 
-@pytest.fixture
-def visit(browser):
+@contextmanager
+def visits(browser) -> Iterator:
+    """`open_(javascript, width)` opens a page; at the end, every page must have had no console
+    error and no request to another host (the `visit` fixture)."""
     opened: list[Visit] = []
 
     def open_(javascript: bool = True, width: int = 1280) -> Visit:

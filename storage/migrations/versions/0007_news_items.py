@@ -1,7 +1,7 @@
 """news items: every feed item read, so none is fetched twice, and the signal it made or joined
 
 Revision ID: 0007_news_items
-Revises: 0005_fetch_backoff
+Revises: 0006_list_absences
 """
 
 import sqlalchemy as sa

@@ -1,0 +1,200 @@
+"""Sign-up pages: the form, confirmation, one-click unsubscribe (RFC 8058) and changing one's choices.
+
+Every answer to the form is the same page whether the address is new, pending, confirmed or
+unsubscribed, so the form cannot tell anyone who is subscribed. The form and the manage page
+carry a CSRF token: the client's random cookie, signed, submitted back in a hidden field
+(double submit); another site can make a browser post, but cannot read or forge that field.
+The unsubscribe URL needs no such token: the signed link in the mail is the proof, and mail
+providers post to it without cookies.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+
+from alerts.subscriptions import ALL_STATES, CADENCES, address_problem
+from alerts.tokens import MANAGE, UNSUBSCRIBE, BadToken
+from parsers.places import state_code
+from storage.subscribers import Choices
+from web import data, signup
+from web.caching import NOT_STORED
+from web.signup import SignupDesk
+from web.site import site_of
+
+CSRF_COOKIE = "tracker_csrf"
+LANGUAGES = {"en": "English", "es": "Español"}
+ONE_CLICK = ("List-Unsubscribe", "One-Click")
+MAX_ADDRESS = 254
+MAX_FORM_BYTES = 64 * 1024
+MAX_FIELDS = 200  # every state and territory, twice over
+
+
+class Refused(ValueError):
+    """A form value a person can fix; the message says which and why."""
+
+
+def desk_of(request: Request) -> SignupDesk:
+    return request.app.state.signup
+
+
+def _page(request: Request, name: str, status: int = 200, **context) -> HTMLResponse:
+    """A sign-up page: never cached (it carries a per-visitor token), with the visitor's CSRF cookie."""
+    desk = desk_of(request)
+    cookie = request.cookies.get(CSRF_COOKIE) or ""
+    fresh = len(cookie) < 20
+    if fresh:
+        cookie = secrets.token_urlsafe(24)
+    response = site_of(request).page(name, status=status, csrf_token=desk.signer.csrf_token(cookie),
+                                     states=sorted(data.state_names().items(), key=lambda kv: kv[1]),
+                                     cadences=CADENCES, languages=LANGUAGES, all_states=ALL_STATES, **context)
+    response.headers["cache-control"] = NOT_STORED
+    if fresh:
+        response.set_cookie(CSRF_COOKIE, cookie, httponly=True, samesite="strict", path="/",
+                            secure=request.url.scheme == "https")
+    return response
+
+
+async def _form(request: Request) -> FormData:
+    """The posted form, refused (413) when it is larger than any real sign-up could be."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_FORM_BYTES:
+        raise HTTPException(413, "this form is far larger than a sign-up can be")
+    return await request.form(max_files=0, max_fields=MAX_FIELDS, max_part_size=MAX_FORM_BYTES)
+
+
+def _check_csrf(request: Request, form: FormData) -> None:
+    token = form.get("csrf_token")
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    if not isinstance(token, str) or not desk_of(request).signer.csrf_matches(token, cookie):
+        raise HTTPException(403, "this form has expired or did not come from this site: reload the page and try again")
+
+
+def choices_from(form: FormData) -> Choices:
+    typed = [s.strip() for s in form.getlist("states") if isinstance(s, str) and s.strip()]
+    if not typed:
+        raise Refused("choose at least one state, or all states")
+    states = []
+    for value in typed:
+        if value == ALL_STATES or value.lower() == "all":
+            states.append(ALL_STATES)
+            continue
+        code, warning = state_code(value[:40])
+        if code is None or warning is not None:
+            raise Refused(f"{value[:40]!r} is not a US state or territory (a code like FL, or its name)")
+        states.append(code)
+    cadence = form.get("cadence") or "instant"
+    if cadence not in CADENCES:
+        raise Refused(f"cadence must be one of {', '.join(CADENCES)}")
+    language = form.get("language") or "en"
+    if language not in LANGUAGES:
+        raise Refused(f"language must be one of {', '.join(LANGUAGES)}")
+    chosen = (ALL_STATES,) if ALL_STATES in states else tuple(sorted(set(states)))
+    return Choices(states=chosen, cadence=str(cadence), language=str(language))
+
+
+def address_from(form: FormData) -> str:
+    address = form.get("email")
+    address = address.strip() if isinstance(address, str) else ""
+    if not address:
+        raise Refused("enter your email address")
+    if len(address) > MAX_ADDRESS:
+        raise Refused("that email address is too long")
+    if (problem := address_problem(address)) is not None:
+        raise Refused(f"{address[:80]!r} is not an email address: {problem}")
+    return address
+
+
+def subscribe_form(request: Request) -> Response:
+    return _page(request, "subscribe.html", chosen=Choices((), "instant", "en"), email="", problem=None)
+
+
+async def subscribe(request: Request) -> Response:
+    desk = desk_of(request)
+    client = request.client.host if request.client else "unknown"
+    if not desk.limiter.allow(client):
+        raise HTTPException(429, "too many sign-ups from your connection: try again in ten minutes")
+    form = await _form(request)
+    _check_csrf(request, form)
+    typed = form.get("email") if isinstance(form.get("email"), str) else ""
+    try:
+        address = address_from(form)
+        choices = choices_from(form)
+    except Refused as exc:
+        chosen = Choices(tuple(form.getlist("states")), str(form.get("cadence") or "instant"),
+                         str(form.get("language") or "en"))
+        return _page(request, "subscribe.html", status=400, chosen=chosen, email=typed, problem=str(exc))
+    base = desk.link_base(request.url.scheme, request.url.hostname, request.url.port)
+    if base is None:
+        raise HTTPException(503, "sign-up is not set up here: the explorer needs PUBLIC_URL to send links")
+    try:
+        await run_in_threadpool(signup.sign_up, desk, address, choices, base)
+    except signup.MailRefused:
+        raise HTTPException(503, "the confirmation email could not be sent just now: try again in a few minutes") \
+            from None
+    return _page(request, "notice.html", heading="Check your inbox",
+                 lines=[f"If {address} can receive alerts, an email is on its way to it with a link to confirm.",
+                        "Nothing else is sent until the link is followed. It may take a minute or two to arrive; "
+                        "look in the spam folder too."])
+
+
+async def confirm(request: Request) -> Response:
+    try:
+        row = await run_in_threadpool(signup.confirm, desk_of(request), request.path_params["token"])
+    except BadToken as exc:
+        raise HTTPException(400, str(exc)) from None
+    if row is None:
+        raise HTTPException(400, "this link was made before you unsubscribed: sign up again for a new one")
+    return _page(request, "notice.html", heading="You are subscribed",
+                 lines=[f"{row.address} will get alerts from now on; nothing from before today is sent.",
+                        "Every email has a link to change your states, cadence or language, and one to unsubscribe."])
+
+
+async def unsubscribe(request: Request) -> Response:
+    token = request.path_params["token"]
+    desk = desk_of(request)
+    if request.method == "GET":
+        try:
+            _, row = await run_in_threadpool(desk.claim, UNSUBSCRIBE, token)
+        except BadToken as exc:
+            raise HTTPException(400, str(exc)) from None
+        return _page(request, "unsubscribe.html", address=row.address)
+    form = await _form(request)
+    if form.get(ONE_CLICK[0]) != ONE_CLICK[1]:
+        raise HTTPException(400, "to unsubscribe, post List-Unsubscribe=One-Click (or use the button on this page)")
+    try:
+        row = await run_in_threadpool(signup.unsubscribe, desk, UNSUBSCRIBE, token)
+    except BadToken as exc:
+        raise HTTPException(400, str(exc)) from None
+    return _page(request, "notice.html", heading="You are unsubscribed",
+                 lines=[f"Nothing more will be sent to {row.address if row else 'this address'}.",
+                        "Changed your mind? Sign up again on the subscribe page."])
+
+
+async def manage(request: Request) -> Response:
+    token = request.path_params["token"]
+    desk = desk_of(request)
+    try:
+        _, row = await run_in_threadpool(desk.claim, MANAGE, token)
+    except BadToken as exc:
+        raise HTTPException(400, str(exc)) from None
+    unsubscribe_token = desk.signer.token(UNSUBSCRIBE, row.id, row.address)
+    current = Choices(tuple(row.states), row.cadence, row.language)
+    if request.method == "GET":
+        return _page(request, "manage.html", address=row.address, chosen=current, problem=None,
+                     unsubscribe_token=unsubscribe_token)
+    form = await _form(request)
+    _check_csrf(request, form)
+    try:
+        choices = choices_from(form)
+    except Refused as exc:
+        return _page(request, "manage.html", status=400, address=row.address, chosen=current, problem=str(exc),
+                     unsubscribe_token=unsubscribe_token)
+    await run_in_threadpool(signup.change, desk, token, MANAGE, choices)
+    return _page(request, "notice.html", heading="Your choices are saved",
+                 lines=[f"{row.address} gets alerts with these choices from now on."])
