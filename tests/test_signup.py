@@ -92,6 +92,25 @@ def test_the_form_refuses_a_post_without_its_token_and_a_bad_address(sqlite_home
     assert smtp_server.messages == []
 
 
+def test_a_script_that_keeps_no_cookies_signs_up_with_the_forms_token(sqlite_home, smtp_server):
+    _, _, client = sqlite_home
+    token = form_token(client)
+    client.cookies.clear()  # a script reading the form, as curl or requests without a session would
+    assert sign_up(client, READER, token=token).status_code == 200
+    assert len(smtp_server.to(READER)) == 1
+    client.cookies.clear()
+    assert sign_up(client, "other@example.org", token=None).status_code == 403
+
+
+def test_a_post_another_site_makes_a_browser_send_is_refused(sqlite_home, smtp_server):
+    _, _, client = sqlite_home
+    fields = [("email", READER), ("states", "FL"), ("cadence", "daily"), ("language", "en"),
+              ("csrf_token", form_token(client))]
+    assert client.post("/subscribe", fields, headers={"Origin": "https://evil.example"}).status_code == 403
+    assert client.post("/subscribe", fields, headers={"Origin": client.explorer.url("").rstrip("/")}).status_code == 200
+    assert len(smtp_server.to(READER)) == 1
+
+
 def test_a_stranger_entered_three_times_gets_one_email_and_the_page_says_the_same(sqlite_home, smtp_server):
     _, _, client = sqlite_home
     answers = [sign_up(client, STRANGER) for _ in range(3)]

@@ -3,7 +3,9 @@
 Every answer to the form is the same page whether the address is new, pending, confirmed or
 unsubscribed, so the form cannot tell anyone who is subscribed. The form and the manage page
 carry a CSRF token: the client's random cookie, signed, submitted back in a hidden field
-(double submit); another site can make a browser post, but cannot read or forge that field.
+(double submit); another site can make a browser post, but cannot read or forge that field, and
+a post whose Origin is another site is refused. A client that keeps no cookies needs the token
+all the same, fresh from the form.
 The unsubscribe URL needs no such token: the signed link in the mail is the proof, and mail
 providers post to it without cookies.
 """
@@ -11,6 +13,7 @@ providers post to it without cookies.
 from __future__ import annotations
 
 import secrets
+from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -68,10 +71,19 @@ async def _form(request: Request) -> FormData:
     return await request.form(max_files=0, max_fields=MAX_FIELDS, max_part_size=MAX_FORM_BYTES)
 
 
+def _foreign_origin(request: Request) -> bool:
+    """A browser's post that another site's page made: its Origin names a host other than ours."""
+    origin = request.headers.get("origin")
+    if not origin or origin == "null":
+        return bool(origin)
+    return urlsplit(origin).netloc.lower() != (request.headers.get("host") or request.url.netloc).lower()
+
+
 def _check_csrf(request: Request, form: FormData) -> None:
     token = form.get("csrf_token")
     cookie = request.cookies.get(CSRF_COOKIE, "")
-    if not isinstance(token, str) or not desk_of(request).signer.csrf_matches(token, cookie):
+    if (not isinstance(token, str) or _foreign_origin(request)
+            or not desk_of(request).signer.csrf_matches(token, cookie)):
         raise HTTPException(403, "this form has expired or did not come from this site: reload the page and try again")
 
 
