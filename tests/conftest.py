@@ -18,7 +18,7 @@ from tests.support.mirror import Mirror
 from tests.support.tracker import PAGE_PATH, ROOT
 
 _names = itertools.count()
-_PROCESSES_BEFORE = pytest.StashKey[int]()
+_PROCESSES_STARTED = pytest.StashKey[int]()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -27,16 +27,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(name)
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    item.stash[_PROCESSES_BEFORE] = started_processes()
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """Counts the processes the test's body starts. Setup and teardown also create and end fixtures
+    of a wider scope (a PostgreSQL server for the whole run), which are no test's own doing; the
+    fixtures a test asks for are marked from their names (tests/support/marks.py)."""
+    before = started_processes()
+    try:
+        return (yield)
+    finally:
+        item.stash[_PROCESSES_STARTED] = started_processes() - before
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> pytest.TestReport:
     report = yield
-    started = started_processes() - item.stash.get(_PROCESSES_BEFORE, started_processes())
-    if call.when == "teardown" and started and not any(item.get_closest_marker(name) for name in HEAVY):
+    started = item.stash.get(_PROCESSES_STARTED, 0)
+    if call.when == "call" and started and not any(item.get_closest_marker(name) for name in HEAVY):
         report.outcome = "failed"
         report.longrepr = (f"{item.nodeid} started {started} child process(es) but is not marked: "
                            "add @pytest.mark.subprocess (make check leaves such tests out)")

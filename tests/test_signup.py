@@ -275,8 +275,10 @@ def test_sign_up_confirm_get_alerts_then_one_click_unsubscribe(home, smtp_server
 
     add_events(db, ocala(agency="Marion County Sheriff's Office"), ocala(state="TX", agency="Texas Only PD"))
     deliver_all(config, db)
-    alerts = [m for m in smtp_server.to(READER) if "now watching" not in m["Subject"]]
+    (greeting,) = [m for m in smtp_server.to(READER) if "ahora vigila" in m["Subject"]]  # in the language chosen
+    alerts = [m for m in smtp_server.to(READER) if m is not greeting]
     assert len(alerts) == 1, [m["Subject"] for m in smtp_server.to(READER)]
+    assert alerts[0]["Subject"].startswith("Alerta")
     text = alerts[0].get_body(("plain",)).get_content()
     assert "Marion County Sheriff's Office" in text
     assert "Before Confirming" not in text and "Old News" not in text and "Texas Only" not in text

@@ -81,7 +81,7 @@ def alert_runs(log: Path) -> int:
 
 def alerts_to(smtp_server, address: str) -> list[str]:
     return [m.get_body(("plain",)).get_content() for m in smtp_server.to(address)
-            if "Confirm" not in m["Subject"] and "now watching" not in m["Subject"]]
+            if not any(word in m["Subject"] for word in ("Confirm", "now watching", "ahora vigila"))]
 
 
 def test_sign_up_confirm_alert_and_leave_while_serve_and_run_are_up(tracker_env, mirror, smtp_server, tmp_path):

@@ -53,13 +53,6 @@ def test_an_agency_with_two_models_is_one_agency(store):
     assert wyoming["agreements"] > wyoming["agencies"]  # Sweetwater and Laramie hold several models each
 
 
-def test_before_the_first_publication_there_is_nothing(store):
-    summary = json.loads(run_cli(store, "summary", "--as-of", "2025-05-18", "--format", "json").stdout)
-    assert summary == {"as_of": "2025-05-18", "publication": None, "agreements": 0, "agencies": 0,
-                       "models": {"JEM": 0, "TFM": 0, "WSO": 0}, "states": {},
-                       "early_warning": {"median_lead_days": None, "matched": 0}}
-
-
 def test_weekly_series_has_a_row_per_week_up_to_the_latest_publication(store):
     result = run_cli(store, "summary", "--by", "week", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(result.stdout)))

@@ -228,7 +228,7 @@ def test_the_state_page_says_when_local_sources_were_checked(explorers, visit):
     page.goto(explorers["failed"].url("/state/TX"))
     local = page.locator("p.local-sources").inner_text()
     assert "Dallas City Council" in local and "last checked January 4, 2026" in local
-    assert "None of them has mentioned 287(g) so far" in body_text(page)
+    assert "No local report or page in Texas has told of a 287(g) decision yet" in body_text(page)
     page.goto(explorers["backfilled"].url("/state/WY"))
     assert "watches no county, city or sheriff's page in Wyoming" in page.locator("p.local-sources").inner_text()
 
