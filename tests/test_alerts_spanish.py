@@ -212,3 +212,29 @@ def test_a_report_without_an_outlet_is_named_in_spanish_too() -> None:
     report = report_of(staged, dt.date(2026, 1, 5), spanish)
     assert report.line == "El concejo municipal de Fort Myers rechazó un acuerdo 287(g) (2 dic 2025)"
     assert (report.source, report.also_text) == ("informe", "también lo informó otro medio")
+
+
+@pytest.mark.parametrize(("changes", "words"), [
+    ({"stage": "proposed", "agency": "Collier County Sheriff's Office"},
+     "Collier County Sheriff's Office planea solicitar un acuerdo 287(g) de grupo de trabajo"),
+    ({"stage": "scheduled"},
+     "Los comisionados de Collier County programaron una votación sobre un acuerdo 287(g) de grupo de trabajo"),
+    ({"stage": "debated", "jurisdiction": "Maricopa County",
+      "excerpt": "The Board of Supervisors heard two hours of public comment on 287(g)."},
+     "Los supervisores de Maricopa County debatieron un acuerdo 287(g)"),
+    ({"stage": "approved", "jurisdiction": "Caddo Parish", "excerpt": "Caddo approved a 287(g) jail enforcement deal."},
+     "El concejo de Caddo Parish aprobó un acuerdo 287(g) de modelo de cárcel"),
+    ({"stage": "scheduled", "jurisdiction": "City of Doral",
+      "excerpt": "La Comisión de Doral votará el miércoles el acuerdo 287(g) de fuerza de tarea."},
+     "Los comisionados municipales de Doral programaron una votación sobre un acuerdo 287(g) de grupo de trabajo"),
+    ({"stage": "signed", "agency": "Collier County Sheriff's Office",
+      "excerpt": "The sheriff signed jail enforcement and warrant service officer agreements."},
+     "Collier County Sheriff's Office firmó un acuerdo 287(g)"),
+    ({"stage": "ended", "jurisdiction": "Key West", "agency": "Key West Police Department",
+      "excerpt": "Key West ended its warrant service officer agreement."},
+     "Key West Police Department puso fin a su acuerdo 287(g) de oficial de servicio de órdenes"),
+    ({"stage": "approved", "jurisdiction": "", "agency": ""},
+     "Un gobierno local aprobó un acuerdo 287(g) de grupo de trabajo"),
+])
+def test_every_stage_is_said_in_spanish_with_the_verb_agreeing_with_who_acts(changes, words):
+    assert report_of(news_signal(**changes), lang=language("es")).sentence == words
