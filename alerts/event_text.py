@@ -475,7 +475,7 @@ def _summarize_group(group: Sequence[EventRow], links: Links, lang: Language = E
     report = None
     models = tuple(_text(r.payload.get("model")) for r in group if _text(r.payload.get("model")))
     if kind == "local_signal":
-        report = report_of(payload)
+        report = report_of(payload, lang=lang)
         subject = report.sentence
         facts = [report.also_text] if report.also_text else []
         quote = report.excerpt
@@ -493,7 +493,7 @@ def _summarize_group(group: Sequence[EventRow], links: Links, lang: Language = E
             out_links.append((lang.gettext(AGENCY_PAGE_LABEL), page))
         lead = next((r.first_report for r in group if r.first_report), None)
         if lead and kind == "agreement_added":
-            facts.append(lead_words(lead))
+            facts.append(lead_words(lead, lang))
             _add_link(out_links, lang.gettext(FIRST_REPORT_LABEL), lead.get("url"))
         published = publication_date(payload, lang)
     where = _where(payload, lang)

@@ -64,8 +64,9 @@ def document_mrkdwn(document: Document, lang: Language = ENGLISH) -> str:
     return f"{escape(document.label)}: {link(document.url, _document_label(document.url))}"
 
 
-def report_mrkdwn(report: Report, lang: Language = ENGLISH) -> tuple[str, list[str]]:
-    """An early warning: the sentence, then the outlet linked and the day, then who else reported it."""
+def report_mrkdwn(report: Report) -> tuple[str, list[str]]:
+    """An early warning, in the report's language: the sentence, then the outlet linked and the day,
+    then who else reported it."""
     source = escape(report.source)
     if report.url:
         source = link(report.url, report.source)
@@ -73,8 +74,8 @@ def report_mrkdwn(report: Report, lang: Language = ENGLISH) -> tuple[str, list[s
     head = f"*{escape(report.sentence)}*" + (f" ({note})" if note else "")
     rest = []
     if report.also:
-        rest.append(lang.gettext("also reported by") + " " + ", ".join(link(url, outlet) if url else escape(outlet)
-                                                    for outlet, url in report.also))
+        rest.append(report.also_with(", ".join(link(url, outlet) if url else escape(outlet)
+                                               for outlet, url in report.also)))
     if report.excerpt:
         rest.append("> " + escape(report.excerpt))
     return head, rest
@@ -83,7 +84,7 @@ def report_mrkdwn(report: Report, lang: Language = ENGLISH) -> tuple[str, list[s
 def event_mrkdwn(event: EventSummary) -> str:
     """One event as a section's mrkdwn, always within Slack's per-section limit."""
     if event.report is not None:
-        head, rest = report_mrkdwn(event.report, event.lang)
+        head, rest = report_mrkdwn(event.report)
         return _clip("\n".join([head, *rest]), MAX_SECTION_CHARS)
     where = f" — {escape(event.where)}" if event.where else ""
     head = f"*{escape(event.label)}:* *{escape(event.subject)}*{where}"

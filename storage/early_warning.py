@@ -38,17 +38,23 @@ _CITY_POLICE = frozenset("police department public safety city town village of".
 
 @dataclass(frozen=True)
 class FirstReport:
-    """The earliest signal that placed an agency before ICE listed it, and how many days earlier."""
+    """The earliest signal that placed an agency before ICE listed it, and how many days earlier.
+
+    A report without an outlet is told by what it was and whose (`source`, `place`), which the
+    alerts word in the reader's language.
+    """
 
     outlet: str
     url: str | None
     reported: dt.date
     days: int
     event_id: str
+    source: str = ""
+    place: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         return {"outlet": self.outlet, "url": self.url, "reported": self.reported.isoformat(), "days": self.days,
-                "event_id": self.event_id}
+                "event_id": self.event_id, "source": self.source, "place": self.place}
 
 
 def day_of(value: Any) -> dt.date | None:
@@ -128,16 +134,9 @@ def first_report(added: Mapping[str, Any], signals: SignalIndex) -> FirstReport 
     if not earlier:
         return None
     reported, signal = min(earlier, key=lambda found: found[0])
-    outlet = str(signal.get("outlet") or "") or _unnamed_source(signal)
-    return FirstReport(outlet, signal.get("source_url") or signal.get("url"), reported, (listed - reported).days,
-                       str(signal.get("id") or ""))
-
-
-def _unnamed_source(signal: Mapping[str, Any]) -> str:
-    """A report without an outlet, by what it is and whose: `an agenda of Marion County, FL`."""
-    kind = {"agenda": "an agenda", "page": "a page", "news": "a news report"}.get(str(signal.get("source")), "a report")
-    place = str(signal.get("jurisdiction") or "")
-    return f"{kind} of {place}" if place else kind
+    return FirstReport(str(signal.get("outlet") or ""), signal.get("source_url") or signal.get("url"), reported,
+                       (listed - reported).days, str(signal.get("id") or ""), str(signal.get("source") or ""),
+                       str(signal.get("jurisdiction") or ""))
 
 
 def load_signals(session: Session, states: Iterable[str] | None = None) -> list[dict[str, Any]]:

@@ -262,7 +262,10 @@ def test_sign_up_confirm_get_alerts_then_one_click_unsubscribe(home, smtp_server
     answer = sign_up(client, READER, states=("FL",), cadence="instant", language="es")
     assert answer.status_code == 200 and "Check your inbox" in answer.text
     (confirmation,) = smtp_server.to(READER)
-    assert "Confirm" in confirmation["Subject"]
+    assert confirmation["Subject"] == "Confirme sus alertas del Rastreador 287(g)"
+    asked = confirmation.get_body(("plain",)).get_content()
+    assert "Pidió un correo después de cada revisión que encuentre cambios en los acuerdos 287(g) de Florida." in asked
+    assert "Confirmar mi suscripción: http" in asked
 
     # Nothing but the confirmation reaches an address that has not confirmed.
     add_events(db, ocala(agency="Before Confirming Sheriff's Office"))
@@ -280,7 +283,7 @@ def test_sign_up_confirm_get_alerts_then_one_click_unsubscribe(home, smtp_server
     assert len(alerts) == 1, [m["Subject"] for m in smtp_server.to(READER)]
     assert alerts[0]["Subject"].startswith("Alerta")
     text = alerts[0].get_body(("plain",)).get_content()
-    assert "Marion County Sheriff's Office" in text
+    assert "Nuevo acuerdo: Marion County Sheriff's Office" in text
     assert "Before Confirming" not in text and "Old News" not in text and "Texas Only" not in text
     header = alerts[0]["List-Unsubscribe"]
     assert re.fullmatch(r"<http://127\.0\.0\.1:\d+/unsubscribe/[\w.-]+>", header)

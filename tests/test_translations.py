@@ -18,8 +18,10 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
+from alerts.confirmation import confirmation_email, reminder_email
 from alerts.email_content import Headline, render_events
 from alerts.event_text import MODELS, EventRow, Links, summarize_rows
+from alerts.mail_links import MailLinks
 from alerts.slack_blocks import SlackPart, plan_messages
 from alerts.subscriptions import parse
 from alerts.welcome import slack_part, welcome
@@ -155,12 +157,12 @@ def slack_text(parts: list[SlackPart]) -> str:
 def _words(text: str) -> set[str]:
     """The words of a text, its web addresses (ICE's, the explorer's) left aside."""
     text = re.sub(r"(https?://|mailto:)[^\s|>\"]+|\S+@\S+", " ", text)
-    return {w.lower() for w in re.findall(r"[A-Za-z]+", text)}
+    return {w.lower() for w in re.findall(r"[^\W\d_]+", text)}
 
 
 def _english_left(english: str, spanish: str, payloads) -> set[str]:
     """The English rendering's own wording (not the agencies', places' or documents' names) found in the Spanish."""
-    names = {w.lower() for p in payloads for v in p.values() for w in re.findall(r"[A-Za-z]+", str(v))}
+    names = {w.lower() for p in payloads for v in p.values() for w in re.findall(r"[^\W\d_]+", str(v))}
     for model in MODELS.values():  # kept in Spanish as the explanation's original
         spanish = spanish.replace(model, "")
     return (_words(english) - names - SHARED) & (_words(spanish) - names)
@@ -217,3 +219,29 @@ def test_a_spanish_greeting_has_no_english_left(tmp_path) -> None:
     assert "Hoy, según la lista de ICE del 6 de junio de 2025 (a. m.):" in spanish
     assert "Florida: 3 acuerdos con 3 agencias — TFM 3; 2 solicitudes pendientes" in spanish
     assert "Nueva York: 1 acuerdo con 1 agencia — TFM 1; 0 solicitudes pendientes" in spanish
+
+
+def _both_parts(message) -> tuple[str, str, str]:
+    return (message["Subject"], message.get_body(("plain",)).get_content(),
+            visible(message.get_body(("html",)).get_content()))
+
+
+@pytest.mark.parametrize("cadence", ["instant", "daily", "weekly"])
+def test_a_spanish_sign_up_is_asked_to_confirm_and_reminded_in_spanish(tmp_path, cadence) -> None:
+    config = make_config(tmp_path)
+    now = dt.datetime(2030, 6, 18, 12, 0, tzinfo=dt.UTC)
+    url = "https://287g.example.org/confirm/token"
+    links = MailLinks("https://287g.example.org/unsubscribe/token", "https://287g.example.org/manage/token")
+    for english, spanish in (
+        (confirmation_email(config, "a@example.org", url, ["FL", "NY"], cadence, now),
+         confirmation_email(config, "a@example.org", url, ["FL", "NY"], cadence, now, SPANISH)),
+        (reminder_email(config, "a@example.org", links, ["*"], cadence, now),
+         reminder_email(config, "a@example.org", links, ["*"], cadence, now, SPANISH)),
+    ):
+        for english_part, spanish_part in zip(_both_parts(english), _both_parts(spanish), strict=True):
+            assert _english_left(english_part, spanish_part, ()) == set()
+        assert '<html lang="es">' in spanish.get_body(("html",)).get_content()
+    confirm_text = _both_parts(confirmation_email(config, "a@example.org", url, ["FL", "NY"], cadence, now,
+                                                  SPANISH))[1]
+    assert "acuerdos 287(g) de Florida y Nueva York." in confirm_text
+    assert f"Confirmar mi suscripción: {url}" in confirm_text

@@ -10,7 +10,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from alerts.event_text import LABELS, MODELS, human_date, sentence, summarize
-from alerts.signal_text import report_of
+from alerts.signal_text import first_source, report_of
 from parsers.places import state_name, state_names  # noqa: F401  (the app reads both from here)
 from storage.early_warning import first_reports
 from storage.event_log import public, query_events, selected_events
@@ -269,7 +269,7 @@ def agency_view(session: Session, uid: str) -> dict | None:
                           "fields": v.fields} for v in versions.get(a.id, [])],
         } for a in held],
         "events": events,
-        "first_report": reports[0].as_dict() if reports else None,
+        "first_report": {**reports[0].as_dict(), "outlet": first_source(reports[0].as_dict())} if reports else None,
     }
 
 

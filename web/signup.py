@@ -23,6 +23,7 @@ from alerts.confirmation import confirmation_email, reminder_email
 from alerts.email import MailTransport, MailUnavailable
 from alerts.mail_links import links_for_row
 from alerts.tokens import CONFIRM, CONFIRM_MAX_AGE, BadToken, Claim, Signer
+from i18n import language
 from settings import TrackerSettings
 from storage import subscribers
 from storage.db import subscriptions_ready
@@ -108,10 +109,10 @@ def sign_up(desk: SignupDesk, address: str, choices: subscribers.Choices, base: 
     if send == "confirm":
         url = f"{base}/confirm/{desk.signer.token(CONFIRM, row.id, row.address)}"
         message = confirmation_email(desk.config, row.address, url, list(row.states), row.cadence,
-                                     now.replace(tzinfo=dt.UTC))
+                                     now.replace(tzinfo=dt.UTC), language(row.language))
     else:
         message = reminder_email(desk.config, row.address, links_for_row(desk.config, desk.signer, row),
-                                 list(row.states), row.cadence, now.replace(tzinfo=dt.UTC))
+                                 list(row.states), row.cadence, now.replace(tzinfo=dt.UTC), language(row.language))
     try:
         with MailTransport(desk.config) as mail:
             mail.send(message)
