@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse, Response
 from web import params
 from web.caching import NOT_STORED
 from web.security import SECURITY_HEADERS
-from web.site import site_of
+from web.site import reader_of, site_of
 
 log = logging.getLogger("tracker.web")
 
@@ -34,4 +34,4 @@ def answer_for(request: Request, exc: Exception) -> Response:
         status, message = 500, "something went wrong on our side; the error was logged"
     if request.url.path.startswith("/api/"):
         return JSONResponse({"error": message}, status_code=status)
-    return site_of(request).page("error.html", status=status, status_code=status, message=message)
+    return site_of(request).page("error.html", reader_of(request), status=status, status_code=status, message=message)

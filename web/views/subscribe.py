@@ -20,15 +20,16 @@ from starlette.responses import HTMLResponse, Response
 
 from alerts.subscriptions import ALL_STATES, CADENCES, address_problem
 from alerts.tokens import MANAGE, UNSUBSCRIBE, BadToken
+from i18n import ENGLISH, Language, language
 from parsers.places import state_code
 from storage.subscribers import Choices
 from web import data, signup
 from web.caching import NOT_STORED
 from web.signup import SignupDesk
-from web.site import site_of
+from web.site import LANGUAGE_NAMES, reader_of, site_of
 
 CSRF_COOKIE = "tracker_csrf"
-LANGUAGES = {"en": "English", "es": "Español"}
+LANGUAGES = LANGUAGE_NAMES
 ONE_CLICK = ("List-Unsubscribe", "One-Click")
 MAX_ADDRESS = 254
 MAX_FORM_BYTES = 64 * 1024
@@ -50,8 +51,9 @@ def _page(request: Request, name: str, status: int = 200, **context) -> HTMLResp
     fresh = len(cookie) < 20
     if fresh:
         cookie = secrets.token_urlsafe(24)
-    response = site_of(request).page(name, status=status, csrf_token=desk.signer.csrf_token(cookie),
-                                     states=sorted(data.state_names().items(), key=lambda kv: kv[1]),
+    reader = reader_of(request)
+    response = site_of(request).page(name, reader, status=status, csrf_token=desk.signer.csrf_token(cookie),
+                                     states=data.state_choices(language(reader.lang)),
                                      cadences=CADENCES, languages=LANGUAGES, all_states=ALL_STATES, **context)
     response.headers["cache-control"] = NOT_STORED
     if fresh:
@@ -75,10 +77,14 @@ def _check_csrf(request: Request, form: FormData) -> None:
         raise HTTPException(403, "this form has expired or did not come from this site: reload the page and try again")
 
 
-def choices_from(form: FormData) -> Choices:
+def words_of(request: Request) -> Language:
+    return language(reader_of(request).lang)
+
+
+def choices_from(form: FormData, lang: Language = ENGLISH) -> Choices:
     typed = [s.strip() for s in form.getlist("states") if isinstance(s, str) and s.strip()]
     if not typed:
-        raise Refused("choose at least one state, or all states")
+        raise Refused(lang.gettext("choose at least one state, or all states"))
     states = []
     for value in typed:
         if value == ALL_STATES or value.lower() == "all":
@@ -86,32 +92,36 @@ def choices_from(form: FormData) -> Choices:
             continue
         code, warning = state_code(value[:40])
         if code is None or warning is not None:
-            raise Refused(f"{value[:40]!r} is not a US state or territory (a code like FL, or its name)")
+            raise Refused(lang.gettext("%(value)s is not a US state or territory (a code like FL, or its name)")
+                          % {"value": repr(value[:40])})
         states.append(code)
     cadence = form.get("cadence") or "instant"
     if cadence not in CADENCES:
-        raise Refused(f"cadence must be one of {', '.join(CADENCES)}")
+        raise Refused(lang.gettext("cadence must be one of %(choices)s") % {"choices": ", ".join(CADENCES)})
     language = form.get("language") or "en"
     if language not in LANGUAGES:
-        raise Refused(f"language must be one of {', '.join(LANGUAGES)}")
+        raise Refused(lang.gettext("language must be one of %(choices)s") % {"choices": ", ".join(LANGUAGES)})
     chosen = (ALL_STATES,) if ALL_STATES in states else tuple(sorted(set(states)))
     return Choices(states=chosen, cadence=str(cadence), language=str(language))
 
 
-def address_from(form: FormData) -> str:
+def address_from(form: FormData, lang: Language = ENGLISH) -> str:
     address = form.get("email")
     address = address.strip() if isinstance(address, str) else ""
     if not address:
-        raise Refused("enter your email address")
+        raise Refused(lang.gettext("enter your email address"))
     if len(address) > MAX_ADDRESS:
-        raise Refused("that email address is too long")
+        raise Refused(lang.gettext("that email address is too long"))
     if (problem := address_problem(address)) is not None:
-        raise Refused(f"{address[:80]!r} is not an email address: {problem}")
+        raise Refused(lang.gettext("%(address)s is not an email address: %(problem)s")
+                      % {"address": repr(address[:80]), "problem": problem})
     return address
 
 
 def subscribe_form(request: Request) -> Response:
-    return _page(request, "subscribe.html", chosen=Choices((), "instant", "en"), email="", problem=None)
+    """The form; from /es/subscribe, Spanish alerts are the choice already made."""
+    chosen = Choices((), "instant", reader_of(request).lang)
+    return _page(request, "subscribe.html", chosen=chosen, email="", problem=None)
 
 
 async def subscribe(request: Request) -> Response:
@@ -122,12 +132,13 @@ async def subscribe(request: Request) -> Response:
     form = await _form(request)
     _check_csrf(request, form)
     typed = form.get("email") if isinstance(form.get("email"), str) else ""
+    words = words_of(request)
     try:
-        address = address_from(form)
-        choices = choices_from(form)
+        address = address_from(form, words)
+        choices = choices_from(form, words)
     except Refused as exc:
         chosen = Choices(tuple(form.getlist("states")), str(form.get("cadence") or "instant"),
-                         str(form.get("language") or "en"))
+                         str(form.get("language") or reader_of(request).lang))
         return _page(request, "subscribe.html", status=400, chosen=chosen, email=typed, problem=str(exc))
     base = desk.link_base(request.url.scheme, request.url.hostname, request.url.port)
     if base is None:
@@ -137,10 +148,11 @@ async def subscribe(request: Request) -> Response:
     except signup.MailRefused:
         raise HTTPException(503, "the confirmation email could not be sent just now: try again in a few minutes") \
             from None
-    return _page(request, "notice.html", heading="Check your inbox",
-                 lines=[f"If {address} can receive alerts, an email is on its way to it with a link to confirm.",
-                        "Nothing else is sent until the link is followed. It may take a minute or two to arrive; "
-                        "look in the spam folder too."])
+    return _page(request, "notice.html", heading=words.gettext("Check your inbox"),
+                 lines=[words.gettext("If %(address)s can receive alerts, an email is on its way to it with a link "
+                                      "to confirm.") % {"address": address},
+                        words.gettext("Nothing else is sent until the link is followed. It may take a minute or two "
+                                      "to arrive; look in the spam folder too.")])
 
 
 async def confirm(request: Request) -> Response:
@@ -150,9 +162,12 @@ async def confirm(request: Request) -> Response:
         raise HTTPException(400, str(exc)) from None
     if row is None:
         raise HTTPException(400, "this link was made before you unsubscribed: sign up again for a new one")
-    return _page(request, "notice.html", heading="You are subscribed",
-                 lines=[f"{row.address} will get alerts from now on; nothing from before today is sent.",
-                        "Every email has a link to change your states, cadence or language, and one to unsubscribe."])
+    words = words_of(request)
+    return _page(request, "notice.html", heading=words.gettext("You are subscribed"),
+                 lines=[words.gettext("%(address)s will get alerts from now on; nothing from before today is sent.")
+                        % {"address": row.address},
+                        words.gettext("Every email has a link to change your states, cadence or language, "
+                                      "and one to unsubscribe.")])
 
 
 async def unsubscribe(request: Request) -> Response:
@@ -171,9 +186,11 @@ async def unsubscribe(request: Request) -> Response:
         row = await run_in_threadpool(signup.unsubscribe, desk, UNSUBSCRIBE, token)
     except BadToken as exc:
         raise HTTPException(400, str(exc)) from None
-    return _page(request, "notice.html", heading="You are unsubscribed",
-                 lines=[f"Nothing more will be sent to {row.address if row else 'this address'}.",
-                        "Changed your mind? Sign up again on the subscribe page."])
+    words = words_of(request)
+    return _page(request, "notice.html", heading=words.gettext("You are unsubscribed"),
+                 lines=[words.gettext("Nothing more will be sent to %(address)s.")
+                        % {"address": row.address if row else words.gettext("this address")},
+                        words.gettext("Changed your mind? Sign up again on the subscribe page.")])
 
 
 async def manage(request: Request) -> Response:
@@ -190,11 +207,13 @@ async def manage(request: Request) -> Response:
                      unsubscribe_token=unsubscribe_token)
     form = await _form(request)
     _check_csrf(request, form)
+    words = words_of(request)
     try:
-        choices = choices_from(form)
+        choices = choices_from(form, words)
     except Refused as exc:
         return _page(request, "manage.html", status=400, address=row.address, chosen=current, problem=str(exc),
                      unsubscribe_token=unsubscribe_token)
     await run_in_threadpool(signup.change, desk, token, MANAGE, choices)
-    return _page(request, "notice.html", heading="Your choices are saved",
-                 lines=[f"{row.address} gets alerts with these choices from now on."])
+    return _page(request, "notice.html", heading=words.gettext("Your choices are saved"),
+                 lines=[words.gettext("%(address)s gets alerts with these choices from now on.")
+                        % {"address": row.address}])
