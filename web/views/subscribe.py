@@ -20,7 +20,7 @@ from starlette.responses import HTMLResponse, Response
 
 from alerts.subscriptions import ALL_STATES, CADENCES, address_problem
 from alerts.tokens import MANAGE, UNSUBSCRIBE, BadToken
-from i18n import ENGLISH, Language, language
+from i18n import ENGLISH, N_, Language, language
 from parsers.places import state_code
 from storage.subscribers import Choices
 from web import data, signup
@@ -66,7 +66,7 @@ async def _form(request: Request) -> FormData:
     """The posted form, refused (413) when it is larger than any real sign-up could be."""
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > MAX_FORM_BYTES:
-        raise HTTPException(413, "this form is far larger than a sign-up can be")
+        raise refusal(request, 413, N_("this form is far larger than a sign-up can be"))
     return await request.form(max_files=0, max_fields=MAX_FIELDS, max_part_size=MAX_FORM_BYTES)
 
 
@@ -74,11 +74,17 @@ def _check_csrf(request: Request, form: FormData) -> None:
     token = form.get("csrf_token")
     cookie = request.cookies.get(CSRF_COOKIE, "")
     if not isinstance(token, str) or not desk_of(request).signer.csrf_matches(token, cookie):
-        raise HTTPException(403, "this form has expired or did not come from this site: reload the page and try again")
+        raise refusal(request, 403, N_("this form has expired or did not come from this site: "
+                                       "reload the page and try again"))
 
 
 def words_of(request: Request) -> Language:
     return language(reader_of(request).lang)
+
+
+def refusal(request: Request, status: int, message: str) -> HTTPException:
+    """A refusal in the page's language (`message` marked with N_)."""
+    return HTTPException(status, words_of(request).gettext(message))
 
 
 def choices_from(form: FormData, lang: Language = ENGLISH) -> Choices:
@@ -128,7 +134,7 @@ async def subscribe(request: Request) -> Response:
     desk = desk_of(request)
     client = request.client.host if request.client else "unknown"
     if not desk.limiter.allow(client):
-        raise HTTPException(429, "too many sign-ups from your connection: try again in ten minutes")
+        raise refusal(request, 429, N_("too many sign-ups from your connection: try again in ten minutes"))
     form = await _form(request)
     _check_csrf(request, form)
     typed = form.get("email") if isinstance(form.get("email"), str) else ""
@@ -142,12 +148,12 @@ async def subscribe(request: Request) -> Response:
         return _page(request, "subscribe.html", status=400, chosen=chosen, email=typed, problem=str(exc))
     base = desk.link_base(request.url.scheme, request.url.hostname, request.url.port)
     if base is None:
-        raise HTTPException(503, "sign-up is not set up here: the explorer needs PUBLIC_URL to send links")
+        raise refusal(request, 503, N_("sign-up is not set up here: the explorer needs PUBLIC_URL to send links"))
     try:
         await run_in_threadpool(signup.sign_up, desk, address, choices, base)
     except signup.MailRefused:
-        raise HTTPException(503, "the confirmation email could not be sent just now: try again in a few minutes") \
-            from None
+        raise refusal(request, 503, N_("the confirmation email could not be sent just now: "
+                                       "try again in a few minutes")) from None
     return _page(request, "notice.html", heading=words.gettext("Check your inbox"),
                  lines=[words.gettext("If %(address)s can receive alerts, an email is on its way to it with a link "
                                       "to confirm.") % {"address": address},
@@ -161,7 +167,7 @@ async def confirm(request: Request) -> Response:
     except BadToken as exc:
         raise HTTPException(400, str(exc)) from None
     if row is None:
-        raise HTTPException(400, "this link was made before you unsubscribed: sign up again for a new one")
+        raise refusal(request, 400, N_("this link was made before you unsubscribed: sign up again for a new one"))
     words = words_of(request)
     return _page(request, "notice.html", heading=words.gettext("You are subscribed"),
                  lines=[words.gettext("%(address)s will get alerts from now on; nothing from before today is sent.")
@@ -181,7 +187,8 @@ async def unsubscribe(request: Request) -> Response:
         return _page(request, "unsubscribe.html", address=row.address)
     form = await _form(request)
     if form.get(ONE_CLICK[0]) != ONE_CLICK[1]:
-        raise HTTPException(400, "to unsubscribe, post List-Unsubscribe=One-Click (or use the button on this page)")
+        raise refusal(request, 400, N_("to unsubscribe, post List-Unsubscribe=One-Click "
+                                       "(or use the button on this page)"))
     try:
         row = await run_in_threadpool(signup.unsubscribe, desk, UNSUBSCRIBE, token)
     except BadToken as exc:
