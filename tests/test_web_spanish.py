@@ -124,6 +124,16 @@ def test_links_inside_a_spanish_page_stay_in_spanish_and_the_data_stays_where_it
     assert switch.get("href") == "/es/state/FL" and switch.text_content() == "Español"
 
 
+def test_an_agency_page_in_spanish_keeps_ice_s_names(client: Client, ice_names: set[str]):
+    changed = lxml.html.document_fromstring(client.get("/es/events?type=agreement_changed").text)
+    for link in changed.xpath("//th[contains(@class,'agency')]/a/@href")[:5]:
+        assert link.startswith("/es/agency/")
+        english, spanish = client.get(link.removeprefix("/es")), client.get(link)
+        assert english_left(english.text, spanish.text, ice_names) == set(), link
+        heading = lxml.html.document_fromstring(spanish.text).xpath("//section[@class='agreement']/h2")[0]
+        assert re.match(r"(Acuerdo|Solicitud pendiente) del (Modelo de|Oficial de)", heading.text_content())
+
+
 def test_the_switch_keeps_the_filters_of_the_page(client: Client):
     page = lxml.html.document_fromstring(client.get("/es/events?state=FL&type=agreement_added").text)
     assert page.xpath("//nav//a[@hreflang='en']")[0].get("href") == "/events?state=FL&type=agreement_added"
@@ -134,6 +144,8 @@ def test_a_spanish_error_page_is_in_spanish_and_the_api_is_unchanged(client: Cli
     missing = client.get("/es/agency/999999")
     assert missing.status_code == 404 and '<html lang="es">' in missing.text
     assert "No encontrado" in missing.text and "ningún acuerdo ni solicitud pendiente" in missing.text
+    unknown = client.get("/es/no-such-page")
+    assert unknown.status_code == 404 and '<html lang="es">' in unknown.text and "Not Found" not in unknown.text
     assert client.get("/es/api/summary.json").status_code == 404
     assert client.get("/api/summary.json").json()["agreements"] > 0
     assert client.get("/es").status_code == 200  # redirected to /es/

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -29,6 +30,8 @@ def answer_for(request: Request, exc: Exception) -> Response:
         status, message = 400, str(exc)
     elif isinstance(exc, HTTPException):
         status, message = exc.status_code, str(exc.detail)
+        if message == HTTPStatus(status).phrase and not request.url.path.startswith("/api/"):
+            message = ""  # the page's heading says it, in the page's language
     else:
         log.exception("explorer error on %s", request.url.path)
         status, message = 500, "something went wrong on our side; the error was logged"
