@@ -564,9 +564,9 @@ def summarize_rows(rows: Iterable[EventRow], links: Links, lang: Language = ENGL
 
 
 def summarize(seq: int, payload: Mapping[str, Any], links: Links | None = None,
-              agreement_id: int | None = None) -> EventSummary:
+              agreement_id: int | None = None, lang: Language = ENGLISH) -> EventSummary:
     """One event on its own (the feeds keep one entry per event)."""
-    return _summarize_group([EventRow(seq, payload, agreement_id)], links or Links())
+    return _summarize_group([EventRow(seq, payload, agreement_id)], links or Links(), lang)
 
 
 def document_text(document: Document, lang: Language = ENGLISH) -> str:

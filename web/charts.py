@@ -13,13 +13,16 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from i18n import N_
+
 GEOMETRY = Path(__file__).resolve().parent / "geo" / "us-albers.json"
 # ColorBrewer "Blues" (colour-blind safe, prints in grey); the empty class stays near-white.
 SHADES = ("#f4f4f2", "#deebf7", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c", "#08306b")
 BINS = (0, 1, 5, 10, 25, 50, 100, 200)  # lower bounds: 0, 1–4, 5–9, … 200+
 COUNTY_BINS = (0, 1, 2, 3, 4, 6, 10, 15)  # a county rarely holds more than a handful
-SERIES = (("total", "All agreements"), ("JEM", "Jail Enforcement (JEM)"), ("TFM", "Task Force (TFM)"),
-          ("WSO", "Warrant Service (WSO)"))
+# Labels in English; the templates say them in the reader's language.
+SERIES = (("total", N_("All agreements")), ("JEM", N_("Jail Enforcement (JEM)")), ("TFM", N_("Task Force (TFM)")),
+          ("WSO", N_("Warrant Service (WSO)")))
 _COUNTY_WORDS = re.compile(r"\b(county|parish|borough|census area|city and borough|municipality)\b")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 
@@ -38,7 +41,8 @@ def legend(bins: tuple[int, ...] = BINS) -> list[dict]:
     items = []
     for i, low in enumerate(bins):
         high = bins[i + 1] - 1 if i + 1 < len(bins) else None
-        label = "none" if low == 0 else (f"{low}+" if high is None else (f"{low}" if low == high else f"{low}–{high}"))
+        span = f"{low}+" if high is None else (f"{low}" if low == high else f"{low}–{high}")
+        label = N_("none") if low == 0 else span
         items.append({"fill": SHADES[i], "label": label})
     return items
 
@@ -113,7 +117,7 @@ def line_chart(weeks: list[dict], width: int = 560, height: int = 280) -> dict |
     points = [{"x": round(x(i), 1), "y": round(y(w["agreements"]), 1), "week": w["week"], "as_of": w["as_of"],
                "agreements": w["agreements"], "agencies": w["agencies"], "models": w["models"]}
               for i, w in enumerate(weeks)]
-    y_ticks = [{"y": round(y(v), 1), "label": f"{v:,}"} for v in range(0, y_max + 1, step)]
+    y_ticks = [{"y": round(y(v), 1), "value": v, "label": f"{v:,}"} for v in range(0, y_max + 1, step)]
     every = max(1, math.ceil(len(weeks) / 6))
     x_ticks = [{"x": round(x(i), 1), "label": w["week"]} for i, w in enumerate(weeks) if i % every == 0]
     return {"width": width, "height": height, "left": left, "right": width - right, "top": top,

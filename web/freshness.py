@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from alerts.event_text import human_date
+from i18n import ENGLISH, Language
 from scrapers.backfill import SOURCE as BACKFILL
 from scrapers.jurisdictions import Jurisdiction, RegistryError
 from scrapers.jurisdictions import load as load_registry
@@ -26,30 +27,29 @@ LOCAL_RUNS_READ = 200
 LONGEST_CRAWL = dt.timedelta(hours=2)  # a crawl still "running" after this died (killed, a machine restart)
 
 
-def age_words(then: dt.date, today: dt.date) -> str:
+def age_words(then: dt.date, today: dt.date, lang: Language = ENGLISH) -> str:
     """How old a list is, as a person says it: `today`, `3 days old`, `4 months old`."""
     days = (today - then).days
     if days <= 0:
-        return "today"
-    if days == 1:
-        return "1 day old"
+        return lang.gettext("today")
     if days < 14:
-        return f"{days} days old"
+        return lang.ngettext("%(n)s day old", "%(n)s days old", days) % {"n": days}
     if days < 61:
-        return f"{days // 7} weeks old"
+        return lang.ngettext("%(n)s week old", "%(n)s weeks old", days // 7) % {"n": days // 7}
     if days < 730:
-        return f"{days // 30} months old"
-    return f"{days // 365} years old"
+        return lang.ngettext("%(n)s month old", "%(n)s months old", days // 30) % {"n": days // 30}
+    return lang.ngettext("%(n)s year old", "%(n)s years old", days // 365) % {"n": days // 365}
 
 
 def short_reason(error: str | None) -> str:
-    """The first line of a crawl's error, short enough for a banner."""
+    """The first line of a crawl's error, short enough for a banner; ICE's or the network's words, untranslated."""
     line = (error or "").strip().splitlines()[0] if (error or "").strip() else "no reason recorded"
     return line if len(line) <= REASON_CHARS else line[: REASON_CHARS - 1].rstrip() + "…"
 
 
-def moment_words(moment: dt.datetime) -> str:
-    return f"{human_date(moment.date().isoformat())} at {moment:%H:%M} UTC"
+def moment_words(moment: dt.datetime, lang: Language = ENGLISH) -> str:
+    return lang.gettext("%(day)s at %(time)s UTC") % {"day": human_date(moment.date().isoformat(), lang),
+                                                       "time": f"{moment:%H:%M}"}
 
 
 @dataclass(frozen=True)
@@ -65,20 +65,23 @@ class Crawl:
     def failed(self) -> bool:
         return self.status in FAILING_RUNS
 
-    @property
-    def words(self) -> str:
-        when = moment_words(self.at)
+    def words(self, lang: Language = ENGLISH) -> str:
+        when = moment_words(self.at, lang)
         if self.backfill:
-            return (f"History imported from the archive of ICE's lists on {human_date(self.at.date().isoformat())}; "
-                    "ICE's page itself has not been checked yet.")
+            return lang.gettext("History imported from the archive of ICE's lists on %(day)s; "
+                                "ICE's page itself has not been checked yet.") % {
+                "day": human_date(self.at.date().isoformat(), lang)}
         if self.failed:
-            return f"The last check of ICE's page, on {when}, failed: {self.reason}."
+            return lang.gettext("The last check of ICE's page, on %(when)s, failed: %(reason)s.") % {
+                "when": when, "reason": self.reason}
         if self.status == RunStatus.RUNNING:
-            return f"ICE's page is being checked now (since {when})."
+            return lang.gettext("ICE's page is being checked now (since %(when)s).") % {"when": when}
         if self.status == RunStatus.INTERRUPTED:
-            return f"The last check of ICE's page, on {when}, was stopped before it finished; it runs again soon."
-        found = "found a new list" if self.status == RunStatus.OK else "no newer list"
-        return f"ICE's page last checked {when}: {found}."
+            return lang.gettext("The last check of ICE's page, on %(when)s, was stopped before it finished; "
+                                "it runs again soon.") % {"when": when}
+        if self.status == RunStatus.OK:
+            return lang.gettext("ICE's page last checked %(when)s: found a new list.") % {"when": when}
+        return lang.gettext("ICE's page last checked %(when)s: no newer list.") % {"when": when}
 
 
 @dataclass(frozen=True)
@@ -103,20 +106,21 @@ class Freshness:
     def list_day(self) -> dt.date | None:
         return self.latest.date() if self.latest else None
 
-    @property
-    def list_words(self) -> str:
-        return human_date(self.list_day.isoformat()) if self.list_day else ""
+    def list_words(self, lang: Language = ENGLISH) -> str:
+        return human_date(self.list_day.isoformat(), lang) or "" if self.list_day else ""
 
-    @property
-    def pending_words(self) -> str | None:
+    def pending_words(self, lang: Language = ENGLISH) -> str | None:
         """The pending list's date, when it differs from the participating list's."""
         if self.pending is None or self.participating is None or self.pending.date() == self.participating.date():
             return None
-        return human_date(self.pending.date().isoformat())
+        return human_date(self.pending.date().isoformat(), lang)
+
+    def age(self, lang: Language = ENGLISH) -> str:
+        return age_words(self.list_day, self.today, lang) if self.list_day else ""
 
     @property
-    def age(self) -> str:
-        return age_words(self.list_day, self.today) if self.list_day else ""
+    def published_today(self) -> bool:
+        return self.list_day is not None and (self.today - self.list_day).days <= 0
 
     @property
     def old(self) -> bool:
@@ -166,9 +170,8 @@ class LocalWatch:
     checked: dt.datetime | None
     failed: bool
 
-    @property
-    def checked_words(self) -> str | None:
-        return human_date(self.checked.date().isoformat()) if self.checked else None
+    def checked_words(self, lang: Language = ENGLISH) -> str | None:
+        return human_date(self.checked.date().isoformat(), lang) if self.checked else None
 
 
 def _registry() -> list[Jurisdiction]:

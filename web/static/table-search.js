@@ -1,5 +1,6 @@
 // A search box above each table marked data-filter: typing keeps the rows holding every word typed.
-// Without JavaScript there is no box and the whole table shows.
+// Without JavaScript there is no box and the whole table shows. The page gives the words, in its own language:
+// data-filter-label for the box, data-filter-shown for the count ("{shown} of {total} shown").
 (function () {
   "use strict";
   function words(text) { return text.toLowerCase().split(/\s+/).filter(Boolean); }
@@ -11,7 +12,8 @@
     var id = "table-search-" + index;
     var label = document.createElement("label");
     label.htmlFor = id;
-    label.textContent = "Search " + table.getAttribute("data-filter");
+    label.textContent = table.getAttribute("data-filter-label") || "Search " + table.getAttribute("data-filter");
+    var said = table.getAttribute("data-filter-shown") || "{shown} of {total} shown";
     var input = document.createElement("input");
     input.type = "search";
     input.id = id;
@@ -33,7 +35,7 @@
         row.hidden = !keep;
         if (keep) { shown += 1; }
       });
-      count.textContent = wanted.length ? shown + " of " + rows.length + " shown" : "";
+      count.textContent = wanted.length ? said.replace("{shown}", shown).replace("{total}", rows.length) : "";
     });
   }
   Array.prototype.forEach.call(document.querySelectorAll("table[data-filter]"), attach);

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -11,7 +12,7 @@ from starlette.responses import JSONResponse, Response
 from web import params
 from web.caching import NOT_STORED
 from web.security import SECURITY_HEADERS
-from web.site import site_of
+from web.site import reader_of, site_of
 
 log = logging.getLogger("tracker.web")
 
@@ -29,9 +30,11 @@ def answer_for(request: Request, exc: Exception) -> Response:
         status, message = 400, str(exc)
     elif isinstance(exc, HTTPException):
         status, message = exc.status_code, str(exc.detail)
+        if message == HTTPStatus(status).phrase and not request.url.path.startswith("/api/"):
+            message = ""  # the page's heading says it, in the page's language
     else:
         log.exception("explorer error on %s", request.url.path)
         status, message = 500, "something went wrong on our side; the error was logged"
     if request.url.path.startswith("/api/"):
         return JSONResponse({"error": message}, status_code=status)
-    return site_of(request).page("error.html", status=status, status_code=status, message=message)
+    return site_of(request).page("error.html", reader_of(request), status=status, status_code=status, message=message)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 
+from i18n import language
 from vocabulary import STAGES
 from web import data, params
-from web.site import site_of, today
+from web.site import html, reader_of, site_of, today
 
 
 def _filters(request: Request) -> tuple[str | None, str | None]:
@@ -19,11 +20,12 @@ def _filters(request: Request) -> tuple[str | None, str | None]:
 def signals(request: Request) -> Response:
     state, stage = _filters(request)
     site, day = site_of(request), today()
+    reader = reader_of(request, {"state": state, "stage": stage})
     with site.sessions() as session:
-        page = site.answer(session, ("/signals", state, stage, day), lambda: site.render(
-            "signals.html", rows=data.signal_rows(session, day, state, stage, limit=500), state=state, stage=stage,
-            stages=STAGES, states=sorted(data.state_names().items(), key=lambda kv: kv[1])))
-    return HTMLResponse(page)
+        page = site.answer(session, ("/signals", reader, day), lambda: site.render(
+            "signals.html", reader, rows=data.signal_rows(session, day, state, stage, limit=500, lang=language(reader.lang)), state=state,
+            stage=stage, stages=STAGES, states=data.state_choices(language(reader.lang))))
+    return html(page, reader)
 
 
 def api_signals(request: Request) -> Response:
