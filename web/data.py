@@ -293,7 +293,8 @@ def agency_view(session: Session, uid: str, lang: Language = ENGLISH) -> dict | 
                           "fields": v.fields} for v in versions.get(a.id, [])],
         } for a in held],
         "events": events,
-        "first_report": {**reports[0].as_dict(), "outlet": first_source(reports[0].as_dict(), lang)} if reports else None,
+        "first_report": ({**reports[0].as_dict(), "outlet": first_source(reports[0].as_dict(), lang)}
+                         if reports else None),
     }
 
 

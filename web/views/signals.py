@@ -21,10 +21,11 @@ def signals(request: Request) -> Response:
     state, stage = _filters(request)
     site, day = site_of(request), today()
     reader = reader_of(request, {"state": state, "stage": stage})
+    lang = language(reader.lang)
     with site.sessions() as session:
         page = site.answer(session, ("/signals", reader, day), lambda: site.render(
-            "signals.html", reader, rows=data.signal_rows(session, day, state, stage, limit=500, lang=language(reader.lang)), state=state,
-            stage=stage, stages=STAGES, states=data.state_choices(language(reader.lang))))
+            "signals.html", reader, rows=data.signal_rows(session, day, state, stage, limit=500, lang=lang),
+            state=state, stage=stage, stages=STAGES, states=data.state_choices(lang)))
     return html(page, reader)
 
 
