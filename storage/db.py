@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import Delete, Insert, Select, Update
 from sqlalchemy.sql.ddl import DDLElement
 
+from storage.models import Subscriber
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -191,7 +193,7 @@ def connect_read_only(database_url: str) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-SUBSCRIPTIONS_TABLE = "subscribers"
+SUBSCRIPTIONS_TABLE = Subscriber.__tablename__
 _SQLITE_WRITES = {sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE}
 _SQLITE_HARMLESS = {sqlite3.SQLITE_READ, sqlite3.SQLITE_SELECT, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_TRANSACTION,
                     sqlite3.SQLITE_SAVEPOINT, sqlite3.SQLITE_RECURSIVE}
