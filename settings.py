@@ -193,9 +193,6 @@ SETTINGS: tuple[Setting, ...] = (
             "an address or URL the explorer names for corrections", EXPLORER),
 )
 
-# Passed through, as text, to the parts that use them (delivery timeouts).
-EXTRA = tuple(s.name for s in SETTINGS if s.field == "extra")
-
 
 def _field(setting: Setting) -> tuple[str, str, dataclasses.Field]:
     return setting.field, setting.type, dataclasses.field(default=setting.default, repr=not setting.secret)

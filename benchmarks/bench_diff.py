@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from storage.diff import Known, PublicationRef, diff_publication  # noqa: E402
+from storage.diff import Known, PublicationRef, diff_publication
 
 N = 100_000
 STATES = ["FL", "TX", "GA", "VA", "NC", "AL", "OK", "SC", "WI", "KY", "PA", "TN", "NH", "KS", "WY"]

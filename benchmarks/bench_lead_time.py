@@ -18,10 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from storage.db import connect  # noqa: E402
-from storage.early_warning import first_reports, lead_times  # noqa: E402
-from tests.support.alert_servers import add_events, ocala  # noqa: E402
-from tests.support.signals import add_signals, news_signal  # noqa: E402
+from storage.db import connect
+from storage.early_warning import first_reports, lead_times
+from tests.support.alert_servers import add_events, ocala
+from tests.support.signals import add_signals, news_signal
 
 SIGNALS, LISTINGS, ALERTED = 5_000, 20_000, 200
 STATES = ["FL", "TX", "GA", "VA", "NC", "AL", "OK", "SC", "WI", "KY", "PA", "TN", "NH", "KS", "WY"]

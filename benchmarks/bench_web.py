@@ -19,11 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert  # noqa: E402
+from sqlalchemy import insert
 
-from storage.db import connect  # noqa: E402
-from storage.models import Agreement, AgreementVersion, Document, Event, Publication  # noqa: E402
-from tests.support.web_server import Explorer  # noqa: E402
+from storage.db import connect
+from storage.models import Agreement, AgreementVersion, Document, Event, Publication
+from tests.support.web_server import Explorer
 
 AGREEMENTS = 10_000
 EVENTS = 100_000

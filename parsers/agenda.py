@@ -44,7 +44,6 @@ _BLOCKS = _HEADINGS | frozenset({
     "figcaption", "figure", "footer", "form", "header", "hr", "li", "main", "nav", "ol", "p", "pre",
     "section", "summary", "table", "tbody", "thead", "tfoot", "tr", "ul", "br",
 })
-_CONTAINERS = frozenset({"article", "li", "tr", "dd"})
 _SKIP = frozenset({"script", "style", "noscript", "template", "head", "title", "svg"})
 _SENTENCE_END = re.compile(
     r"(?<=[a-z0-9)\]])(?<!\bNo)(?<!\bno)(?<!\bvs)(?<!\bInc)(?<!\bSt)(?<!\bDr)(?<!\bCo)(?<!\bSec)[.!?](?=\s)"

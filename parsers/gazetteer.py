@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
+from parsers.places import state_codes, state_fips, state_names
+
 CITY_MIN_POPULATION = 1000
 # A city this large whose name is at least `DOMINANT_RATIO` times more populous than any namesake is
 # known by its name alone ("Atlanta", "Phoenix"): naming it is evidence of its state.
@@ -87,23 +89,20 @@ class Agency:
 
 @cache
 def _state_names() -> dict[str, str]:
-    import us
-
-    known = [*us.states.STATES_AND_TERRITORIES, us.states.DC]
-    names = {fold(s.name): s.abbr for s in known}
+    names = {fold(name): code for code, name in state_names().items()}
     names.update({fold(k): v for k, v in SPANISH_STATES.items()})
     return names
 
 
 @cache
 def _state_by_fips() -> dict[str, str]:
-    import us
-
-    return {s.fips: s.abbr for s in [*us.states.STATES_AND_TERRITORIES, us.states.DC] if s.fips}
+    return {fips: code for code in state_codes() if (fips := state_fips(code))}
 
 
 @cache
 def _counties() -> dict[str, tuple[County, ...]]:
+    """Every name in the Census list, aliases included (`Bronx County` and `the Bronx Borough` share
+    one FIPS code): `parsers.places.counties`, keyed by FIPS, keeps only one name of each."""
     from importlib.resources import files
 
     by_fips = _state_by_fips()

@@ -190,17 +190,6 @@ def find_signals(text: str, keywords: Iterable[str] = (), window: int = CONTEXT_
     return sorted(found, key=lambda m: m.start)
 
 
-def group_nearby(matches: list[SignalMatch], gap: int = CONTEXT_WINDOW) -> list[list[SignalMatch]]:
-    """Mentions a few sentences apart describe the same item; report them once, not per mention."""
-    groups: list[list[SignalMatch]] = []
-    for match in matches:
-        if groups and match.start - groups[-1][-1].end <= gap:
-            groups[-1].append(match)
-        else:
-            groups.append([match])
-    return groups
-
-
 def guess_date(text: str) -> str | None:
     """The first plausible calendar date in the text as ISO 8601, or None; agendas date their items."""
     candidates: list[tuple[int, date]] = []

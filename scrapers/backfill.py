@@ -27,15 +27,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from errors import UserError
 from scrapers.workbooks import archived_reader
 from settings import DOWNLOAD_MAXSIZE, TrackerSettings
 from storage.archive import archive_document, sha256
-from storage.models import CrawlRun, Document, Fetch, Publication, utcnow
-from storage.publications import Outcome, WorkbookReader, apply_document, run_status
+from storage.models import CrawlRun, Document, Fetch, utcnow
+from storage.publications import Outcome, WorkbookReader, apply_document, newest_published, run_status
 from vocabulary import GOOD_PUBLICATIONS, PARTICIPATING, PENDING, PublicationStatus, RunStatus
 
 SOURCE = "backfill"
@@ -255,8 +255,7 @@ def _plan(session: Session, snapshots: list[Snapshot]) -> tuple[list[Snapshot], 
         skipped += len(snapshot.files) - len(new)
         if new:
             pending.append(Snapshot(snapshot.crawled_at, new))
-    newest = session.scalar(select(func.max(Publication.published_at))
-                            .where(Publication.status.in_(GOOD_PUBLICATIONS)))
+    newest = newest_published(session)
     if pending and newest is not None and pending[0].crawled_at < newest:
         first = pending[0].files[0]
         raise UserError(

@@ -15,7 +15,8 @@ import datetime as dt
 import logging
 import signal
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import select
@@ -85,14 +86,9 @@ def run_ice(config: TrackerSettings, sessions: Sessions, stop: threading.Event |
     `after_crawl` runs as soon as the crawl is stored, before MOA PDFs are read: the service
     sends alerts there, so a signing is never held back behind a burst of PDFs.
     """
-    with one_crawl(sessions, "ice", wait=wait, stop=stop) as elsewhere:
-        if elsewhere is not None:
-            print(_elsewhere_line(elsewhere), flush=True)
+    with _leased_crawl(config, sessions, "ice_287g", "ice", wait=wait, stop=stop) as result:
+        if result is None:
             return 0
-        close_abandoned(sessions, "ice", dt.timedelta(seconds=config.crawl_timeout))
-        result = run_spider(sessions, "ice_287g", "ice", timeout=config.crawl_timeout, stop=stop)
-        _record_problem(sessions, result)
-        print(describe(result), flush=True)
         if result.status == RunStatus.FAILED and nothing_read_yet(sessions):
             print(FIRST_CRAWL_HINT, flush=True)
         if after_crawl is not None and not (stop is not None and stop.is_set()):
@@ -105,6 +101,26 @@ def run_ice(config: TrackerSettings, sessions: Sessions, stop: threading.Event |
             print(f"moa: {read_new_moas(sessions, config.archive_dir, budget_seconds=moa_budget, stop=stop)}",
                   flush=True)
         return 0 if result.status in GOOD_RUNS else 1
+
+
+@contextmanager
+def _leased_crawl(config: TrackerSettings, sessions: Sessions, spider: str, source: str, *, wait: dt.timedelta,
+                  stop: threading.Event | None, args: dict[str, str] | None = None) -> Iterator[CrawlResult | None]:
+    """Crawl `source` with `spider` under its crawl lease, record its problem and print its line.
+
+    Yields the result with the lease still held, so what follows the crawl (reading MOAs) is
+    covered too; None when the source was left to another process (its line printed instead).
+    """
+    with one_crawl(sessions, source, wait=wait, stop=stop) as elsewhere:
+        if elsewhere is not None:
+            print(_elsewhere_line(elsewhere), flush=True)
+            yield None
+            return
+        close_abandoned(sessions, source, dt.timedelta(seconds=config.crawl_timeout))
+        result = run_spider(sessions, spider, source, timeout=config.crawl_timeout, stop=stop, args=args)
+        _record_problem(sessions, result)
+        print(describe(result), flush=True)
+        yield result
 
 
 def _elsewhere_line(elsewhere: Elsewhere) -> str:
@@ -160,16 +176,10 @@ def run_local(config: TrackerSettings, sessions: Sessions, stop: threading.Event
     for spider in [chosen] if chosen else spiders:
         if stop is not None and stop.is_set():
             break
-        source = f"local:{spider}"
-        with one_crawl(sessions, source, wait=wait, stop=stop) as elsewhere:
-            if elsewhere is not None:
-                print(_elsewhere_line(elsewhere), flush=True)
+        with _leased_crawl(config, sessions, spider, f"local:{spider}", wait=wait, stop=stop, args=args) as result:
+            if result is None:
                 continue
-            close_abandoned(sessions, source, dt.timedelta(seconds=config.crawl_timeout))
-            result = run_spider(sessions, spider, source, timeout=config.crawl_timeout, stop=stop, args=args)
-            _record_problem(sessions, result)
             update_health(sessions, spider)
-        print(describe(result), flush=True)
         code = code or (0 if result.status in GOOD_RUNS else 1)
     return code
 
@@ -183,15 +193,8 @@ def run_news(config: TrackerSettings, sessions: Sessions, stop: threading.Event 
     if not config.news_feeds:
         print("news: no feeds (NEWS_FEEDS is empty)", flush=True)
         return 0
-    with one_crawl(sessions, "news", wait=wait, stop=stop) as elsewhere:
-        if elsewhere is not None:
-            print(_elsewhere_line(elsewhere), flush=True)
-            return 0
-        close_abandoned(sessions, "news", dt.timedelta(seconds=config.crawl_timeout))
-        result = run_spider(sessions, "news", "news", timeout=config.crawl_timeout, stop=stop)
-        _record_problem(sessions, result)
-        print(describe(result), flush=True)
-        return 0 if result.status in GOOD_RUNS else 1
+    with _leased_crawl(config, sessions, "news", "news", wait=wait, stop=stop) as result:
+        return 0 if result is None or result.status in GOOD_RUNS else 1
 
 
 def run_alerts(config: TrackerSettings, sessions: Sessions) -> int:

@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import Delete, Insert, Select, Update
 from sqlalchemy.sql.ddl import DDLElement
+
+from storage.models import Subscriber
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -132,7 +134,17 @@ def one_writer(session: Session) -> None:
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITER_LOCK})
-    elif connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
+    else:
+        sqlite_write_lock(session)
+
+
+def sqlite_write_lock(session: Session) -> None:
+    """On SQLite, take the write lock now, before this transaction reads what it will write over.
+
+    A transaction that has already written holds it; on other databases this does nothing.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
@@ -148,13 +160,19 @@ class StoreMissing(RuntimeError):
     """The database has no tracker tables yet (nothing crawled or backfilled)."""
 
 
+def _sqlite_file(url: URL) -> Path:
+    """The SQLite file a connection that must not create a store opens; StoreMissing when there is none."""
+    path = Path(url.database or "")
+    if not url.database or url.database == ":memory:" or not path.is_file():
+        raise StoreMissing(f"no store at {url.database or 'memory'}")
+    return path
+
+
 def connect_read_only(database_url: str) -> sessionmaker[Session]:
     """Sessions that cannot write: the explorer's only way in. The schema must already exist."""
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
-        path = Path(url.database or "")
-        if not url.database or url.database == ":memory:" or not path.is_file():
-            raise StoreMissing(f"no store at {url.database or 'memory'}")
+        path = _sqlite_file(url)
         # A SQLite URI names the file percent-encoded: a `#` or `?` in a folder's name would
         # otherwise end the path and drop `mode=ro` with it.
         read_only = url.set(database=f"file:{quote(str(path.resolve()))}").update_query_dict(
@@ -175,12 +193,10 @@ def connect_read_only(database_url: str) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
-SUBSCRIPTIONS_TABLE = "subscribers"
+SUBSCRIPTIONS_TABLE = Subscriber.__tablename__
 _SQLITE_WRITES = {sqlite3.SQLITE_INSERT, sqlite3.SQLITE_UPDATE, sqlite3.SQLITE_DELETE}
 _SQLITE_HARMLESS = {sqlite3.SQLITE_READ, sqlite3.SQLITE_SELECT, sqlite3.SQLITE_FUNCTION, sqlite3.SQLITE_TRANSACTION,
                     sqlite3.SQLITE_SAVEPOINT, sqlite3.SQLITE_RECURSIVE}
-
-
 _SQLITE_SCHEMA_PRAGMAS = {"table_info", "table_xinfo", "index_list", "index_info", "foreign_key_list"}
 
 
@@ -222,8 +238,7 @@ def connect_subscriptions(database_url: str) -> sessionmaker[Session]:
     """
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite":
-        if not url.database or url.database == ":memory:" or not Path(url.database).is_file():
-            raise StoreMissing(f"no store at {url.database or 'memory'}")
+        _sqlite_file(url)
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")

@@ -68,8 +68,9 @@ def day_of(value: Any) -> dt.date | None:
         return None
 
 
-def _reported(signal: Mapping[str, Any]) -> dt.date | None:
-    return day_of(signal.get("published_at")) or day_of(signal.get("detected_at"))
+def _day(payload: Mapping[str, Any]) -> dt.date | None:
+    """When a signal was reported, or an agreement listed: its publication's day, else the day it was found."""
+    return day_of(payload.get("published_at")) or day_of(payload.get("detected_at"))
 
 
 def _signal_keys(signal: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -112,7 +113,7 @@ class SignalIndex:
     def __init__(self, signals: Iterable[Mapping[str, Any]]) -> None:
         self.placed: dict[tuple[str, str, str], list[tuple[dt.date, Mapping[str, Any]]]] = defaultdict(list)
         for signal in signals:
-            reported, state = _reported(signal), signal.get("state")
+            reported, state = _day(signal), signal.get("state")
             if reported is None or not state or not foretells(signal):
                 continue
             for kind, key in dict.fromkeys(_signal_keys(signal)):
@@ -125,7 +126,7 @@ class SignalIndex:
 
 def first_report(added: Mapping[str, Any], signals: SignalIndex) -> FirstReport | None:
     """Pure: the earliest signal that placed the agency of an `agreement_added` before ICE listed it."""
-    listed = day_of(added.get("published_at")) or day_of(added.get("detected_at"))
+    listed = _day(added)
     state, agency = added.get("state"), str(added.get("agency") or "")
     if listed is None or not state:
         return None
@@ -174,7 +175,7 @@ def lead_times(session: Session, until: dt.datetime | None = None) -> dict[str, 
         query = select(Event.payload).where(Event.type == EventType.AGREEMENT_ADDED,
                                             Event.state.in_(sorted(states))).order_by(Event.seq)
         for payload in session.scalars(query):
-            listed = day_of(payload.get("published_at")) or day_of(payload.get("detected_at"))
+            listed = _day(payload)
             if listed is None or until is not None and listed >= until.date():
                 continue
             report = first_report(payload, signals)

@@ -92,13 +92,6 @@ def moa_changed_event(uid: str, fields: dict, pub: PublicationRef, document: str
     return make_event(EventType.MOA_CHANGED, uid, fields, pub, document=document, sha256=pub.sha256)
 
 
-# A local signal's own fields (CONTRACT.md "Event"), on every `local_signal` whatever read it, null when unknown.
-SIGNAL_FIELDS = (
-    "source", "stage", "state", "jurisdiction", "county_fips", "agency", "title", "outlet", "source_url",
-    "published_at", "excerpt", "also_reported_by",
-)
-
-
 @dataclass(frozen=True)
 class Signal:
     """A local signal in the one vocabulary news reports, agendas and pages share.

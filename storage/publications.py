@@ -251,16 +251,25 @@ def apply_publication(
                    publication_id=publication.id, warnings=parsed.warnings + result.warnings)
 
 
+def newest_published(session: Session, kind: str | None = None) -> dt.datetime | None:
+    """When the newest good list (of `kind`, or of either kind) was published: where history stands.
+
+    Only good publications set that clock: a refused one may carry any time (a stamp of 2999).
+    """
+    query = select(func.max(Publication.published_at)).where(Publication.status.in_(GOOD_PUBLICATIONS))
+    if kind is not None:
+        query = query.where(Publication.kind == kind)
+    return session.scalar(query)
+
+
 def publication_time(session: Session, kind: str, document: Document, seen_at: dt.datetime) -> dt.datetime:
     """When ICE published this workbook, as closely as the tracker can tell.
 
     The first fetch of these bytes since the list's last publication (a crawl stopped
     half-way fetched it before the one that applies it), never before that publication:
-    history runs forward even when ICE serves an older file again. Only good publications set
-    that clock: a refused one may carry any time.
+    history runs forward even when ICE serves an older file again.
     """
-    latest = session.scalar(select(func.max(Publication.published_at))
-                            .where(Publication.kind == kind, Publication.status.in_(GOOD_PUBLICATIONS)))
+    latest = newest_published(session, kind)
     first = select(func.min(Fetch.fetched_at)).where(Fetch.document_id == document.id, Fetch.status == 200)
     if latest is not None:
         first = first.where(Fetch.fetched_at > latest)

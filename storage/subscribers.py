@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage.db import sqlite_write_lock
 from storage.models import Event, Subscriber, utcnow
 
 PENDING = "pending"
@@ -66,17 +67,6 @@ def _row(session: Session, address: str, lock: bool = False) -> Subscriber | Non
     return session.scalars(query.with_for_update() if lock else query).first()
 
 
-def _lock(session: Session) -> None:
-    """Sign-ups of one address at once must see each other's claim of the hour.
-
-    PostgreSQL locks the row as it is read (`FOR UPDATE`); SQLite takes its write lock before
-    the read, as `storage.db.one_writer` does.
-    """
-    connection = session.connection()
-    if connection.dialect.name == "sqlite" and not connection.connection.dbapi_connection.in_transaction:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
 def by_id(session: Session, subscriber_id: int) -> Subscriber | None:
     return session.get(Subscriber, subscriber_id)
 
@@ -114,7 +104,9 @@ def add_pending(session: Session, address: str, choices: Choices, now: dt.dateti
     The hour is claimed here, before sending, so two sign-ups at once send one email.
     """
     moment = now or utcnow()
-    _lock(session)
+    # Sign-ups of one address at once must see each other's claim of the hour: PostgreSQL locks
+    # the row as it is read (`FOR UPDATE`), SQLite takes its write lock before the read.
+    sqlite_write_lock(session)
     row = _row(session, address, lock=True) or _insert(session, address, PENDING, SIGNUP, choices, moment)
     if row.status != CONFIRMED:
         _choose(row, choices, moment)
@@ -130,7 +122,7 @@ def add_pending(session: Session, address: str, choices: Choices, now: dt.dateti
 
 def give_back_hour(session: Session, subscriber_id: int, previous: dt.datetime | None) -> None:
     """The mail server refused the email: the address may be sent one again at once."""
-    row = session.get(Subscriber, subscriber_id)
+    row = by_id(session, subscriber_id)
     if row is not None:
         row.confirmation_sent_at = previous
         session.flush()
@@ -143,24 +135,29 @@ def confirm(session: Session, subscriber_id: int, signed_at: dt.datetime,
     Confirming twice is harmless: the second click changes nothing.
     """
     moment = now or utcnow()
-    row = session.get(Subscriber, subscriber_id)
+    row = by_id(session, subscriber_id)
     if row is None:
         return None
     if row.status == CONFIRMED:
         return row
     if row.unsubscribed_at is not None and signed_at <= row.unsubscribed_at:
         return None
-    row.status = CONFIRMED
-    row.confirmed_at = moment
-    row.changed_at = moment
-    row.start_seq = newest_event(session)
+    _confirmed_now(session, row, moment)
     session.flush()
     return row
 
 
+def _confirmed_now(session: Session, row: Subscriber, moment: dt.datetime) -> None:
+    """The row counts from now: confirmed, sent only what comes after the newest event (no backlog)."""
+    row.status = CONFIRMED
+    row.confirmed_at = moment
+    row.changed_at = moment
+    row.start_seq = newest_event(session)
+
+
 def unsubscribe(session: Session, subscriber_id: int, now: dt.datetime | None = None) -> Subscriber | None:
     """End a subscription at once; a file address stays ended while the file lists it."""
-    row = session.get(Subscriber, subscriber_id)
+    row = by_id(session, subscriber_id)
     if row is None:
         return None
     if row.status != UNSUBSCRIBED:
@@ -177,15 +174,15 @@ def change(session: Session, subscriber_id: int, choices: Choices, now: dt.datet
     A file address that changes its choices gets a confirmed row: from then on it, not the file, decides.
     """
     moment = now or utcnow()
-    row = session.get(Subscriber, subscriber_id)
+    row = by_id(session, subscriber_id)
     if row is None:
         return None
     _choose(row, choices, moment)
-    if row.status != CONFIRMED:
-        row.status = CONFIRMED
-        row.confirmed_at = moment
+    if row.status == CONFIRMED:
+        row.start_seq = newest_event(session)
+    else:
         row.unsubscribed_at = None
-    row.start_seq = newest_event(session)
+        _confirmed_now(session, row, moment)
     session.flush()
     return row
 
@@ -201,8 +198,12 @@ def has_left(session: Session, address: str) -> bool:
 
 
 def confirmed(session: Session) -> list[Subscriber]:
-    return list(session.scalars(select(Subscriber).where(Subscriber.status == CONFIRMED).order_by(Subscriber.id)))
+    return _with_status(session, CONFIRMED)
 
 
 def unsubscribed(session: Session) -> list[Subscriber]:
-    return list(session.scalars(select(Subscriber).where(Subscriber.status == UNSUBSCRIBED).order_by(Subscriber.id)))
+    return _with_status(session, UNSUBSCRIBED)
+
+
+def _with_status(session: Session, status: str) -> list[Subscriber]:
+    return list(session.scalars(select(Subscriber).where(Subscriber.status == status).order_by(Subscriber.id)))

@@ -12,7 +12,14 @@ import logging
 from alerts.deliver import deliver_all
 from cli.alerts import alert_test_command
 from service.status import status_report
-from tests.support.alert_servers import add_events, database, make_config, ocala, start_watching
+from tests.support.alert_servers import (
+    FL_CHANNEL_AND_DESK,
+    add_events,
+    database,
+    make_config,
+    ocala,
+    start_watching,
+)
 from tests.support.tracker import run_cli
 from tests.test_backfill import env_for
 
@@ -24,16 +31,7 @@ states = ["FL"]
 [[slack]]
 webhook_env = "SLACK_WEBHOOK_FL"
 states = ["FL"]
-
-[[slack]]
-channel = "#fl-organizers"
-states = ["FL"]
-
-[[email]]
-to = ["desk@newsroom.example"]
-states = ["FL"]
-cadence = "instant"
-
+""" + FL_CHANNEL_AND_DESK + """
 [maintainers]
 email = ["ops@newsroom.example"]
 """

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import os
-
 from service.crawl import run_spider
 from storage.db import connect
-from tests.support.tracker import ROOT
+from tests.support.tracker import ROOT, command_env
 
 
 def test_a_crawl_that_dies_is_explained_by_its_error_not_by_scrapys_middleware_list(tmp_path):
     database = f"sqlite:///{tmp_path / 'tracker.db'}"
     sessions = connect(database)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "SLACK_", "SMTP_"))}
     # A setting the crawl's pipeline refuses: Scrapy logs its middlewares, then a traceback.
-    env.update(DATABASE_URL=database, DATA_DIR=str(tmp_path / "data"), REMOVAL_CONFIRMATIONS="abc",
-               ICE_287G_URL="http://127.0.0.1:9/", PYTHONPATH=str(ROOT))
+    env = command_env(database, tmp_path / "data", REMOVAL_CONFIRMATIONS="abc", ICE_287G_URL="http://127.0.0.1:9/",
+                      PYTHONPATH=str(ROOT))
     result = run_spider(sessions, "ice_287g", "ice", timeout=120, env=env)
     assert result.status == "failed"
     assert "REMOVAL_CONFIRMATIONS='abc': expected a whole number" in result.error

@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 
 import pytest
@@ -17,8 +16,8 @@ from alerts.event_table import table_lines
 from alerts.event_text import EventRow, Links, sentence, summarize_rows
 from alerts.events_csv import CSV_COLUMNS
 from tests.support.alert_servers import ocala
-from tests.support.sample_store import build
-from tests.support.tracker import ROOT, run_cli
+from tests.support.sample_store import sample_env
+from tests.support.tracker import run_cli
 
 FIELD_NAME = re.compile(r"\b(moa_url|addendum_url|signed_raw|agency_type|was_pending|pending_removed|agreement_\w+)\b")
 ISO_STAMP = re.compile(r"\d{4}-\d\d-\d\d(T\d\d:\d\d)?")
@@ -27,12 +26,7 @@ ISO_STAMP = re.compile(r"\d{4}-\d\d-\d\d(T\d\d:\d\d)?")
 @pytest.fixture(scope="module")
 def store(tmp_path_factory) -> dict[str, str]:
     home = tmp_path_factory.mktemp("event_words")
-    url = f"sqlite:///{home / 'tracker.db'}"
-    build(url, home / "archive")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "SLACK_", "SMTP_"))}
-    env.update({"DATABASE_URL": url, "DATA_DIR": str(home / "data"), "PYTHONPATH": str(ROOT),
-                "SUBSCRIPTIONS_FILE": str(home / "subscriptions.toml")})
-    return env
+    return sample_env(home)
 
 
 def events_csv(store) -> list[dict]:

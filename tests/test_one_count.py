@@ -10,7 +10,6 @@ import csv
 import datetime as dt
 import io
 import json
-import os
 from collections import Counter
 
 import openpyxl
@@ -23,8 +22,8 @@ from alerts.welcome import area_counts, welcome
 from storage.db import connect
 from storage.models import Agreement
 from storage.summary import summary
-from tests.support.sample_store import ICE, apply_workbook, build, manifest
-from tests.support.tracker import ROOT, run_cli
+from tests.support.sample_store import ICE, apply_workbook, manifest, sample_env
+from tests.support.tracker import run_cli
 from tests.support.workbook_counts import participating_counts
 
 SHORTER_DAY = "2025-06-12"
@@ -46,14 +45,11 @@ def without_last_row(path) -> tuple[bytes, str]:
 @pytest.fixture(scope="module")
 def store(tmp_path_factory) -> dict:
     home = tmp_path_factory.mktemp("one_count")
-    url = f"sqlite:///{home / 'tracker.db'}"
-    build(url, home / "archive")
+    env = sample_env(home)
+    url = env["DATABASE_URL"]
     body, left_out = without_last_row(LAST_PARTICIPATING)
     apply_workbook(connect(url), home / "archive", body, "participatingAgencies06122025am.xlsx", "participating",
                    dt.datetime(2025, 6, 12, 15, 17))
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "SLACK_", "SMTP_"))}
-    env.update({"DATABASE_URL": url, "DATA_DIR": str(home / "data"), "PYTHONPATH": str(ROOT),
-                "SUBSCRIPTIONS_FILE": str(home / "subscriptions.toml")})
     return {"env": env, "url": url, "left_out": left_out}
 
 

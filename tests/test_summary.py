@@ -5,24 +5,18 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 
 import pytest
 
-from tests.support.sample_store import ICE, build, crawled_at, manifest
-from tests.support.tracker import ROOT, run_cli
+from tests.support.sample_store import ICE, crawled_at, manifest, sample_env
+from tests.support.tracker import run_cli
 from tests.support.workbook_counts import participating_counts
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory) -> dict[str, str]:
     home = tmp_path_factory.mktemp("summary")
-    url = f"sqlite:///{home / 'tracker.db'}"
-    build(url, home / "archive")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "SLACK_", "SMTP_"))}
-    env.update({"DATABASE_URL": url, "DATA_DIR": str(home / "data"), "PYTHONPATH": str(ROOT),
-                "SUBSCRIPTIONS_FILE": str(home / "subscriptions.toml")})
-    return env
+    return sample_env(home)
 
 
 def last_crawl_of_each_day() -> dict[str, dict[str, str]]:

@@ -10,23 +10,14 @@ from defusedxml import ElementTree as SafeET
 from alerts.deliver import deliver_all
 from alerts.digest import send_due_digests
 from parsers.ice_workbook import parse_workbook
-from tests.support.alert_servers import add_events, database, make_config, ocala, start_watching
+from tests.support.alert_servers import FL_CHANNEL_AND_DESK, add_events, database, make_config, ocala, start_watching
 from tests.support.workbooks import row, workbook
 
 GOOD = "https://www.ice.gov/doclib/287gMOA/ocalaPdFL.pdf"
 UNSAFE = ["javascript:alert(document.cookie)", "file:///etc/passwd", "JavaScript:alert(1)",
           "data:text/html,<script>alert(1)</script>", "https://www.ice.gov\\@evil.example/a.pdf",
           "https://user:pw@www.ice.gov/a.pdf"]
-SUBS = """
-[[slack]]
-channel = "#fl-organizers"
-states = ["FL"]
-
-[[email]]
-to = ["desk@newsroom.example"]
-states = ["FL"]
-cadence = "instant"
-"""
+SUBS = FL_CHANNEL_AND_DESK
 
 
 def test_the_parser_keeps_web_links_and_drops_every_other_kind_with_a_warning():

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import re
 import signal
 import socket
@@ -26,7 +25,7 @@ from storage.export import current_rows
 from storage.models import Agreement
 from storage.publications import apply_publication
 from tests.support.signals import add_signals, news_signal
-from tests.support.tracker import ROOT, run_cli
+from tests.support.tracker import ROOT, command_env, run_cli
 from tests.support.web_server import Answer, serving
 from tests.support.workbooks import row, workbook
 
@@ -158,8 +157,7 @@ def test_serve_without_a_store_says_what_to_do(tmp_path):
 
 
 def test_serve_answers_on_its_port_and_stops_cleanly_on_sigterm(store, tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "SLACK_", "SMTP_"))}
-    env.update({"DATABASE_URL": store, "DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(ROOT)})
+    env = command_env(store, tmp_path / "data", PYTHONPATH=str(ROOT))
     server = subprocess.Popen([sys.executable, "scheduler.py", "serve", "--host", "127.0.0.1", "--port", "0"], cwd=ROOT,
                               env=env, stderr=subprocess.PIPE, text=True)
     try:
@@ -265,9 +263,7 @@ def test_read_only_holds_in_a_folder_named_with_hash_and_question_mark(tmp_path)
 
 
 def serve_env(store: str, tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "SLACK_", "SMTP_"))}
-    env.update({"DATABASE_URL": store, "DATA_DIR": str(tmp_path / "data")})
-    return env
+    return command_env(store, tmp_path / "data")
 
 
 def test_serve_refuses_a_port_out_of_range_or_taken_in_one_line(store, tmp_path):

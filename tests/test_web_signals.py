@@ -62,7 +62,7 @@ def test_the_signals_api_answers_payloads_and_refuses_a_bad_stage(store):
         assert client.get("/signals?state=FL", headers={"If-None-Match": page.headers["ETag"]}).status_code == 304
 
 
-def test_the_signals_page_filters_by_state_and_stage_newest_first(explorer, visit):  # noqa: F811
+def test_the_signals_page_filters_by_state_and_stage_newest_first(explorer, visit):
     page = visit().page
     page.goto(explorer.url("/"))
     page.get_by_role("navigation", name="Site").get_by_role("link", name="Early warnings").click()
@@ -92,7 +92,7 @@ def test_the_signals_page_filters_by_state_and_stage_newest_first(explorer, visi
     assert texas == ["May 20, 2025", "May 2, 2025"]  # newest report first
 
 
-def test_a_state_page_has_its_early_warnings_and_an_agency_its_first_report(explorer, visit):  # noqa: F811
+def test_a_state_page_has_its_early_warnings_and_an_agency_its_first_report(explorer, visit):
     page = visit().page
     page.goto(explorer.url("/state/FL"))
     section = page.locator("section[aria-labelledby=signals-h]")

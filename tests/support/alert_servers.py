@@ -326,6 +326,18 @@ def start_watching(config: TrackerSettings, session_factory, slack: SlackStandIn
     return greetings
 
 
+# Florida organizers' bot channel and a newsroom desk mailed at once (cadence "instant").
+FL_CHANNEL_AND_DESK = """
+[[slack]]
+channel = "#fl-organizers"
+states = ["FL"]
+
+[[email]]
+to = ["desk@newsroom.example"]
+states = ["FL"]
+cadence = "instant"
+"""
+
 # A newsroom's daily digest for Florida and Texas, as the digest tests subscribe it.
 DIGEST = """
 [[email]]

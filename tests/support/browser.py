@@ -16,10 +16,10 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.support.chromium import QUIET
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
-                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+CHROMIUM_ARGS = [*QUIET, "--disable-dev-shm-usage", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 
 sync_api = pytest.importorskip("playwright.sync_api")
 if not Path(CHROMIUM).exists():
@@ -58,8 +58,7 @@ class Visit:
             route.abort()
 
     def go(self, url: str):
-        response = self.page.goto(url)
-        return response
+        return self.page.goto(url)
 
     def json(self, path: str):
         return self.page.evaluate("path => fetch(path).then(r => r.json())", path)

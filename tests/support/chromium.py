@@ -12,16 +12,16 @@ from pathlib import Path
 
 import pytest
 
-FLAGS = (
-    "--headless",
+# What every headless Chromium here runs with, from the command line or under Playwright (tests.support.browser).
+QUIET = (
     "--no-sandbox",
     "--disable-gpu",
     "--no-first-run",
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--hide-scrollbars",
 )
+FLAGS = ("--headless", *QUIET, "--hide-scrollbars")
 
 
 def chromium() -> str:

@@ -16,7 +16,7 @@ from scrapers.workbooks import archived_reader
 from storage.archive import archive_document
 from storage.db import connect
 from storage.publications import apply_document
-from tests.support.tracker import FIXTURES
+from tests.support.tracker import FIXTURES, ROOT, command_env
 
 ICE = FIXTURES / "ice"
 
@@ -39,6 +39,13 @@ def build(database_url: str, archive_dir: Path, steps: int | None = None) -> Non
             name = step[kind]
             apply_workbook(sessions, archive_dir, (ICE / "sheets" / name).read_bytes(), name.split("_", 2)[2],
                            kind, at)
+
+
+def sample_env(home: Path) -> dict[str, str]:
+    """The whole sample store built in `home`, and the environment its commands run in."""
+    url = f"sqlite:///{home / 'tracker.db'}"
+    build(url, home / "archive")
+    return command_env(url, home / "data", PYTHONPATH=str(ROOT), SUBSCRIPTIONS_FILE=str(home / "subscriptions.toml"))
 
 
 def apply_workbook(sessions: sessionmaker[Session], archive_dir: Path, body: bytes, filename: str, kind: str,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import time
@@ -27,6 +28,13 @@ def run_cli(env: dict[str, str], *args: str, timeout: float = 180) -> subprocess
     """Run `python scheduler.py ARGS` the way a user does, from the repository root."""
     return subprocess.run([sys.executable, "scheduler.py", *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=timeout)
+
+
+def command_env(database_url: str, data_dir: Path, **more: str) -> dict[str, str]:
+    """A command's environment for one store: this machine's own store, Slack and mail settings left out."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "SLACK_", "SMTP_"))}
+    env.update(DATABASE_URL=database_url, DATA_DIR=str(data_dir), **more)
+    return env
 
 
 def wait_for(check: Callable[[], object], timeout: float = 20, what: str = "condition", poll: float = 0.2) -> object:
