@@ -111,10 +111,23 @@ def split_jurisdiction(text: str) -> tuple[str, str]:
 
 
 @cache
-def counties() -> dict[str, str]:
-    """County FIPS code → name ("12083" → "Marion County"), from the Census Bureau's 2020 list."""
+@cache
+def _county_names() -> tuple[tuple[str, str], ...]:
+    """(FIPS, name) for every name the Census Bureau's 2020 list gives a county, official name first.
+
+    A few counties are listed twice: New York City's boroughs under their county and their borough
+    names (`Kings County`, `Brooklyn Borough`), the District of Columbia also as `Washington`.
+    """
     with files("addfips").joinpath("data", "counties_2020.csv").open(encoding="utf-8") as handle:
-        return {row["statefp"] + row["countyfp"]: row["name"] for row in csv.DictReader(handle)}
+        return tuple((row["statefp"] + row["countyfp"], row["name"]) for row in csv.DictReader(handle))
+
+
+def counties() -> dict[str, str]:
+    """County FIPS code → its official name ("12083" → "Marion County", "36047" → "Kings County")."""
+    names: dict[str, str] = {}
+    for fips, name in _county_names():
+        names.setdefault(fips, name)
+    return names
 
 
 _KINDS = "County|Parish|Borough"
@@ -147,7 +160,5 @@ def county_fips(county: str | None, state: str | None) -> str | None:
     if not county or prefix is None:
         return None
     wanted = " ".join(county.split()).casefold()
-    for fips, name in counties().items():
-        if fips.startswith(prefix) and name.casefold() == wanted:
-            return fips
-    return None
+    return next((fips for fips, name in _county_names() if fips.startswith(prefix) and name.casefold() == wanted),
+                None)

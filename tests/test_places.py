@@ -6,6 +6,7 @@ import pytest
 
 from parsers.places import (
     counties,
+    county_fips,
     county_from_name,
     is_state_code,
     split_jurisdiction,
@@ -53,3 +54,10 @@ def test_what_people_type_is_read_as_a_code() -> None:
 ])
 def test_the_county_an_agency_name_makes_certain(agency, county) -> None:
     assert county_from_name(agency) == county
+
+
+def test_new_york_boroughs_and_the_district_are_counties_by_their_official_names_and_their_others():
+    assert counties()["36047"] == "Kings County" and counties()["11001"] == "District of Columbia"
+    assert county_fips("Kings County", "NY") == county_fips("Brooklyn Borough", "NY") == "36047"
+    assert county_fips("Bronx County", "NY") == "36005"
+    assert county_fips("District of Columbia", "DC") == "11001"
