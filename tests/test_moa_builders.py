@@ -93,7 +93,7 @@ def encrypted_pdf() -> bytes:
 
 
 def heavy_pdf(operators: int = 3_000_000) -> bytes:
-    """Small on disk, but its page holds millions of drawing operators for pdfminer to chew."""
+    """Small on disk, but its page holds millions of drawing operators for the PDF engine to chew."""
     return build_pdf(_page_objects(b"0 0 m 1 1 l S\n" * operators, compress=True))
 
 
