@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 import json
+import zipfile
 from collections.abc import Iterable
 
 from sqlalchemy import func, or_, select
@@ -194,6 +195,7 @@ def _cell_value(column: str, value: object) -> object:
 def _xlsx(rows: list[dict]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.utils import get_column_letter
+    from openpyxl.xml.functions import tostring
 
     book = Workbook()
     sheet = book.active
@@ -221,4 +223,28 @@ def _xlsx(rows: list[dict]) -> bytes:
     sheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(rows) + 1}"
     buffer = io.BytesIO()
     book.save(buffer)
-    return buffer.getvalue()
+    # Saving stamps the workbook "modified" now; the file's date is the data's instead.
+    book.properties.created = book.properties.modified = _as_of(rows)
+    return _without_clock(buffer.getvalue(), {"docProps/core.xml": tostring(book.properties.to_tree())})
+
+
+def _as_of(rows: list[dict]) -> dt.datetime:
+    """When the newest row was last seen on ICE's list: the file's own date, the same at every download."""
+    seen = [row["last_seen"] for row in rows if isinstance(row.get("last_seen"), str)]
+    return dt.datetime.fromisoformat(max(seen).replace("Z", "")) if seen else dt.datetime(2000, 1, 1)
+
+
+def _without_clock(data: bytes, replaced: dict[str, bytes]) -> bytes:
+    """The same workbook with every archive member dated alike (and `replaced` members swapped in), so the
+    same rows make the same bytes.
+
+    openpyxl stamps each member with the second it was written; a download would then differ from
+    the one a second earlier, and no cache or checksum could tell that nothing changed.
+    """
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            body = replaced.get(info.filename) or source.read(info)
+            target.writestr(zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0)), body,
+                            compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()

@@ -42,6 +42,20 @@ def test_xlsx_has_real_dates_clickable_links_a_frozen_header_and_filters(store, 
     assert linked and all(c.hyperlink is not None and c.hyperlink.target == c.value for c in linked)
 
 
+def test_the_same_rows_make_the_same_workbook_dated_by_its_data(store, tmp_path):
+    """Two exports a few seconds apart are the same file, so a checksum or a cache can tell nothing changed."""
+    first, second = tmp_path / "first.xlsx", tmp_path / "second.xlsx"
+    for target in (first, second):
+        result = run_cli(store, "export", "--format", "xlsx", "--output", str(target), "--as-of", "2025-06-02")
+        assert result.returncode == 0, result.stderr
+    assert first.read_bytes() == second.read_bytes()
+    book = openpyxl.load_workbook(first)
+    header = [c.value for c in book.active[1]]
+    seen = [row[header.index("last_seen")] for row in book.active.iter_rows(min_row=2, values_only=True)]
+    assert book.properties.created == book.properties.modified
+    assert book.properties.modified.date() == max(s for s in seen if s is not None).date()
+
+
 def test_county_is_filled_from_the_agency_name_only_when_it_is_certain(store):
     rows = {(r["state"], r["agency"]): r for r in export(store)}
     assert rows[("TN", "Bradley County Sheriff's Office")]["county"] == "Bradley County"  # blank in ICE's list
