@@ -47,6 +47,7 @@ from vocabulary import Stage
 
 FOLD_DAYS = 4
 ROUNDUP_STATES = 3
+ROUNDUP_PLACES = 3
 OLD_NEWS_YEARS = 2
 LEAD_SENTENCES = 8
 
@@ -94,9 +95,12 @@ _SPACED_G = re.compile(r"\b287 g\.(?!\w)")
 # news, if any, leads the story ("Two Louisiana agencies team with ICE" — "In February, …").
 _NATIONAL_TITLE = re.compile(
     r"\b(?:Trump|Biden|Obama|administration|nationwide|national|across the (?:country|U\.?S\.?|nation)|states|"
-    r"agencies|sheriffs|police departments|counties|program that|program which)\b",
+    r"program that|program which)\b",
     re.IGNORECASE,
 )
+# Several offices in a headline ("Gulf Coast sheriffs sign on", "Mobile, Baldwin counties join") are local news
+# when the report stays in one state, and a wider story when it does not.
+_PLURAL_TITLE = re.compile(r"\b(?:agencies|sheriffs|police departments|counties)\b", re.IGNORECASE)
 # "Two Louisiana agencies team with ICE": a brief on two places' decisions is their news, not a roundup.
 _A_PAIR = re.compile(r"\b(?:two|2|both|a pair of|dos|ambos)\b", re.IGNORECASE)
 # "In Collier County, Florida, the sheriff signed…": a place given as an example of a wider story.
@@ -104,6 +108,8 @@ _AN_EXAMPLE = re.compile(r"^(?:(?P<in>In)|For example|For instance|Among them|Ta
 # A headline's "287(g)" with its letter in parentheses is the program, context or not: a feed
 # item read without its article (the page refused) has nothing else to go on.
 _PROGRAM_IN_TITLE = re.compile(r"\b287\s*\(\s*g\s*\)", re.IGNORECASE)
+# "an ICE (Immigration and Customs Enforcement) task force": the 287(g) task force model, whose reports may not say 287.
+_ICE_TASK_FORCE = re.compile(r"\bICE(?:'s|’s)?\s+(?:\([^)]{0,60}\)\s+)?task[- ]force\b", re.IGNORECASE)
 _YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
 _MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
            "november", "december")
@@ -143,9 +149,9 @@ def stage_of(text: str) -> str | None:
 
 
 def is_about_287g(text: str) -> bool:
-    """A 287(g) mention with immigration context, in English or Spanish."""
+    """A 287(g) mention with immigration context, in English or Spanish, or ICE's task force by name."""
     flat = normalize(text)
-    if find_signals(flat):
+    if find_signals(flat) or _ICE_TASK_FORCE.search(flat):
         return True
     spans = mention_spans(flat) + [(m.start(), m.end()) for m in _SPACED_G.finditer(flat)]
     return any(re.search(r"\bICE\b|inmigra|migra", flat[max(0, s - 300) : e + 300]) for s, e in spans)
@@ -212,14 +218,29 @@ def _is_an_example(sentence: str, places: Gazetteer) -> bool:
     return bool(example) and (not example["in"] or bool(places_in(example["words"], places)))
 
 
-def _is_roundup(lead: list[str], places: Gazetteer) -> bool:
-    """A lead naming places in several states is a national or regional roundup, not one place's news."""
+def _certain_states(text: str, places: Gazetteer) -> set[str]:
     certain = set()
-    for place in places_in(" ".join(lead), places):
+    for place in places_in(text, places):
         state, weight = max(place.weights, key=lambda w: w[1])
         if weight >= 0.9:
             certain.add(state)
-    return len(certain) >= ROUNDUP_STATES
+    return certain
+
+
+def _is_roundup(lead: list[str], places: Gazetteer) -> bool:
+    """A lead naming places in several states is a national or regional roundup, not one place's news."""
+    return len(_certain_states(" ".join(lead), places)) >= ROUNDUP_STATES
+
+
+def _is_wider(title: str, body: list[str], lead: list[str], places: Gazetteer) -> bool:
+    """A headline about the program, the country or offices in several states: its local news is not the story."""
+    if _NATIONAL_TITLE.search(title):
+        return not (_A_PAIR.search(title) or body and places_in(body[0], places))
+    if _PLURAL_TITLE.search(title):
+        text = " ".join([title, *lead])
+        named = {places.state(m) for m in re.findall(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)?\b", text) if places.state(m)}
+        return len(named | _certain_states(text, places)) != 1
+    return False
 
 
 def _to_signal(place: Place, state: str, stage: Stage, excerpt: str, places: Gazetteer, context: str) -> NewsSignal:
@@ -251,14 +272,15 @@ def read_report(title: str, text: str, *, places: Gazetteer, published: date | N
     if _COURT_TITLE.search(title) or _DECOY_TITLE.search(title) and not title_places:
         return []
     lead = body[:LEAD_SENTENCES]
-    if not title_places and (_is_roundup(lead, places) or _NATIONAL_TITLE.search(title) and not (
-            _A_PAIR.search(title) or body and places_in(body[0], places))):
+    if not title_places and (_is_roundup(lead, places) or _is_wider(title, body, lead, places)):
         return []
     found = _signal_sentence(title, lead, title_places, places, published)
     if found is None:
         return []
     excerpt, stage, here = found
     if not (title_places or here) or not title_places and _is_an_example(excerpt, places):
+        return []
+    if not title_places and len({place.name for place in here}) >= ROUNDUP_PLACES:
         return []
     main = (title_places or here)[0]
     everything = "\n".join([title, *body])

@@ -59,7 +59,9 @@ class Place:
 _W = r"[A-Z][A-Za-z.'’\-]*"
 _NAMES = rf"{_W}(?:\s+(?:{_W}|de|del|la|du)){{0,3}}"
 _COUNTY = re.compile(rf"(?P<name>{_NAMES})\s+(?P<kind>County|Parish|Borough)\b")
-_COUNTIES = re.compile(rf"(?P<a>{_W}(?:\s+{_W})?),?\s+(?:and|y)\s+(?P<b>{_W}(?:\s+{_W})?)\s+(?:counties|parishes)\b")
+_COUNTIES = re.compile(
+    rf"(?P<list>(?:{_W}(?:\s+{_W})?,\s+)*)(?P<a>{_W}(?:\s+{_W})?),?\s+(?:and|y)\s+(?P<b>{_W}(?:\s+{_W})?)\s+"
+    r"(?:counties|parishes|County|Parish)\b")
 _COUNTY_OF = re.compile(rf"\b(?:[Cc]ounty|[Pp]arish|[Cc]ondado)\s+(?:of\s+|de\s+|del\s+)?(?P<name>{_NAMES})")
 _CITY = re.compile(
     rf"\b(?:City|Town|Village|[Cc]iudad|[Pp]ueblo)\s+(?:of|de)\s+(?P<of>{_NAMES})"
@@ -109,11 +111,19 @@ def _county(name: str, start: int, text: str, places: Gazetteer, kind: str = "Co
     return None
 
 
+def _is_a_state(name: str, places: Gazetteer) -> bool:
+    """A state's name before an office is the state ("Ohio sheriff"), unless a large city has it ("New York Mayor")."""
+    cities = places.cities(name)
+    return bool(places.state(name)) and not (cities and cities[0].population >= CITY_BEFORE_COUNTY)
+
+
 def _city(name: str, start: int, places: Gazetteer, agency: str = "") -> Place | None:
     words = _clean_name(name).split()
     for i in range(len(words)):
         candidate = " ".join(words[i:])
         cities = places.cities(candidate)
+        if cities and _is_a_state(candidate, places):
+            return None
         if cities:
             total = sum(c.population + 1 for c in cities)
             weights: dict[str, float] = {}
@@ -132,8 +142,9 @@ def places_in(text: str, places: Gazetteer) -> list[Place]:
         if place:
             found.setdefault(place.start, place)
     for m in _COUNTIES.finditer(text):
-        for key in ("a", "b"):
-            place = _county(m[key], m.start(key), text, places)
+        named = [(item.group(1), m.start("list") + item.start(1)) for item in re.finditer(r"([^,]+),\s+", m["list"])]
+        for name, start in [*named, (m["a"], m.start("a")), (m["b"], m.start("b"))]:
+            place = _county(name, start, text, places)
             if place:
                 found.setdefault(place.start, place)
     for m in _COUNTY_OF.finditer(text):
@@ -151,6 +162,8 @@ def places_in(text: str, places: Gazetteer) -> list[Place]:
         if any(p.start <= m.start("name") < p.start + len(p.name) + 12 for p in found.values()):
             continue
         name = _clean_name(m["name"])
+        if _is_a_state(name, places):
+            continue
         cities = places.cities(name)
         county_word = re.search(r"[Cc]ommission|[Ss]upervisors|[Ss]heriff|[Ff]reeholders", m.group(0))
         if county_word and places.counties(name) and not (cities and cities[0].population >= CITY_BEFORE_COUNTY):
@@ -174,7 +187,7 @@ def state_votes(text: str, places: Gazetteer, named: list[Place], first: str = "
     names = places.state_names()
     spelled = tuple(n.title() for n in names if n not in ("washington", "georgia y", "carolina"))
     for m in _state_pattern(spelled).finditer(text):
-        if not re.match(r"\s+(?:County|Parish|Street|Avenue|Ave|St|Road|Rd)\b", text[m.end() :]):
+        if not re.match(r"[ \t]+(?:County|Parish|Street|Avenue|Ave|St|Road|Rd)\b", text[m.end() :]):
             votes[names[m.group(0).lower()]] += STATE_NAMED
     dateline = _DATELINE.match(first)
     if dateline and places.state(dateline["state"]):

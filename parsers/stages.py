@@ -20,14 +20,17 @@ _UNDO = r"(?:end|terminate|rescind|exit|withdraw|cancel|pull out)"
 # A headline's plural present ("Commissioners approve…") is a decision; after "to" or a modal it is not.
 _NOT_INFINITIVE = r"(?<!\bto )(?<!\bwill )(?<!\bwould )(?<!\bcould )(?<!\bmay )(?<!\bmust )(?<!\bmight )"
 
+# A failed motion to end an agreement: what follows it in the sentence ("…but it failed on a 3-2 vote") is that failure.
+_FAILED_UNDO = (
+    rf"(?:fail(?:ed|s)?|rejected|voted down|defeated|declined)\b[^.;]{{0,40}}?\b(?:motion|proposal|effort|bid|push|"
+    rf"call|measure|resolution)s?\s+to\s+{_UNDO}",
+    rf"motion to {_UNDO}[^.;]{{0,60}}?\bfail(?:ed|s)?",
+    rf"declined to {_UNDO}",
+)
+
 # (stage, phrases) in the order a sentence is checked: decisions before process, process before intention.
 PHRASES: tuple[tuple[Stage, tuple[str, ...]], ...] = (
-    (Stage.DEBATED, (
-        rf"(?:fail(?:ed|s)?|rejected|voted down|defeated|declined)\b[^.;]{{0,40}}?\b(?:motion|proposal|effort|bid|push|"
-        rf"call|measure|resolution)s?\s+to\s+{_UNDO}",
-        rf"motion to {_UNDO}[^.;]{{0,60}}?\bfail",
-        rf"declined to {_UNDO}",
-    )),
+    (Stage.DEBATED, _FAILED_UNDO),
     (Stage.ENDED, (
         r"terminat(?:ed|es|ing|e)\b", r"rescind(?:ed|s|ing)?\b",
         rf"end(?:ed|s|ing)?\s+(?!of\b)(?:[\w()'’-]+\s+){{0,4}}?{_AGREEMENT}", r"vot\w* (?:\S+ ){0,3}to end",
@@ -39,6 +42,8 @@ PHRASES: tuple[tuple[Stage, tuple[str, ...]], ...] = (
         rf"(?:drops|dropped|scraps|scrapped|quits|leaves|left)\s+(?:its |the |their )?(?:[\w()-]+\s+){{0,3}}?"
         rf"{_AGREEMENT}",
         r"termina\b", r"terminan\b", r"sale del programa", r"salió del programa",
+        rf"moratorium on (?:[\w()'’-]+\s+){{0,4}}?{_AGREEMENT}",
+        rf"suspend(?:ed|s|ing)? (?:[\w()'’-]+\s+){{0,4}}?{_AGREEMENT}",
     )),
     (Stage.REJECTED, (
         r"rejected", r"rejects", rf"{_NOT_INFINITIVE}reject\b",
@@ -51,6 +56,7 @@ PHRASES: tuple[tuple[Stage, tuple[str, ...]], ...] = (
         r"motion to (?:approve|adopt|enter|join)[^.;]{0,80}?\bfail",
         r"(?:voted|vote of|split|tied) (?P<tie>\d)-(?P=tie)\b", r"failed (?:in|on) a", r"tie vote", r"deadlock(?:ed)?",
         r"nix(?:es|ed)", r"turn(?:s|ed) down", r"says no to", r"said no to", r"votes? no\b", r"balk(?:s|ed) at",
+        r"decided (?:not to|against) (?:join|participat|sign|enter|partner)\w*", r"decides (?:not to|against)",
         r"rechaz(?:ó|aron|a|an)", r"vot(?:ó|aron) en contra", r"no firmar(?:á|án)", r"se neg(?:ó|aron)",
     )),
     (Stage.SIGNED, (
@@ -86,6 +92,7 @@ PHRASES: tuple[tuple[Stage, tuple[str, ...]], ...] = (
         r"(?:discussion|consideration) and (?:possible )?action",
         r"consider(?:ation of)? (?:the )?(?:approv|adopt|authoriz)",
         r"request(?:ing|s)? (?:for )?approval", rf"approval of (?:a |an |the )?(?:[\w()-]+ ){{0,3}}?{_AGREEMENT}",
+        r"(?:is|are) considering (?:a |an |the )?(?:resolution|measure|proposal|request|ordinance|memorandum)",
         r"votar(?:á|án)", r"considerar(?:á|án)", r"en la agenda", r"program(?:ad[oa]|ó) (?:una )?votaci[oó]n",
     )),
     (Stage.DEBATED, (
@@ -102,6 +109,7 @@ PHRASES: tuple[tuple[Stage, tuple[str, ...]], ...] = (
         r"help)",
         r"applied", r"applies", r"application", r"intention to", r"would like to participate", r"propos(?:ed|al|es)",
         r"seeking", r"pursuing", r"exploring", r"explores", r"eyes\b", r"eyeing", r"considering joining",
+        r"(?:poised|looks?|looking|set) to (?:partner|join|sign|enter|participate)",
         r"(?:is|are) joining",
         r"(?:wants?|wanted|hopes?|hoped|plans?|planned) to (?:partner|work|collaborate) with "
         r"(?:ICE|federal immigration)",
@@ -123,7 +131,7 @@ _NOT_NOW = re.compile(
         r"(?:expected|set|scheduled|slated|poised|likely|going|about) to",
         r"plans? to", r"wants? to", r"seeks? to", r"hopes? to", r"ask\w* (?:\w+ ){0,3}to", r"urg\w* (?:\w+ ){0,4}to",
         r"(?:authority|power|ability|right|option|votes?|motion|petition|letter|campaign|calls?|effort|push|bid) to",
-        r"calls? (?:on|for) (?:[\w'’]+ ){0,8}to", r"pledged? to", r"promised? to", r"vowed? to",
+        r"call(?:s|ed|ing)? (?:on|for) (?:[\w'’]+ ){0,8}to", r"pledged? to", r"promised? to", r"vowed? to",
         r"podría", r"podrían", r"si",
     )) + r")\s+$",
     re.IGNORECASE,
@@ -131,11 +139,17 @@ _NOT_NOW = re.compile(
 _PLUPERFECT = re.compile(r"\b(?:had|hab[ií]a|hab[ií]an)\b(?![^,;]*,)", re.IGNORECASE)
 
 
+_FAILED_UNDO_CUE = re.compile(r"\b(?:" + "|".join(_FAILED_UNDO) + r")", re.IGNORECASE)
+
+
 def cues(sentence: str) -> list[tuple[Stage, int]]:
     """Every stage cue in a sentence that tells of something done or set, with its position."""
     hits = []
+    failed = _FAILED_UNDO_CUE.search(sentence)
     for stage, pattern in CUES:
         for m in pattern.finditer(sentence):
+            if failed and stage in (Stage.ENDED, Stage.REJECTED) and m.start() >= failed.start():
+                continue
             before = sentence[max(0, m.start() - 60) : m.start()]
             if _NEGATED.search(before):
                 continue
