@@ -101,6 +101,12 @@ _NATIONAL_TITLE = re.compile(
 # Several offices in a headline ("Gulf Coast sheriffs sign on", "Mobile, Baldwin counties join") are local news
 # when the report stays in one state, and a wider story when it does not.
 _PLURAL_TITLE = re.compile(r"\b(?:agencies|sheriffs|police departments|counties)\b", re.IGNORECASE)
+# "Four sheriff's departments and two state offices have signed": a count of offices, not the place named before it.
+_COUNTED_OFFICES = re.compile(
+    r"\b(?:\d+|two|three|four|five|six|seven|eight|nine|ten|dozens?|several|many|a handful of)\s+(?:[\w'’]+\s+){0,2}?"
+    r"(?:offices|departments|agencies|sheriffs|counties|cities|jurisdictions)\b",
+    re.IGNORECASE,
+)
 # "Two Louisiana agencies team with ICE": a brief on two places' decisions is their news, not a roundup.
 _A_PAIR = re.compile(r"\b(?:two|2|both|a pair of|dos|ambos)\b", re.IGNORECASE)
 # "In Collier County, Florida, the sheriff signed…": a place given as an example of a wider story.
@@ -185,7 +191,7 @@ def _best_in_lead(lead: list[str], title_places: list[Place], places: Gazetteer,
         if stage is None or stage in _DECISIONS and _BACKGROUND.search(sentence):
             named_before = named_before or here
             continue
-        if not here and named_before and _LOCAL_ACTOR.search(sentence):
+        if not here and named_before and _LOCAL_ACTOR.search(sentence) and not _COUNTED_OFFICES.search(sentence):
             here = named_before[:1]
         if here and (best is None or (_RANK[stage], position) < best[:2]):
             best = (_RANK[stage], position, sentence, stage, here)

@@ -1,8 +1,8 @@
 """Score the news reader against the labelled set in tests/fixtures/news: feed → article text → signal.
 
 `labels.csv` holds one row per report: its file, URL, outlet, date, language, split (`dev`
-items the rules were written from, `holdout` items kept aside to check them, `fresh2` reports
-from states the set lacked, labelled before the reader first read them), whether it is
+items the rules were written from, `holdout` items kept aside to check them, `fresh2` and `fresh3`
+reports from states the set lacked, labelled before the reader first read them), whether it is
 a local signal, and if so its stage, state, jurisdiction, county FIPS and agency.
 """
 
