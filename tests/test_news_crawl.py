@@ -12,6 +12,7 @@ import json
 import socket
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
+from html import escape
 from pathlib import Path
 
 from sqlalchemy import select
@@ -33,7 +34,7 @@ def serve_labelled_feed(mirror: Mirror) -> dict[str, str]:
     for url, label in labels().items():
         path = f"/news/{Path(label['file']).stem}.html"
         mirror.set(path, (NEWS / label["file"]).read_bytes(), "text/html; charset=utf-8", validators=False)
-        feed = feed.replace(url, mirror.url(path))
+        feed = feed.replace(escape(url), mirror.url(path))
         paths[label["file"]] = path
     mirror.set(FEED_PATH, feed, "application/rss+xml; charset=utf-8", validators=False)
     return paths
